@@ -1,0 +1,60 @@
+"""SymPy functions of the deep-learning vocabulary: sigmoid, diag and Jacobian placeholders."""
+from __future__ import annotations
+
+import sympy as sp
+
+
+class sigmoid(sp.Function):
+    """σ(z) = 1/(1 + e^{-z}); its derivative is σ(z)(1 − σ(z))."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_zero:
+            return sp.S.Half
+
+    def fdiff(self, argindex=1):
+        return self * (1 - self)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):
+        return 1 / (1 + sp.exp(-z))
+
+    def _eval_evalf(self, prec):
+        return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real or None
+
+
+class diag(sp.Function):
+    """diag(v): the square matrix with the vector v on its diagonal (a matrix, so non-commutative)."""
+
+    nargs = 1
+    is_commutative = False
+
+    @classmethod
+    def eval(cls, v):
+        if v == 1:
+            return IDENTITY
+        if v == 0:
+            return sp.S.Zero
+
+
+class Jacobian(sp.Function):
+    """Jacobian(y, x) = ∂y/∂x for vectors y and x, kept opaque (a matrix, so non-commutative)."""
+
+    nargs = 2
+    is_commutative = False
+
+
+IDENTITY = sp.Symbol("I", commutative=False)
+"""The identity matrix of the vector form."""
+
+NUMPY_FUNCTIONS = {
+    "sigmoid": lambda z: 1 / (1 + __import__("numpy").exp(-z)),
+}
+"""Implementations for lambdify of the functions that NumPy does not have."""

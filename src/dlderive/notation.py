@@ -1,0 +1,82 @@
+"""Plain identifiers -> LaTeX names, under a notation preset.
+
+Identifiers are the public interface: ``x_t``, ``h_prev`` (h_{t-1}), ``h_prev2`` (h_{t-2}),
+``W_f``, ``U_f``, ``b_f`` (weights of gate f), ``f_t``, ``z``.  Time-shifted names follow one
+scheme: ``<name>_t`` at t, ``<name>_prev`` at t-1, ``<name>_prev<k>`` at t-k.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import DlderiveError
+
+_TIMED = re.compile(r"^(?P<base>[A-Za-z]+)_(?:(?P<t>t)|prev(?P<k>\d*))$")
+_WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>[A-Za-z]+)$")
+_GREEK = {"sigma", "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "tau", "phi"}
+
+
+def time_offset_name(base: str, k: int) -> str:
+    """The identifier of variable ``base`` at time t-k."""
+    return f"{base}_t" if k == 0 else f"{base}_prev" if k == 1 else f"{base}_prev{k}"
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How identifiers, the Hadamard product and σ are written in LaTeX."""
+
+    name: str
+    description: str
+    hadamard: str
+    weight: dict = field(default_factory=dict)  # kind letter -> format with {label}
+
+    def symbol(self, identifier: str) -> str:
+        timed = _TIMED.match(identifier)
+        if timed:
+            base = _latex_base(timed["base"])
+            if timed["t"]:
+                return f"{base}_{{t}}" if len(base) > 1 else f"{base}_t"
+            k = timed["k"] or "1"
+            return f"{base}_{{t-{k}}}"
+        weight = _WEIGHT.match(identifier)
+        if weight and weight["kind"] in self.weight:
+            return self.weight[weight["kind"]].format(label=weight["label"])
+        if identifier in _GREEK:
+            return "\\" + identifier
+        if "_" in identifier:
+            base, sub = identifier.split("_", 1)
+            return f"{_latex_base(base)}_{{{sub}}}"
+        return _latex_base(identifier)
+
+
+def _latex_base(base: str) -> str:
+    if base in _GREEK:
+        return "\\" + base
+    return base if len(base) == 1 else f"\\mathrm{{{base}}}"
+
+
+PRESETS: dict[str, Notation] = {
+    n.name: n
+    for n in (
+        Notation(
+            "sample", "W^{f} x_t + U^{f} h_{t-1} + b^{f}, Hadamard product as \\circ", "\\circ",
+            {"W": "W^{{{label}}}", "U": "U^{{{label}}}", "b": "b^{{{label}}}", "P": "p^{{{label}}}"},
+        ),
+        Notation(
+            "pytorch", "W_{if} x_t + W_{hf} h_{t-1} + b_{f}, Hadamard product as \\odot", "\\odot",
+            {"W": "W_{{i{label}}}", "U": "W_{{h{label}}}", "b": "b_{{{label}}}", "P": "p_{{{label}}}"},
+        ),
+        Notation(
+            "textbook", "W_{xf} x_t + W_{hf} h_{t-1} + b_f, Hadamard product as \\odot", "\\odot",
+            {"W": "W_{{x{label}}}", "U": "W_{{h{label}}}", "b": "b_{{{label}}}", "P": "w_{{c{label}}}"},
+        ),
+    )
+}
+DEFAULT = PRESETS["sample"]
+
+
+def preset(name: str) -> Notation:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise DlderiveError(f"unknown notation {name!r}; choose one of: {', '.join(PRESETS)}") from None

@@ -1,0 +1,34 @@
+"""Steps and derivations as data: the engine builds them, renderers print them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Step:
+    """One proven relation ``lhs = rhs``, justified by a rule from the registry in rules.py."""
+
+    lhs: sp.Basic
+    rhs: sp.Basic
+    rule: str
+    note: str = ""
+    proof: str = ""  # how the engine proved it, filled in by the prover
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A named result: its steps, in order, and the definitions that give them meaning."""
+
+    name: str
+    form: str  # "scalar" or "vector" (or "numeric" for size arithmetic)
+    title: str
+    steps: tuple[Step, ...]
+    definitions: dict = field(default_factory=dict)  # identifier -> expression in the inputs
+    kinds: dict = field(default_factory=dict)  # identifier -> "vector" | "matrix" (vector form only)
+    result: Step | None = None  # the relation that the derivation establishes
+
+    @property
+    def final(self) -> Step:
+        return self.result or Step(self.steps[0].lhs, self.steps[-1].rhs, "result")
