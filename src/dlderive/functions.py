@@ -51,6 +51,30 @@ class Jacobian(sp.Function):
     is_commutative = False
 
 
+class Prime(sp.Function):
+    """f'(a): the derivative of a one-argument function ``base`` at ``a``, shown before it is evaluated."""
+
+    nargs = 1
+    base: type = None
+
+    def doit(self, **hints):
+        a = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        return self.base(a).fdiff()
+
+    def _eval_derivative(self, x):
+        return self.doit().diff(x)
+
+
+_PRIMES: dict[type, type] = {}
+
+
+def prime(base: type) -> type:
+    """The class of f' for the SymPy function class ``base`` (one class per function)."""
+    if base not in _PRIMES:
+        _PRIMES[base] = type(f"{base.__name__}_prime", (Prime,), {"base": base})
+    return _PRIMES[base]
+
+
 IDENTITY = sp.Symbol("I", commutative=False)
 """The identity matrix of the vector form."""
 
