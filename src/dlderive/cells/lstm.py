@@ -1,0 +1,31 @@
+"""The LSTM cell in the notation of the week-8 homework (candidate u_t, weights W^u, U^u)."""
+import sympy as sp
+
+from ..functions import sigmoid
+from .base import Cell, at, param
+
+x_t, h_prev, c_prev = at("x"), at("h", 1), at("c", 1)
+f_t, i_t, o_t, u_t, c_t = (at(g) for g in "fiouc")
+
+
+def _affine(gate: str) -> sp.Expr:
+    return param(f"W_{gate}") * x_t + param(f"U_{gate}") * h_prev + param(f"b_{gate}")
+
+
+LSTM = Cell(
+    name="lstm",
+    description="LSTM cell: gates f, i, o, candidate u, cell c, hidden h",
+    inputs=("x",),
+    states=("h", "c"),
+    equations=(
+        ("f_t", sigmoid(_affine("f"))),
+        ("i_t", sigmoid(_affine("i"))),
+        ("o_t", sigmoid(_affine("o"))),
+        ("u_t", sp.tanh(_affine("u"))),
+        ("c_t", f_t * c_prev + i_t * u_t),
+        ("h_t", o_t * sp.tanh(c_t)),
+    ),
+    names={"f_t": "forget_gate", "i_t": "input_gate", "o_t": "output_gate", "u_t": "candidate",
+           "c_t": "cell", "h_t": "hidden"},
+    numbers={"h_t": 1, "c_t": 2},
+)
