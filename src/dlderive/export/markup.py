@@ -1,0 +1,159 @@
+"""The Markdown subset of handout prose: paragraphs, ``- `` lists, **bold**, *italic*, `code`, $math$.
+
+User text is escaped for every output; math is passed on only if every command in it is allowed.
+"""
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+from ..errors import DlderiveError
+from .latex import escape_latex
+from .mathml import to_mathml
+
+ALLOWED_COMMANDS = frozenset("""
+alpha beta gamma delta epsilon varepsilon zeta eta theta lambda mu nu xi pi rho sigma tau phi varphi
+chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega
+frac partial circ odot otimes cdot times left right lfloor rfloor lceil rceil sum prod sqrt
+exp log ln tanh sin cos max min le ge leq geq neq ne approx equiv in notin to rightarrow Rightarrow
+implies mapsto infty ldots cdots dots quad qquad prime top mid mathbb mathbf mathrm operatorname text
+hat tilde bar vec dot langle rangle lvert rvert lVert rVert nabla forall exists cup cap subset
+""".split())
+"""LaTeX commands allowed inside $...$ in handout prose: math only, nothing that reads or writes files."""
+
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_INLINE = re.compile(r"(?P<math>\$[^$\n]+\$)|(?P<bold>\*\*[^*\n]+\*\*)|(?P<italic>\*[^*\n]+\*)|(?P<code>`[^`\n]+`)")
+MAX_PROSE = 20_000
+
+
+def check_math(tex: str) -> str:
+    """``tex`` unchanged if every command in it is allowed; otherwise a DlderiveError naming the command."""
+    for m in _COMMAND.finditer(tex):
+        name = m.group(1)
+        if name.isalpha() and name not in ALLOWED_COMMANDS:
+            raise DlderiveError(f"math command \\{name} is not allowed in handout text (in ${tex}$)")
+        if not name.isalpha() and name not in "{}\\,;:! |_^&#%$":
+            raise DlderiveError(f"math command \\{name} is not allowed in handout text (in ${tex}$)")
+    if "^^" in tex:
+        raise DlderiveError(f"^^ (TeX character codes) is not allowed in handout math (in ${tex}$)")
+    if tex.count("{") != tex.count("}"):
+        raise DlderiveError(f"unbalanced braces in math ${tex}$")
+    return tex
+
+
+def blocks(text: str) -> list[tuple[str, list[str]]]:
+    """Paragraphs and lists: ("p", [text]) or ("ul", [item, ...])."""
+    if len(text) > MAX_PROSE:
+        raise DlderiveError(f"a paragraph is longer than {MAX_PROSE} characters")
+    out = []
+    for chunk in re.split(r"\n\s*\n", text.strip()):
+        lines = [ln.strip() for ln in chunk.splitlines() if ln.strip()]
+        if lines and all(ln.startswith("- ") for ln in lines):
+            out.append(("ul", [ln[2:] for ln in lines]))
+        elif lines:
+            out.append(("p", [" ".join(lines)]))
+    return out
+
+
+def inline(text: str):
+    """Yield (kind, content) for the runs of one line: text, math, bold, italic, code."""
+    pos = 0
+    for m in _INLINE.finditer(text):
+        if m.start() > pos:
+            yield "text", text[pos:m.start()]
+        kind = m.lastgroup
+        body = m.group(kind)
+        yield kind, body[1:-1] if kind in ("math", "italic", "code") else body[2:-2]
+        pos = m.end()
+    if pos < len(text):
+        yield "text", text[pos:]
+
+
+def inline_latex(text: str) -> str:
+    out = []
+    for kind, body in inline(text):
+        if kind == "math":
+            out.append(f"${check_math(body)}$")
+        elif kind == "bold":
+            out.append(f"\\textbf{{{escape_latex(body)}}}")
+        elif kind == "italic":
+            out.append(f"\\emph{{{escape_latex(body)}}}")
+        elif kind == "code":
+            out.append(f"\\texttt{{{escape_latex(body)}}}")
+        else:
+            out.append(escape_latex(body))
+    return "".join(out)
+
+
+def inline_html(text: str) -> Markup:
+    out = []
+    for kind, body in inline(text):
+        if kind == "math":
+            out.append(Markup(to_mathml(check_math(body), display=False)))
+        elif kind == "bold":
+            out.append(Markup("<strong>%s</strong>") % body)
+        elif kind == "italic":
+            out.append(Markup("<em>%s</em>") % body)
+        elif kind == "code":
+            out.append(Markup("<code>%s</code>") % body)
+        else:
+            out.append(escape(body))
+    return Markup("").join(out)
+
+
+def escape_markdown_text(text: str) -> str:
+    """Text for Markdown output: HTML-significant characters as entities, Markdown markers backslashed."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]#|$])", r"\\\1", text)
+
+
+def inline_markdown(text: str) -> str:
+    out = []
+    for kind, body in inline(text):
+        if kind == "math":
+            out.append(f"${check_math(body)}$")
+        elif kind == "bold":
+            out.append(f"**{escape_markdown_text(body)}**")
+        elif kind == "italic":
+            out.append(f"*{escape_markdown_text(body)}*")
+        elif kind == "code":
+            out.append(f"`{body.replace('`', '')}`")
+        else:
+            out.append(escape_markdown_text(body))
+    return "".join(out)
+
+
+def prose_latex(text: str) -> str:
+    """Markdown prose as LaTeX paragraphs and itemize lists."""
+    parts = []
+    for kind, items in blocks(text):
+        if kind == "ul":
+            parts.append("\\begin{itemize}\n" + "\n".join(f"\\item {inline_latex(i)}" for i in items)
+                         + "\n\\end{itemize}")
+        else:
+            parts.append(inline_latex(items[0]))
+    return "\n\n".join(parts)
+
+
+def prose_html(text: str) -> Markup:
+    """Markdown prose as HTML <p> and <ul> elements, every text run escaped."""
+    parts = []
+    for kind, items in blocks(text):
+        if kind == "ul":
+            parts.append(Markup("<ul>%s</ul>") % Markup("").join(Markup("<li>%s</li>") % inline_html(i)
+                                                                   for i in items))
+        else:
+            parts.append(Markup("<p>%s</p>") % inline_html(items[0]))
+    return Markup("\n").join(parts)
+
+
+def prose_markdown(text: str) -> str:
+    """Markdown prose re-emitted with user text escaped and math checked."""
+    parts = []
+    for kind, items in blocks(text):
+        if kind == "ul":
+            parts.append("\n".join(f"- {inline_markdown(i)}" for i in items))
+        else:
+            parts.append(inline_markdown(items[0]))
+    return "\n\n".join(parts)

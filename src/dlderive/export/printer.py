@@ -1,0 +1,167 @@
+"""SymPy expression -> LaTeX under a notation preset (every Symbol goes through the notation)."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from ..functions import Jacobian, Prime, diag, sigmoid
+from ..notation import DEFAULT, Notation
+
+FUNCTION_LATEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log"}
+"""LaTeX names of the one-argument functions whose derivative may appear as f'(a)."""
+
+
+class Literal(sp.Dummy):
+    """A number shown as written in a substitution line: arithmetic on it stays unevaluated."""
+
+    def __new__(cls, value: float | int, **assumptions):
+        obj = super().__new__(cls, "lit", real=True, **assumptions)
+        obj.value = value
+        return obj
+
+    def __getnewargs_ex__(self):
+        return ((self.value,), {})
+
+    @property
+    def number(self) -> sp.Expr:
+        return sp.Integer(self.value) if isinstance(self.value, int) else sp.Float(self.value)
+
+
+def format_number(value: float | int, digits: int = 4) -> str:
+    """``value`` with at most ``digits`` significant digits, as a plain decimal (no exponent)."""
+    if isinstance(value, int):
+        return str(value)
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        text = f"{value:.{digits + 6}f}".rstrip("0").rstrip(".")
+    return text
+
+
+def vector_kind(kinds: dict, expr: sp.Basic) -> str | None:
+    """"matrix" or "vector" for a symbol declared in ``kinds``; None otherwise."""
+    if isinstance(expr, sp.Symbol) and expr.name in kinds:
+        return kinds[expr.name][0]
+    return None
+
+
+def split_vector_product(expr: sp.Mul, kinds: dict) -> tuple[sp.Expr, list, list, list]:
+    """A vector-form product as (coefficient, matrices, elementwise factors, non-commutative factors).
+
+    It reads as ``coefficient · [non-commutative factors] matrices (f1 ∘ f2 ∘ ...)``: matrices
+    multiply what follows them, commutative non-matrix factors multiply elementwise.
+    """
+    coeff, rest = expr.as_coeff_Mul()
+    factors = list(rest.args) if rest.is_Mul else [rest]
+    matrices = [f for f in factors if f.is_commutative and vector_kind(kinds, f) == "matrix"]
+    elementwise = [f for f in factors if f.is_commutative and f not in matrices]
+    noncomm = [f for f in factors if not f.is_commutative]
+    return coeff, matrices, elementwise, noncomm
+
+
+class NotationLatexPrinter(LatexPrinter):
+    """LaTeX printer that writes symbols, σ, f', diag, Jacobians and Hadamard products by notation."""
+
+    def __init__(self, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
+                 total: bool = False, keep_order: bool = False):
+        super().__init__({"order": "none" if keep_order else None})
+        self.notation = notation
+        self.form = form
+        self.kinds = kinds or {}
+        self.total = total  # single-variable derivatives written d/dz rather than ∂/∂z
+
+    def _print_Symbol(self, expr, style="plain"):
+        return self.notation.symbol(expr.name)
+
+    def _print_Literal(self, expr):
+        text = format_number(expr.value)
+        return r"\left(" + text + r"\right)" if expr.value < 0 else text
+
+    def _print_UnevaluatedExpr(self, expr):
+        return self._print(expr.args[0])
+
+    def _print_sigmoid(self, expr, exp=None):
+        tex = r"\sigma"
+        if exp is not None:
+            tex += f"^{{{exp}}}"
+        return tex + r"\left(" + self._print(expr.args[0]) + r"\right)"
+
+    def _print_tanh(self, expr, exp=None):
+        tex = r"\tanh"
+        if exp is not None:
+            tex += f"^{{{exp}}}"
+        return tex + r"\left(" + self._print(expr.args[0]) + r"\right)"
+
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, Prime):
+            name = FUNCTION_LATEX.get(expr.base.__name__, r"\operatorname{%s}" % expr.base.__name__)
+            tex = name + "'" + (f"^{{{exp}}}" if exp is not None else "")
+            return tex + r"\left(" + self._print(expr.args[0]) + r"\right)"
+        if isinstance(expr, diag):
+            return r"\operatorname{diag}\left(" + self._print(expr.args[0]) + r"\right)"
+        if isinstance(expr, Jacobian):
+            return r"\frac{\partial %s}{\partial %s}" % (self._print(expr.args[0]), self._print(expr.args[1]))
+        return super()._print_Function(expr, exp)
+
+    def _print_floor(self, expr, exp=None):
+        tex = r"\left\lfloor " + self._print(expr.args[0]) + r" \right\rfloor"
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
+
+    def _print_ceiling(self, expr, exp=None):
+        tex = r"\left\lceil " + self._print(expr.args[0]) + r" \right\rceil"
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
+
+    def _print_Derivative(self, expr):
+        d = "d" if self.total and len(expr.variables) == 1 else r"\partial"
+        (var, count), = expr.variable_count if len(expr.variable_count) == 1 else ((None, 0),)
+        if var is None or count != 1:
+            return super()._print_Derivative(expr)
+        x = self._print(var)
+        inner = expr.expr
+        if isinstance(inner, (sp.Symbol, sp.Function)):
+            return r"\frac{%s %s}{%s %s}" % (d, self._print(inner), d, x)
+        return r"\frac{%s}{%s %s} \left(%s\right)" % (d, d, x, self._print(inner))
+
+    def _print_Mul(self, expr):
+        if any(isinstance(f, Literal) for f in expr.args):
+            return r" \cdot ".join(self._factor(f) for f in expr.args)
+        if self.form != "vector" and expr.is_commutative:
+            return super()._print_Mul(expr)
+        return self._vector_product(expr)
+
+    def _factor(self, f) -> str:
+        tex = self._print(f)
+        return r"\left(" + tex + r"\right)" if isinstance(f, sp.Add) else tex
+
+    def _vector_product(self, expr) -> str:
+        coeff, matrices, elementwise, noncomm = split_vector_product(expr, self.kinds)
+        if coeff.is_negative:
+            return "- " + self._print(-expr)
+        hadamard = f" {self.notation.hadamard} "
+        parts = [self._factor(f) for f in noncomm] + [self._factor(m) for m in matrices]
+        if elementwise:
+            inner = hadamard.join(self._factor(f) for f in elementwise)
+            if (parts or coeff != 1) and len(elementwise) > 1:
+                inner = r"\left(" + inner + r"\right)"
+            parts.append(inner)
+        if coeff != 1:
+            parts.insert(0, self._print(coeff))
+        return " ".join(parts)
+
+
+def latex_expr(expr, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
+               total: bool = False) -> str:
+    """The LaTeX of one expression; order of arguments is kept when it shows unevaluated arithmetic."""
+    if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+        expr = sp.Integer(expr) if isinstance(expr, int) else sp.Float(expr)
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(f"latex_expr needs a SymPy expression, not {type(expr).__name__}")
+    keep = expr.has(sp.UnevaluatedExpr, Literal) or _is_unevaluated(expr)
+    return NotationLatexPrinter(notation, form, kinds, total, keep_order=keep).doprint(expr)
+
+
+def _is_unevaluated(expr) -> bool:
+    """True if some Add/Mul in ``expr`` is not in canonical order (built with evaluate=False)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Add, sp.Mul)) and node.args != node.func(*node.args).args:
+            return True
+    return False

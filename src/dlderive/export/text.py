@@ -1,0 +1,148 @@
+"""Plain-text renderer: one Unicode line per step, ``lhs = rhs    [rule]``."""
+from __future__ import annotations
+
+import re
+from functools import singledispatch
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from ..functions import Jacobian, Prime, diag
+from ..notation import DEFAULT, Notation
+from ..steps import Derivation, Step
+from .latex import uses_total_derivative
+from .printer import Literal, format_number, split_vector_product
+
+_SUB = dict(zip("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
+_SUP = dict(zip("0123456789+-=()abcdefghijklmnoprstuvwxyz",
+                "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"))
+_GREEK = {"sigma": "σ", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε",
+          "theta": "θ", "lambda": "λ", "mu": "μ", "tau": "τ", "phi": "φ", "circ": "∘", "odot": "⊙"}
+_SCRIPT = re.compile(r"([_^])(?:\{([^{}]*)\}|(\S))")
+
+
+def unicode_name(latex_name: str) -> str:
+    """A notation's LaTeX name in Unicode: ``h_{t-1}`` -> ``hₜ₋₁``, ``W^{f}`` -> ``Wᶠ``, ``\\sigma`` -> ``σ``."""
+    text = re.sub(r"\\mathrm\{([^{}]*)\}", r"\1", latex_name)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m[1], m[1]), text)
+
+    def script(m: re.Match) -> str:
+        body = m[2] if m[2] is not None else m[3]
+        table = _SUB if m[1] == "_" else _SUP
+        if all(c in table for c in body):
+            return "".join(table[c] for c in body)
+        return m[1] + (body if len(body) == 1 else f"({body})")
+
+    return _SCRIPT.sub(script, text)
+
+
+class TextPrinter(StrPrinter):
+    """Readable Unicode expressions: names by notation, · for products, ∘/⊙ for Hadamard products."""
+
+    def __init__(self, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
+                 total: bool = False):
+        super().__init__({"order": None})
+        self.notation, self.form, self.kinds, self.total = notation, form, kinds or {}, total
+        self.hadamard = unicode_name(notation.hadamard)
+
+    def _print_Symbol(self, expr):
+        return unicode_name(self.notation.symbol(expr.name))
+
+    def _print_Literal(self, expr):
+        text = format_number(expr.value)
+        return f"({text})" if expr.value < 0 else text
+
+    def _print_UnevaluatedExpr(self, expr):
+        return self._print(expr.args[0])
+
+    def _print_Function(self, expr):
+        name = {"sigmoid": "σ"}.get(type(expr).__name__, type(expr).__name__)
+        if isinstance(expr, Prime):
+            name = {"sigmoid": "σ"}.get(expr.base.__name__, expr.base.__name__) + "′"
+        if isinstance(expr, Jacobian):
+            return f"∂{self._print(expr.args[0])}/∂{self._print(expr.args[1])}"
+        if isinstance(expr, diag):
+            name = "diag"
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_floor(self, expr):
+        return f"⌊{self._print(expr.args[0])}⌋"
+
+    def _print_ceiling(self, expr):
+        return f"⌈{self._print(expr.args[0])}⌉"
+
+    def _print_exp(self, expr):
+        return f"e^({self._print(expr.args[0])})"
+
+    def _print_Derivative(self, expr):
+        inner = self._print(expr.expr)
+        if not isinstance(expr.expr, (sp.Symbol, sp.Function)):
+            inner = f"({inner})"
+        d = "d" if self.total and len(expr.variables) == 1 else "∂"
+        return d + inner + "/" + "".join(f"{d}{self._print(v)}" for v in expr.variables)
+
+    def _print_Pow(self, expr, rational=False):
+        base, e = expr.as_base_exp()
+        if e == -1:
+            return f"1/{self.parenthesize(base, 50)}"
+        b = self.parenthesize(base, 60)
+        ex = self._print(e)
+        if all(c in _SUP for c in ex):
+            return b + "".join(_SUP[c] for c in ex)
+        return f"{b}^({ex})"
+
+    def _factor(self, f) -> str:
+        text = self._print(f)
+        return f"({text})" if isinstance(f, sp.Add) else text
+
+    def _print_Mul(self, expr):
+        if any(isinstance(f, Literal) for f in expr.args):
+            return " · ".join(self._factor(f) for f in expr.args)
+        if self.form != "vector" and expr.is_commutative:
+            return super()._print_Mul(expr).replace("*", "·")
+        coeff, matrices, elementwise, noncomm = split_vector_product(expr, self.kinds)
+        if coeff.is_negative:
+            return "-" + self._print(-expr)
+        parts = [self._factor(f) for f in noncomm] + [self._factor(m) for m in matrices]
+        if elementwise:
+            inner = f" {self.hadamard} ".join(self._factor(f) for f in elementwise)
+            parts.append(f"({inner})" if (parts or coeff != 1) and len(elementwise) > 1 else inner)
+        if coeff != 1:
+            parts.insert(0, self._print(coeff))
+        return " ".join(parts)
+
+
+def text_expr(expr, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
+              total: bool = False) -> str:
+    """One expression as readable Unicode text."""
+    return TextPrinter(notation, form, kinds, total).doprint(expr)
+
+
+@singledispatch
+def render_text(obj, notation: Notation = DEFAULT) -> str:
+    """``obj`` as plain text lines; conv and network results render through their derivations."""
+    from . import derivations_of
+    return "\n\n".join(render_text(d, notation) for d in derivations_of(obj))
+
+
+@render_text.register
+def _(d: Derivation, notation: Notation = DEFAULT) -> str:
+    total = uses_total_derivative(d)
+
+    def ex(e):
+        return text_expr(e, notation, d.form, d.kinds, total)
+
+    lines = [d.title] if d.title else []
+    previous = None
+    for step in d.steps:
+        lhs = "   " if previous is not None and step.lhs == previous else ex(step.lhs)
+        lines.append(f"{lhs} = {ex(step.rhs)}    [{step.rule}]")
+        previous = step.rhs
+    final = d.final
+    lines.append(f"Result: {ex(final.lhs)} = {ex(final.rhs)}")
+    return "\n".join(lines)
+
+
+@render_text.register
+def _(step: Step, notation: Notation = DEFAULT) -> str:
+    return f"{text_expr(step.lhs, notation)} = {text_expr(step.rhs, notation)}    [{step.rule}]"
