@@ -6,8 +6,8 @@ from functools import singledispatch
 
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
-from .latex import result_latex, uses_total_derivative
-from .printer import latex_expr
+from .latex import RELATION_LATEX, result_latex, uses_total_derivative
+from .printer import latex_expr, relation_between
 
 
 def derivation_data(d: Derivation, notation: Notation = DEFAULT) -> dict:
@@ -15,7 +15,8 @@ def derivation_data(d: Derivation, notation: Notation = DEFAULT) -> dict:
     total = uses_total_derivative(d)
 
     def tex(step):
-        return (latex_expr(step.lhs, notation, d.form, d.kinds, total) + " = "
+        rel = RELATION_LATEX[relation_between(step.lhs, step.rhs)]
+        return (latex_expr(step.lhs, notation, d.form, d.kinds, total) + f" {rel} "
                 + latex_expr(step.rhs, notation, d.form, d.kinds, total))
 
     final = d.final

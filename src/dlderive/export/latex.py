@@ -5,7 +5,7 @@ from functools import singledispatch
 
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation, Step
-from .printer import latex_expr
+from .printer import latex_expr, relation_between
 
 _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -54,8 +54,11 @@ def uses_total_derivative(d: Derivation) -> bool:
     return d.name == "sigmoid"
 
 
-def derivation_lines(d: Derivation, notation: Notation = DEFAULT) -> list[tuple[str, str, str]]:
-    """(lhs, rhs, rule) LaTeX per line; lhs is empty on a line that continues the previous one."""
+RELATION_LATEX = {"=": "=", "iff": r"\iff", "in": r"\in"}
+
+
+def derivation_lines(d: Derivation, notation: Notation = DEFAULT) -> list[tuple[str, str, str, str]]:
+    """(lhs, relation, rhs, rule) LaTeX per line; lhs is empty on a line that continues the previous one."""
     total = uses_total_derivative(d)
 
     def tex(e):
@@ -64,16 +67,16 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT) -> list[tuple[
     lines, previous = [], None
     for step in d.steps:
         lhs = "" if previous is not None and step.lhs == previous else tex(step.lhs)
-        lines.append((lhs, tex(step.rhs), step.rule))
+        lines.append((lhs, RELATION_LATEX[relation_between(step.lhs, step.rhs)], tex(step.rhs), step.rule))
         previous = step.rhs
     return lines
 
 
-def align(lines: list[tuple[str, str, str]]) -> str:
+def align(lines: list[tuple[str, str, str, str]]) -> str:
     """An ``align*`` block: ``lhs &= rhs && \\text{rule}`` per line, joined by a plain ``\\\\``."""
     body = " \\\\\n".join(
-        f"{lhs} &= {rhs}" + (f" && {text_in_math(rule)}" if rule else "")
-        for lhs, rhs, rule in lines
+        f"{lhs} &{rel} {rhs}" + (f" && {text_in_math(rule)}" if rule else "")
+        for lhs, rel, rhs, rule in lines
     )
     return "\\begin{align*}\n" + body + "\n\\end{align*}"
 
@@ -92,14 +95,16 @@ def _(d: Derivation, notation: Notation = DEFAULT) -> str:
 
 @render_latex.register
 def _(step: Step, notation: Notation = DEFAULT) -> str:
-    return align([(latex_expr(step.lhs, notation), latex_expr(step.rhs, notation), step.rule)])
+    rel = RELATION_LATEX[relation_between(step.lhs, step.rhs)]
+    return align([(latex_expr(step.lhs, notation), rel, latex_expr(step.rhs, notation), step.rule)])
 
 
 def result_latex(d: Derivation, notation: Notation = DEFAULT) -> str:
     """The established relation ``lhs = rhs`` as one line of LaTeX math."""
     final = d.final
     total = uses_total_derivative(d)
-    return (latex_expr(final.lhs, notation, d.form, d.kinds, total) + " = "
+    rel = RELATION_LATEX[relation_between(final.lhs, final.rhs)]
+    return (latex_expr(final.lhs, notation, d.form, d.kinds, total) + f" {rel} "
             + latex_expr(final.rhs, notation, d.form, d.kinds, total))
 
 

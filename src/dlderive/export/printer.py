@@ -1,6 +1,8 @@
 """SymPy expression -> LaTeX under a notation preset (every Symbol goes through the notation)."""
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
@@ -70,7 +72,7 @@ class NotationLatexPrinter(LatexPrinter):
         self.total = total  # single-variable derivatives written d/dz rather than ∂/∂z
 
     def _print_Symbol(self, expr, style="plain"):
-        return self.notation.symbol(expr.name)
+        return symbol_name(self.notation, expr.name, self.form)
 
     def _print_Literal(self, expr):
         text = format_number(expr.value)
@@ -151,12 +153,51 @@ class NotationLatexPrinter(LatexPrinter):
 def latex_expr(expr, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
                total: bool = False) -> str:
     """The LaTeX of one expression; order of arguments is kept when it shows unevaluated arithmetic."""
-    if isinstance(expr, (int, float)) and not isinstance(expr, bool):
-        expr = sp.Integer(expr) if isinstance(expr, int) else sp.Float(expr)
+    expr = as_basic(expr)
+    return NotationLatexPrinter(notation, form, kinds, total, keep_order=keeps_order(expr)).doprint(expr)
+
+
+def as_basic(expr) -> sp.Basic:
+    """A SymPy object for ``expr``; Python numbers are converted, text is refused (never sympified)."""
+    if isinstance(expr, bool):
+        return sp.true if expr else sp.false
+    if isinstance(expr, int):
+        return sp.Integer(expr)
+    if isinstance(expr, float):
+        return sp.Float(expr)
     if not isinstance(expr, sp.Basic):
-        raise TypeError(f"latex_expr needs a SymPy expression, not {type(expr).__name__}")
-    keep = expr.has(sp.UnevaluatedExpr, Literal) or _is_unevaluated(expr)
-    return NotationLatexPrinter(notation, form, kinds, total, keep_order=keep).doprint(expr)
+        raise TypeError(f"a SymPy expression is needed, not {type(expr).__name__}")
+    return expr
+
+
+def relation_between(lhs, rhs) -> str:
+    """How two sides of a step relate: "=" for values, "iff" for conditions, "in" for a value in a set."""
+    lhs, rhs = as_basic(lhs), as_basic(rhs)
+    if isinstance(rhs, sp.Set):
+        return "in"
+    if _is_condition(lhs) or _is_condition(rhs):
+        return "iff"
+    return "="
+
+
+def _is_condition(expr) -> bool:
+    return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
+
+
+def symbol_name(notation: Notation, identifier: str, form: str) -> str:
+    """The notation's LaTeX name; in numeric (size) derivations ``H_in``, ``W_out`` are sizes, not weights."""
+    if form == "numeric" and _SIZE.match(identifier):
+        base, sub = identifier.split("_", 1)
+        return f"{base}_{{{sub}}}"
+    return notation.symbol(identifier)
+
+
+_SIZE = re.compile(r"^[A-Z]_(in|out)$")
+
+
+def keeps_order(expr) -> bool:
+    """True if ``expr`` shows arithmetic as written (Literal, UnevaluatedExpr or an unevaluated Add/Mul)."""
+    return expr.has(sp.UnevaluatedExpr, Literal) or _is_unevaluated(expr)
 
 
 def _is_unevaluated(expr) -> bool:

@@ -11,7 +11,9 @@ from ..functions import Jacobian, Prime, diag
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation, Step
 from .latex import uses_total_derivative
-from .printer import Literal, format_number, split_vector_product
+from .printer import Literal, as_basic, format_number, keeps_order, relation_between, split_vector_product, symbol_name
+
+RELATION_TEXT = {"=": "=", "iff": "⇔", "in": "∈"}
 
 _SUB = dict(zip("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
 _SUP = dict(zip("0123456789+-=()abcdefghijklmnoprstuvwxyz",
@@ -40,13 +42,38 @@ class TextPrinter(StrPrinter):
     """Readable Unicode expressions: names by notation, · for products, ∘/⊙ for Hadamard products."""
 
     def __init__(self, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
-                 total: bool = False):
-        super().__init__({"order": None})
+                 total: bool = False, keep_order: bool = False):
+        super().__init__({"order": "none" if keep_order else None})
         self.notation, self.form, self.kinds, self.total = notation, form, kinds or {}, total
         self.hadamard = unicode_name(notation.hadamard)
 
     def _print_Symbol(self, expr):
-        return unicode_name(self.notation.symbol(expr.name))
+        return unicode_name(symbol_name(self.notation, expr.name, self.form))
+
+    def _print_Relational(self, expr):
+        op = {"==": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">", "!=": "≠"}[expr.rel_op]
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _print_And(self, expr):
+        return " ∧ ".join(self.parenthesize(a, 30) for a in expr.args)
+
+    def _print_Or(self, expr):
+        return " ∨ ".join(self.parenthesize(a, 20) for a in expr.args)
+
+    def _print_Contains(self, expr):
+        return f"{self._print(expr.args[0])} ∈ {self._print(expr.args[1])}"
+
+    def _print_Naturals(self, expr):
+        return "ℕ"
+
+    def _print_Naturals0(self, expr):
+        return "ℕ₀"
+
+    def _print_Integers(self, expr):
+        return "ℤ"
+
+    def _print_FiniteSet(self, expr):
+        return "{" + ", ".join(self._print(a) for a in sorted(expr.args, key=sp.default_sort_key)) + "}"
 
     def _print_Literal(self, expr):
         text = format_number(expr.value)
@@ -115,7 +142,8 @@ class TextPrinter(StrPrinter):
 def text_expr(expr, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
               total: bool = False) -> str:
     """One expression as readable Unicode text."""
-    return TextPrinter(notation, form, kinds, total).doprint(expr)
+    expr = as_basic(expr)
+    return TextPrinter(notation, form, kinds, total, keeps_order(expr)).doprint(expr)
 
 
 @singledispatch
@@ -136,13 +164,23 @@ def _(d: Derivation, notation: Notation = DEFAULT) -> str:
     previous = None
     for step in d.steps:
         lhs = "   " if previous is not None and step.lhs == previous else ex(step.lhs)
-        lines.append(f"{lhs} = {ex(step.rhs)}    [{step.rule}]")
+        rel = RELATION_TEXT[relation_between(step.lhs, step.rhs)]
+        lines.append(f"{lhs} {rel} {ex(step.rhs)}    [{step.rule}]")
         previous = step.rhs
+    if d.result is None and not is_chain(d):
+        return "\n".join(lines)
     final = d.final
-    lines.append(f"Result: {ex(final.lhs)} = {ex(final.rhs)}")
+    rel = RELATION_TEXT[relation_between(final.lhs, final.rhs)]
+    lines.append(f"Result: {ex(final.lhs)} {rel} {ex(final.rhs)}")
     return "\n".join(lines)
+
+
+def is_chain(d: Derivation) -> bool:
+    """True if every step continues the previous one, so that first lhs = last rhs is the result."""
+    return all(b.lhs == a.rhs for a, b in zip(d.steps, d.steps[1:]))
 
 
 @render_text.register
 def _(step: Step, notation: Notation = DEFAULT) -> str:
-    return f"{text_expr(step.lhs, notation)} = {text_expr(step.rhs, notation)}    [{step.rule}]"
+    rel = RELATION_TEXT[relation_between(step.lhs, step.rhs)]
+    return f"{text_expr(step.lhs, notation)} {rel} {text_expr(step.rhs, notation)}    [{step.rule}]"
