@@ -104,6 +104,9 @@ def _statement(tree: Tree, text: str, model: str | None) -> Statement:
 
 def _term(tree: Tree, text: str, model: str | None) -> Term:
     start, end = tree.meta.start_pos, tree.meta.end_pos
+    opener = re.search(r"\\left\s*$", text[max(0, start - 12):start])
+    if opener:
+        start -= len(opener.group())
     source = text[start:end]
     try:
         expr = Build(model).transform(tree.children[0])

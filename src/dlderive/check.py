@@ -1,0 +1,849 @@
+"""Line-by-line verification of hand-written derivations: every relation gets a verdict.
+
+A document (Markdown, LaTeX or text) is split into math blocks and text relations; statements are
+chained (``a = b = c``, blocks that open with ``=`` or ``\\implies`` continue the previous chain);
+each relation is valid, invalid (with a counterexample) or unverifiable (with the reason).
+"""
+from __future__ import annotations
+
+import math
+import random
+import re
+import signal
+import threading
+import zlib
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import mpmath
+import sympy as sp
+
+from .cells import get_cell
+from .cells.base import timed
+from .errors import DlderiveError
+from .functions import Prime, sigmoid
+from .reader import ReadError, Statement, Term, read_block
+from .reader.names import identifier, symbol, text_identifier
+
+MAX_FILE_BYTES = 2_000_000
+MAX_TEXT_LINE = 20_000
+MAX_NODES = 20_000  # size of an expression after substituting definitions
+MAX_BITS = 200_000  # size of an exact number during evaluation
+SIMPLIFY_NODES = 300  # size up to which a general simplify is tried
+MODEL_STEPS = 4  # model equations are in scope for steps t, t-1, ..., t-3
+INTEGER_RANGE = {1: 2048, 2: 40}  # unknowns -> half-width of the integer range searched
+DEFAULT_TIMEOUT = 2.0
+
+
+class CheckError(DlderiveError):
+    """A file that cannot be read at all (missing, too large, not UTF-8)."""
+
+
+class Unverifiable(DlderiveError):
+    """A relation the checker cannot decide; the message is the reason."""
+
+
+class TooLarge(Unverifiable):
+    pass
+
+
+class Undefined(Exception):
+    """An expression with no real value at a point (division by zero, log of a negative)."""
+
+
+class RelationTimeout(BaseException):
+    """Raised by the per-relation timer; a BaseException so that no library code swallows it."""
+
+
+# ---------------------------------------------------------------- reports
+
+@dataclass(frozen=True)
+class Relation:
+    """One verdict: ``line`` is where the right-hand side begins (1-based)."""
+
+    line: int
+    latex: str
+    verdict: str  # "valid" | "invalid" | "unverifiable"
+    reason: str
+    counterexample: dict | None = None
+    chain: int = 0  # relations of one chain share this number
+
+
+@dataclass(frozen=True)
+class FileReport:
+    file: str
+    relations: tuple[Relation, ...] = ()
+    error: str | None = None
+
+    @property
+    def summary(self) -> dict:
+        out = {"valid": 0, "invalid": 0, "unverifiable": 0}
+        for r in self.relations:
+            out[r.verdict] += 1
+        return out
+
+    def to_json(self) -> dict:
+        """The JSON object of issue 5: file, relations (line, latex, verdict, reason, counterexample), summary."""
+        data = {"file": self.file,
+                "relations": [{k: v for k, v in asdict(r).items() if k != "chain"} for r in self.relations],
+                "summary": self.summary}
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+# ---------------------------------------------------------------- time limit
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise RelationTimeout in the body after ``seconds`` (main thread only; elsewhere no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RelationTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ---------------------------------------------------------------- exact and high-precision evaluation
+
+Value = Fraction | mpmath.mpf
+_MP_FUNCTIONS = {sp.tanh: mpmath.tanh, sp.exp: mpmath.exp, sp.sin: mpmath.sin, sp.cos: mpmath.cos,
+                 sp.sinh: mpmath.sinh, sp.cosh: mpmath.cosh,
+                 sigmoid: lambda v: 1 / (1 + mpmath.exp(-v))}
+
+
+def compile_expr(expr: sp.Basic) -> Callable[[dict], Value]:
+    """A closure that evaluates ``expr`` at a point exactly (Fraction) or, if it must, to 50 digits."""
+    if expr.is_Rational:
+        c = Fraction(int(expr.p), int(expr.q))
+        return lambda env: c
+    if expr.is_Symbol:
+        return lambda env: env[expr]
+    if expr is sp.E:
+        return lambda env: +mpmath.e
+    if expr is sp.pi:
+        return lambda env: +mpmath.pi
+    if expr.is_Float:
+        c = mpmath.mpf(expr._mpf_)
+        return lambda env: c
+    if isinstance(expr, Prime):
+        return compile_expr(expr.doit())
+    parts = [compile_expr(a) for a in expr.args] if not isinstance(expr, sp.Pow) else None
+    if isinstance(expr, sp.Add):
+        return lambda env: _checked(sum((f(env) for f in parts), Fraction(0)))
+    if isinstance(expr, sp.Mul):
+        def product(env):
+            out = Fraction(1)
+            for f in parts:
+                out = _checked(out * f(env))
+            return out
+        return product
+    if isinstance(expr, sp.Pow):
+        base, exponent = compile_expr(expr.base), expr.exp
+        if exponent.is_Integer:
+            n = int(exponent)
+            return lambda env: _integer_power(base(env), n)
+        power = compile_expr(exponent)
+        return lambda env: _real_power(base(env), power(env))
+    if isinstance(expr, (sp.floor, sp.ceiling)):
+        (f,) = parts
+        rounding = math.floor if isinstance(expr, sp.floor) else math.ceil
+        return lambda env: Fraction(rounding(_exact(f(env))))
+    if isinstance(expr, sp.Abs):
+        (f,) = parts
+        return lambda env: abs(f(env))
+    if isinstance(expr, sp.log):
+        (f,) = parts[:1]
+        return lambda env: _log(f(env))
+    if expr.func in _MP_FUNCTIONS:
+        (f,) = parts
+        g = _MP_FUNCTIONS[expr.func]
+        return lambda env: g(mpmath.mpf(_as_mpf(f(env))))
+    raise Unverifiable(f"cannot evaluate {type(expr).__name__} numerically")
+
+
+def _checked(v: Value) -> Value:
+    if isinstance(v, Fraction) and v.numerator.bit_length() + v.denominator.bit_length() > MAX_BITS:
+        raise TooLarge(f"an intermediate number over {MAX_BITS} bits")
+    return v
+
+
+def _as_mpf(v: Value):
+    return mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else v
+
+
+def _exact(v: Value):
+    """Floor and ceiling work on exact values; a 50-digit value is rounded to a fraction first."""
+    if isinstance(v, Fraction):
+        return v
+    if not mpmath.isfinite(v):
+        raise Undefined()
+    return Fraction(str(mpmath.nstr(v, 45, min_fixed=-math.inf, max_fixed=math.inf)))
+
+
+def _integer_power(b: Value, n: int) -> Value:
+    if b == 0 and n < 0:
+        raise Undefined()
+    if isinstance(b, Fraction):
+        size = max(b.numerator.bit_length(), b.denominator.bit_length(), 1)
+        if size * abs(n) > MAX_BITS:
+            raise TooLarge(f"a power over {MAX_BITS} bits")
+    return b ** n
+
+
+def _real_power(b: Value, x: Value) -> Value:
+    if isinstance(x, Fraction) and x.denominator == 1:
+        return _integer_power(b, int(x))
+    b, x = _as_mpf(b), _as_mpf(x)
+    if b < 0 or (b == 0 and x <= 0):
+        raise Undefined()
+    return mpmath.power(b, x)
+
+
+def _log(v: Value):
+    if v <= 0:
+        raise Undefined()
+    return mpmath.log(_as_mpf(v))
+
+
+def evaluate(f: Callable, env: dict) -> Value:
+    """f at env, or raise Undefined."""
+    with mpmath.workdps(50):
+        try:
+            v = f(env)
+        except (ZeroDivisionError, ValueError, OverflowError):
+            raise Undefined() from None
+        if not isinstance(v, Fraction) and not mpmath.isfinite(v):
+            raise Undefined()
+        return v
+
+
+def same(a: Value, b: Value) -> bool:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a == b
+    with mpmath.workdps(50):
+        a, b = _as_mpf(a), _as_mpf(b)
+        return abs(a - b) <= mpmath.mpf(10) ** -35 * max(1, abs(a), abs(b))
+
+
+def show(v: Value) -> str:
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    with mpmath.workdps(50):
+        return mpmath.nstr(v, 12)
+
+
+# ---------------------------------------------------------------- scope: definitions in force
+
+def _time(sym: sp.Symbol) -> int | None:
+    t = timed(sym.name)
+    return None if t is None else t[1]
+
+
+def _frame(*exprs: sp.Basic) -> int:
+    """The most recent step mentioned: leaves of the relation are the inputs and states of that step."""
+    ks = [k for e in exprs for s in e.free_symbols if (k := _time(s)) is not None]
+    return min(ks) if ks else 0
+
+
+def _size(expr: sp.Basic, limit: int = MAX_NODES) -> int:
+    n = 0
+    for _ in sp.preorder_traversal(expr):
+        n += 1
+        if n > limit:
+            break
+    return n
+
+
+@dataclass
+class Scope:
+    """The definitions in force: the model's equations, then the document's definitions and givens."""
+
+    model_defs: dict = field(default_factory=dict)
+    defs: dict = field(default_factory=dict)
+    tuples: dict = field(default_factory=dict)
+    stated: dict = field(default_factory=dict)  # symbol -> line of its first statement
+
+    @classmethod
+    def for_model(cls, model: str | None) -> "Scope":
+        defs = {}
+        if model:
+            cell = get_cell(model)
+            for k in range(MODEL_STEPS):
+                defs.update(cell.equations_at(k))
+        return cls(model_defs=dict(defs), defs=dict(defs))
+
+    def expand(self, expr: sp.Basic, frame: int, keep: sp.Symbol | None = None, defs: dict | None = None):
+        """Substitute definitions of untimed names and of timed names at steps t-k with k <= frame."""
+        defs = self.defs if defs is None else defs
+        for _ in range(50):
+            subs = {s: defs[s] for s in expr.free_symbols
+                    if s in defs and s != keep and ((k := _time(s)) is None or k <= frame)}
+            if not subs:
+                return expr
+            expr = expr.xreplace(subs)
+            if _size(expr) > MAX_NODES:
+                raise TooLarge(f"the expression has over {MAX_NODES} nodes after substituting definitions")
+        raise Unverifiable("the definitions refer to each other in a cycle")
+
+    def realize(self, expr: sp.Basic) -> sp.Basic:
+        """Evaluate derivative fractions and f'(a) placeholders."""
+        for _ in range(6):
+            ders, primes = expr.atoms(sp.Derivative), expr.atoms(Prime)
+            if not ders and not primes:
+                return expr
+            mapping = {d: self.derivative(d) for d in ders}
+            mapping.update({p: p.doit() for p in primes})
+            expr = expr.xreplace(mapping)
+        raise Unverifiable("derivatives nested too deeply")
+
+    def derivative(self, d: sp.Derivative) -> sp.Basic:
+        """∂y/∂v: the names in y that depend on v replaced by their definitions, then differentiated."""
+        y = self.realize(d.expr)
+        for v, count in d.variable_count:
+            if not isinstance(v, sp.Symbol):
+                raise Unverifiable(f"a derivative with respect to {v}, which is not a variable")
+            y = sp.diff(self.realize(self.expand_toward(y, v)), v, count)
+        return self.realize(y)
+
+    def expand_toward(self, expr: sp.Basic, v: sp.Symbol) -> sp.Basic:
+        """Substitute the definitions of the names that depend on ``v`` (``v`` itself held fixed)."""
+        memo: dict = {}
+
+        def depends(s) -> bool:
+            if s not in memo:
+                memo[s] = False  # a cycle does not make a dependency
+                free = self.defs[s].free_symbols
+                memo[s] = v in free or any(depends(t) for t in free if t in self.defs and t != v)
+            return memo[s]
+
+        for _ in range(50):
+            subs = {s: self.defs[s] for s in expr.free_symbols if s in self.defs and s != v and depends(s)}
+            if not subs:
+                return expr
+            expr = expr.xreplace(subs)
+            if _size(expr) > MAX_NODES:
+                raise TooLarge(f"the expression has over {MAX_NODES} nodes after substituting definitions")
+        raise Unverifiable("the definitions refer to each other in a cycle")
+
+    def prepare(self, *exprs: sp.Basic) -> list[sp.Basic]:
+        """The expressions with derivatives evaluated and definitions substituted in a common frame."""
+        exprs = [self.realize(e) for e in exprs]
+        frame = _frame(*exprs)
+        out = [self.realize(self.expand(e, frame)) for e in exprs]
+        for e in out:
+            bad = [s for s in e.free_symbols if s in self.tuples]
+            if bad:
+                raise Unverifiable(f"{bad[0]} stands for the tuple {self.tuples[bad[0]]}, not a number")
+            if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                raise Unverifiable("division by zero or an infinite value")
+        return out
+
+
+# ---------------------------------------------------------------- deciding one equality
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: str
+    reason: str
+    counterexample: dict | None = None
+
+
+def _points(symbols: list, seed: int, integer: bool = False):
+    """Evaluation points: all ones, distinct small integers, then random small rationals."""
+    yield {s: Fraction(1) for s in symbols}
+    yield {s: Fraction(i + 2) for i, s in enumerate(symbols)}
+    rng = random.Random(seed)
+    while True:
+        if integer:
+            yield {s: Fraction(rng.randint(-30, 30)) for s in symbols}
+        else:
+            yield {s: Fraction(rng.randint(-12, 12), rng.randint(1, 6)) for s in symbols}
+
+
+def _counterexample(env: dict, lv: Value, rv: Value) -> dict:
+    return {"values": {s.name: show(v) for s, v in sorted(env.items(), key=lambda kv: kv[0].name)},
+            "lhs": show(lv), "rhs": show(rv)}
+
+
+def _proof(diff: sp.Basic) -> str | None:
+    """The targeted rewrite that takes ``diff`` to zero, or None."""
+    if diff == 0:
+        return "exact"
+    if _size(diff) > MAX_NODES // 2:
+        return None
+    if sp.expand(diff) == 0:
+        return "expand"
+    if sp.cancel(sp.together(diff)) == 0:
+        return "cancel"
+    if diff.has(sp.exp, sp.tanh, sigmoid, sp.sinh, sp.cosh):
+        as_exp = sp.expand(diff.rewrite(sp.exp))
+        if as_exp == 0 or sp.cancel(sp.together(as_exp)) == 0:
+            return "rewrite as exp, cancel"
+    if _size(diff) <= SIMPLIFY_NODES and sp.simplify(diff) == 0:
+        return "simplify"
+    return None
+
+
+def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0) -> Outcome:
+    """Equal for all values of the free symbols? Proof first, random exact points otherwise."""
+    symbols = sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name)
+    f, g = compile_expr(lhs), compile_expr(rhs)
+    integer = lhs.has(sp.floor, sp.ceiling) or rhs.has(sp.floor, sp.ceiling)
+    exact = not any(isinstance(x, sp.Function) and not isinstance(x, (sp.floor, sp.ceiling, sp.Abs))
+                    or x in (sp.E, sp.pi) for x in sp.preorder_traversal(sp.Add(lhs, rhs, evaluate=False)))
+    wanted = 20 if exact else 8
+    agreed, tried = 0, 0
+    points = _points(symbols, seed, integer)
+
+    def screen(n: int):
+        nonlocal agreed, tried
+        while agreed < n and tried < 6 * wanted:
+            env = next(points)
+            tried += 1
+            try:
+                lv, rv = evaluate(f, env), evaluate(g, env)
+            except Undefined:
+                continue
+            if not same(lv, rv):
+                return Outcome("invalid", "the two sides differ" if symbols else
+                               f"the two sides differ: {show(lv)} ≠ {show(rv)}", _counterexample(env, lv, rv))
+            agreed += 1
+            if not symbols:
+                break
+        return None
+
+    bad = screen(3)
+    if bad:
+        return bad
+    if not symbols and agreed:
+        return Outcome("valid", "arithmetic: both sides are " + show(evaluate(f, {})))
+    method = _proof(sp.Add(lhs, -rhs))
+    if method:
+        return Outcome("valid", f"proven symbolically ({method})")
+    bad = screen(wanted)
+    if bad:
+        return bad
+    if agreed >= wanted:
+        arithmetic = "exact rational arithmetic" if exact else "50-digit arithmetic"
+        return Outcome("valid", f"no symbolic proof found; equal at {agreed} random points ({arithmetic})")
+    raise Unverifiable("no symbolic proof found and too few points where both sides are defined")
+
+
+# ---------------------------------------------------------------- deciding an implication
+
+def _holds(pairs, env) -> bool:
+    for f, g in pairs:
+        try:
+            if not same(evaluate(f, env), evaluate(g, env)):
+                return False
+        except Undefined:
+            return False
+    return True
+
+
+def decide_implies(premise: list, conclusion: list) -> Outcome:
+    """Every solution of the premise (equations lhs = rhs) solves the conclusion? Integers with floor/ceil."""
+    exprs = [e for pair in premise + conclusion for e in pair]
+    unknowns = sorted(set().union(*(e.free_symbols for e in exprs)), key=lambda s: s.name)
+    integer = any(e.has(sp.floor, sp.ceiling) for e in exprs)
+    if not integer:
+        return _implies_real(premise, conclusion, unknowns)
+    if len(unknowns) not in INTEGER_RANGE:
+        raise Unverifiable(f"an implication with {len(unknowns)} unknowns is not searched")
+    width = INTEGER_RANGE[len(unknowns)]
+    prem = [(compile_expr(a), compile_expr(b)) for a, b in premise]
+    conc = [(compile_expr(a), compile_expr(b)) for a, b in conclusion]
+    ranges = [range(-width, width + 1)] * len(unknowns)
+    solutions, lost = [], []
+    for values in _product(ranges):
+        env = {s: Fraction(v) for s, v in zip(unknowns, values)}
+        if _holds(prem, env):
+            solutions.append(env)
+            if not _holds(conc, env):
+                lost.append(env)
+    where = f"integers in [{-width}, {width}]"
+    if not solutions:
+        raise Unverifiable(f"the premise has no solution among the {where}")
+    listing = _listing(solutions, unknowns)
+    if not lost:
+        return Outcome("valid", f"implied: every solution of the premise ({listing}) satisfies it ({where})")
+    env = lost[0]
+    for (f, g) in conc:
+        try:
+            lv, rv = evaluate(f, env), evaluate(g, env)
+        except Undefined:
+            lv = rv = None
+        if lv is None or not same(lv, rv):
+            break
+    cx = _counterexample(env, lv, rv) if lv is not None else {"values": {s.name: show(v) for s, v in env.items()}}
+    cx["lost"] = [_one(e, unknowns) for e in lost]
+    return Outcome("invalid", f"loses solutions: the premise holds for {listing} but this step keeps "
+                   f"only {_listing([e for e in solutions if e not in lost], unknowns) or 'none'}; lost: "
+                   f"{_listing(lost, unknowns)}", cx)
+
+
+def _product(ranges):
+    if not ranges:
+        yield ()
+        return
+    for v in ranges[0]:
+        for rest in _product(ranges[1:]):
+            yield (v,) + rest
+
+
+def _one(env, unknowns) -> str:
+    if len(unknowns) == 1:
+        return show(env[unknowns[0]])
+    return "(" + ", ".join(f"{s.name}={show(env[s])}" for s in unknowns) + ")"
+
+
+def _listing(envs, unknowns) -> str:
+    items = [_one(e, unknowns) for e in envs[:12]]
+    more = f", … ({len(envs)} in all)" if len(envs) > 12 else ""
+    prefix = f"{unknowns[0].name} = " if len(unknowns) == 1 and envs else ""
+    return prefix + ", ".join(items) + more
+
+
+def _implies_real(premise, conclusion, unknowns) -> Outcome:
+    if len(unknowns) != 1:
+        raise Unverifiable(f"an implication over the reals with {len(unknowns)} unknowns is not decided")
+    (x,) = unknowns
+
+    def solutions(pairs):
+        out = sp.S.Reals
+        for a, b in pairs:
+            s = sp.solveset(sp.Eq(a, b), x, sp.S.Reals)
+            if isinstance(s, sp.ConditionSet):
+                raise Unverifiable(f"cannot solve {a} = {b} for {x}")
+            out = sp.Intersection(out, s)
+        return out
+
+    before, after = solutions(premise), solutions(conclusion)
+    lost = sp.Complement(before, after)
+    if lost is sp.S.EmptySet:
+        return Outcome("valid", f"implied: the premise's solutions {before} all satisfy it")
+    if isinstance(lost, sp.FiniteSet):
+        v = sorted(lost, key=sp.default_sort_key)[0]
+        return Outcome("invalid", f"loses solutions: {x.name} in {lost}", {"values": {x.name: str(v)},
+                       "lhs": "", "rhs": "", "lost": [str(s) for s in lost]})
+    raise Unverifiable(f"cannot compare the solution sets {before} and {after}")
+
+
+# ---------------------------------------------------------------- the document
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of math to read: a display block, an inline relation, or a relation in running text."""
+
+    text: str
+    offset: int  # where ``text`` starts in the file
+    kind: str  # "block" | "text"
+
+
+_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
+_MATH = re.compile(
+    r"\$\$(?P<dd>.*?)\$\$"
+    r"|\\\[(?P<br>.*?)\\\]"
+    r"|\\begin\{(?P<env>equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?)\}(?P<body>.*?)\\end\{(?P=env)\}"
+    r"|(?<![\\$])\$(?P<inline>[^$\n]{1,20000}?)\$", re.S)
+_RELATIONAL = re.compile(r"=|\\implies|\\Rightarrow|\\iff|\\approx|\\le|\\ge|<|>")
+_TEXT_NUMBER = r"[-+(]*\s*\d[\d\s.*/+\-()^]*"
+_TEXT_RELATION = re.compile(
+    rf"(?P<name>[A-Za-z][A-Za-z0-9_{{}}]*(?: [A-Za-z][A-Za-z0-9_{{}}]*){{0,2}})\s*=\s*"
+    rf"(?P<chain>{_TEXT_NUMBER}(?:=\s*{_TEXT_NUMBER})*)")
+
+
+def split_document(text: str) -> list[Chunk]:
+    """Math blocks ($$, \\[ \\], equation, align) and relations in running text, in document order."""
+    masked = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    chunks, last = [], 0
+    for m in _MATH.finditer(masked):
+        chunks += _text_chunks(masked, last, m.start())
+        last = m.end()
+        name = m.lastgroup if m.lastgroup != "env" else "body"
+        if m.group("env"):
+            name = "body"
+        body = m.group(name)
+        if name == "inline" and not _RELATIONAL.search(body):
+            continue
+        chunks.append(Chunk(body, m.start(name), "block"))
+    chunks += _text_chunks(masked, last, len(masked))
+    return chunks
+
+
+def _text_chunks(text: str, start: int, end: int) -> list[Chunk]:
+    out = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        if "=" in line and len(line) <= MAX_TEXT_LINE:
+            clean = line.replace("\\*", "*").replace("×", "*").replace("·", "*")
+            for m in _TEXT_RELATION.finditer(clean):
+                out.append(Chunk(_text_as_latex(m), pos + m.start(), "text"))
+        pos += len(line) + 1
+    return out
+
+
+def _text_as_latex(m: re.Match) -> str:
+    name = m["name"].strip()
+    head = name if " " not in name else "\\text{" + name + "}"
+    chain = m["chain"].rstrip()
+    while chain and chain[-1] in "+-*/(.=":
+        chain = chain[:-1].rstrip()
+    return f"{head} = {chain}"
+
+
+# ---------------------------------------------------------------- chains
+
+@dataclass
+class _Chain:
+    id: int
+    last: Term | None = None
+    conditions: list = field(default_factory=list)  # (lhs, rhs) prepared, when it is a chain of conditions
+    kind: str = "identity"  # "identity" | "condition"
+
+
+@dataclass
+class _Step:
+    """One relation to decide: ``a rel b`` with its position, and how it joins what came before."""
+
+    a: Term
+    rel: str
+    rel_source: str
+    b: Term
+    line: int
+    chain_start: bool
+    after_condition: list | None  # premises, if this step follows an implication from a condition
+    premise_next: bool  # the chain continues with an implication
+
+
+class Checker:
+    """Decide every relation of one document, in order, keeping the definitions in force."""
+
+    def __init__(self, model: str | None = None, timeout: float | None = DEFAULT_TIMEOUT):
+        self.model, self.timeout = model, timeout
+        self.scope = Scope.for_model(model)
+
+    def check_text(self, text: str, name: str = "<text>") -> FileReport:
+        lines = _LineIndex(text)
+        items = []  # (statement | ReadError, chunk)
+        for chunk in split_document(text):
+            try:
+                for st in read_block(chunk.text, self.model):
+                    items.append((st, chunk))
+            except ReadError as exc:
+                items.append((exc, chunk))
+        relations: list[Relation] = []
+        chain = _Chain(0)
+        for index, (st, chunk) in enumerate(items):
+            if isinstance(st, ReadError):
+                where = lines.position(chunk.offset + st.offset)
+                relations.append(Relation(where[0], _clip(chunk.text), "unverifiable",
+                                          f"cannot read: {st} (line {where[0]}, column {where[1]})", None, chain.id))
+                continue
+            following = items[index + 1][0] if index + 1 < len(items) else None
+            next_implies = isinstance(following, Statement) and following.lead in ("implies", "iff")
+            chain = self._statement(st, chunk, lines, chain, next_implies, relations)
+        return FileReport(name, tuple(relations))
+
+    def _statement(self, st: Statement, chunk: Chunk, lines, chain: _Chain, next_implies: bool, out: list):
+        segments = _segments(st)
+        for i, (lead, lead_source, terms, rels, rel_sources) in enumerate(segments):
+            premises = None
+            if lead in ("implies", "iff") and chain.kind == "condition":
+                premises = chain.conditions
+            continuing = lead == "=" or lead == "def" or lead == "other"
+            if continuing and chain.last is not None:
+                terms = [chain.last] + terms
+                rels = [lead] + rels
+                rel_sources = [lead_source] + rel_sources
+                kind, conditions = chain.kind, chain.conditions
+            else:
+                chain = _Chain(chain.id + 1)
+                kind, conditions = "identity", []
+            more_implies = next_implies if i == len(segments) - 1 else True
+            for j in range(len(rels)):
+                a, b = terms[j], terms[j + 1]
+                line = lines.position(chunk.offset + b.start)[0] if chunk.kind == "block" \
+                    else lines.position(chunk.offset)[0]
+                step = _Step(a, rels[j], rel_sources[j], b, line, chain_start=(j == 0 and not continuing),
+                             after_condition=premises, premise_next=more_implies and j == len(rels) - 1)
+                relation, prepared, is_condition = self._decide(step, chain.id)
+                out.append(relation)
+                if is_condition:
+                    kind = "condition"
+                    conditions = conditions + [prepared]
+            chain.last = terms[-1]
+            chain.kind, chain.conditions = kind, conditions
+        return chain
+
+    def _decide(self, step: _Step, chain_id: int):
+        """The Relation for one step, the prepared pair and whether it is a condition."""
+        latex = f"{step.a.source} {step.rel_source} {step.b.source}"
+        try:
+            with time_limit(self.timeout):
+                verdict, reason, cx, prepared, is_condition = self._judge(step)
+        except RelationTimeout:
+            verdict, reason, cx, prepared, is_condition = (
+                "unverifiable", f"no decision within the time limit ({self.timeout:g} s)", None, None, False)
+        except Unverifiable as exc:
+            verdict, reason, cx, prepared, is_condition = "unverifiable", str(exc), None, None, False
+        except (DlderiveError, RecursionError, MemoryError, TypeError, ValueError, AttributeError,
+                ZeroDivisionError, OverflowError, NotImplementedError, IndexError, KeyError) as exc:
+            verdict, reason, cx, prepared, is_condition = (
+                "unverifiable", f"cannot decide ({type(exc).__name__}: {str(exc)[:120]})", None, None, False)
+        return Relation(step.line, latex, verdict, reason, cx, chain_id), prepared, is_condition
+
+    def _judge(self, step: _Step):
+        for term in (step.a, step.b):
+            if term.error:
+                raise Unverifiable(f"cannot read {term.source.strip()[:60]!r}: {term.error}")
+        if step.rel == "other":
+            raise Unverifiable(f"the relation {step.rel_source} is not checked (only = and ⇒ are)")
+        a, b = step.a.expr, step.b.expr
+        if (step.chain_start and step.after_condition is None and isinstance(a, sp.Symbol)
+                and (step.rel == "def" or a not in b.free_symbols)):
+            decided = self._definition(a, b, step)
+            if decided:
+                return decided
+        if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
+            raise Unverifiable("a tuple is compared, not a number")
+        lhs, rhs = self.scope.prepare(a, b)
+        outcome = decide_equal(lhs, rhs, seed=zlib.crc32(f"{step.a.source}={step.b.source}".encode()))
+        unknowns = lhs.free_symbols | rhs.free_symbols
+        if outcome.verdict == "invalid" and unknowns:
+            if step.after_condition is not None:
+                implied = decide_implies(step.after_condition, [(lhs, rhs)])
+                return implied.verdict, implied.reason, implied.counterexample, (lhs, rhs), True
+            if step.premise_next:
+                names = ", ".join(sorted(s.name for s in unknowns))
+                return ("valid", f"premise: a condition on {names}, the starting point of the implication below",
+                        None, (lhs, rhs), True)
+        if outcome.verdict == "valid" and step.after_condition is not None and unknowns:
+            return outcome.verdict, outcome.reason, None, (lhs, rhs), True
+        return outcome.verdict, outcome.reason, outcome.counterexample, (lhs, rhs), False
+
+    def _definition(self, name: sp.Symbol, value: sp.Basic, step: _Step):
+        """Record ``name = value`` if it is a definition or a given; None if it is a claim to check."""
+        scope = self.scope
+        first = name not in scope.stated
+        shown = step.a.source.strip()
+        if isinstance(value, sp.Tuple):
+            scope.tuples[name] = value
+            scope.defs.pop(name, None)
+            scope.stated.setdefault(name, step.line)
+            return "valid", f"given: {shown} = {value}", None, None, False
+        if first and name in scope.model_defs and step.rel != "def":
+            scope.stated[name] = step.line
+            model_value = scope.model_defs[name]
+            try:
+                lhs, rhs = scope.prepare(model_value, value)
+                agrees = decide_equal(lhs, rhs).verdict == "valid"
+            except Unverifiable as exc:
+                agrees, why = None, str(exc)
+            if agrees:
+                return "valid", f"agrees with the model's definition of {shown}", None, None, False
+            scope.defs[name] = value
+            note = f"the model's is {shown} = {model_value}" if agrees is False else f"not compared: {why}"
+            return ("valid", f"definition: the document's own version of {shown}, in force from here on ({note})",
+                    None, None, False)
+        if not first and step.rel != "def":
+            try:
+                numeric = not scope.prepare(value)[0].free_symbols
+            except Unverifiable:
+                numeric = False
+            if not numeric or name in scope.model_defs:
+                return None
+            since = scope.stated[name]
+            scope.defs[name] = value
+            scope.tuples.pop(name, None)
+            scope.stated[name] = step.line
+            return "valid", f"definition: {shown} is redefined (it was defined on line {since})", None, None, False
+        scope.defs[name] = value
+        scope.tuples.pop(name, None)
+        scope.stated[name] = step.line
+        kind = "given" if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", step.b.source) else "definition"
+        return "valid", f"{kind}: {shown} = {step.b.source.strip()}", None, None, False
+
+
+def _segments(st: Statement):
+    """Split a statement at ⇒: each segment (lead, lead source, terms, rels, rel sources)."""
+    out = []
+    lead, lead_source = st.lead, st.lead or ""
+    terms, rels, sources = [st.terms[0]], [], []
+    for rel, src, term in zip(st.rels, st.rel_sources, st.terms[1:]):
+        if rel in ("implies", "iff"):
+            out.append((lead, lead_source, terms, rels, sources))
+            lead, lead_source, terms, rels, sources = rel, src, [term], [], []
+        else:
+            terms.append(term)
+            rels.append(rel)
+            sources.append(src)
+    out.append((lead, lead_source, terms, rels, sources))
+    return [(ld, ls if ld else "", t, r, s) for ld, ls, t, r, s in out]
+
+
+class _LineIndex:
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        import bisect
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+
+def _clip(text: str, n: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "…"
+
+
+# ---------------------------------------------------------------- files
+
+def read_document(path: str | Path) -> str:
+    """The file's text; CheckError if it is missing, too large or not UTF-8."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CheckError(f"{path}: {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+        data = p.read_bytes()
+    except OSError as exc:
+        raise CheckError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CheckError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def check_text(text: str, name: str = "<text>", model: str | None = None,
+               timeout: float | None = DEFAULT_TIMEOUT) -> FileReport:
+    """Verdicts for every relation of a document given as text."""
+    return Checker(model, timeout).check_text(text, name)
+
+
+def check_file(path: str | Path, model: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> FileReport:
+    """Verdicts for every relation of a file; a FileReport with ``error`` if it cannot be read."""
+    try:
+        text = read_document(path)
+    except CheckError as exc:
+        return FileReport(str(path), (), str(exc))
+    return check_text(text, str(path), model, timeout)
+
+
+__all__ = ["check_text", "check_file", "FileReport", "Relation", "Checker", "split_document",
+           "decide_equal", "decide_implies", "CheckError", "Unverifiable", "identifier", "symbol",
+           "text_identifier"]
