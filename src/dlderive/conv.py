@@ -397,6 +397,9 @@ def solve(unknown, output, kind="conv", **known) -> SolveResult:
     o = output
     equation = sp.Eq(sp.Integer(o), plug(CONV, values), evaluate=False)
     e = realize(span(_mul(2, P)).doit())  # the span, linear in every unknown but the stride
+    if unknown != "stride":
+        coeff, rest = e.coeff(x), e.xreplace({x: 0})
+        e = _add(x if coeff == 1 else _mul(coeff, x), rest) if rest != 0 else e
     s_ = values.get(S, S)
     lower = sp.LessThan(s_ * (o - 1), e, evaluate=False)
     upper = sp.LessThan(e, s_ * o - 1, evaluate=False)
@@ -454,6 +457,7 @@ def _bounds(unknown, x, o, known, e):
         return -(-(span_value + 1) // o), span_value // (o - 1)
     s = known["stride"]
     a, b = s * (o - 1), s * o - 1
+    e = e.doit()
     coeff = int(sp.diff(e, x))  # e = coeff·x + rest, coeff = 1 (input), 2 (padding) or −d, −(k − 1)
     rest = int(e.xreplace({x: 0}))
     if coeff == 0:
@@ -483,7 +487,7 @@ def _no_solution_reason(unknown, kind, floor_lo, condition):
 def _touched(n, k, s, d, lo, hi):
     """How many positions in [lo, hi) receive a product i·S + j·d (0 ≤ i < n, 0 ≤ j < k)."""
     _require(n * k <= 10**7, f"input: transposed counts enumerate D·k positions; {n * k} exceeds 10^7")
-    return len({i * s + j * d for i in range(n) for j in range(k)} & set(range(lo, hi)))
+    return len({p for p in (i * s + j * d for i in range(n) for j in range(k)) if lo <= p < hi})
 
 
 def counts(in_channels, out_channels, kernel, output, groups=1, bias=True, transposed=False,
