@@ -1,0 +1,261 @@
+"""Derivations of a declared cell, built by the rules in rules.py and proven step by step.
+
+``derive(name, form)`` returns a proven Derivation.  Names: ``sigmoid`` and, for every declared
+cell, ``<cell>.<equation name>`` (∂y_t/∂h_{t-1}) and ``<cell>.<state>_independence``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+
+import sympy as sp
+
+from . import verify
+from .cells import CELLS, Cell, at, get_cell, timed
+from .errors import DlderiveError
+from .functions import IDENTITY, Jacobian, Prime, diag, sigmoid
+from .jacobian import atomize, collect, evaluate_primes, to_scalar
+from .notation import time_offset_name
+from .rules import PRIORITY, RULES, Context, classify
+from .steps import Derivation, Step
+
+FORMS = ("scalar", "vector")
+
+
+# ----------------------------------------------------------------------------- the cell's graph
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """A cell read as a dependency graph at time t, differentiated with respect to h_{t-1}."""
+
+    cell: Cell
+    definitions: dict  # symbol at t -> one-level expression
+    full: dict  # symbol at t -> expression in the leaves
+    depends: dict  # symbol -> frozenset of leaves
+    previous: dict  # symbol at t-1 (but h_{t-1}) -> its expression one step back, in leaves at t-1
+
+    @property
+    def wrt(self) -> sp.Symbol:
+        return at(self.cell.hidden, 1)
+
+    def kinds(self) -> dict:
+        exprs = [*self.full.items(), *self.previous.items()]
+        names = {s.name for pair in exprs for e in pair for s in e.free_symbols}
+        return {n: self.cell.kind(n) for n in names}
+
+    def context(self, known=None, known_from=None) -> Context:
+        return Context(self.wrt, self.definitions, self.depends, self.kinds(),
+                       {s: self.cell.numbers[s.name] for s in self.definitions if s.name in self.cell.numbers},
+                       known or {}, known_from or {})
+
+    def is_gate(self, s: sp.Symbol) -> bool:
+        """A gate reads only leaves: its derivative is a result of its own."""
+        return not (self.definitions[s].free_symbols & self.definitions.keys())
+
+
+@lru_cache(maxsize=None)
+def model(cell_name: str) -> Model:
+    cell = get_cell(cell_name)
+    definitions = cell.equations_at(0)
+    full, depends = {}, {}
+    for s, e in definitions.items():
+        full[s] = e.xreplace(full)
+        depends[s] = frozenset(full[s].free_symbols)
+    previous = {}
+    for s, e in cell.equations_at(1).items():
+        previous[s] = e.xreplace(previous)
+    previous.pop(at(cell.hidden, 1))
+    return Model(cell, definitions, full, depends, previous)
+
+
+# ----------------------------------------------------------------------------- building chains
+def _tidy(expr: sp.Basic) -> sp.Basic:
+    """Drop identity factors: I M = M."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.Mul) and IDENTITY in e.args and len(e.args) > 1,
+        lambda e: sp.Mul(*[a for a in e.args if a != IDENTITY]))
+
+
+def _pending(expr: sp.Basic, ctx: Context) -> dict:
+    atoms = expr.atoms(Jacobian) | expr.atoms(Prime)
+    return {a: classify(a, ctx) for a in atoms}
+
+
+def _note(rule: str, atoms, ctx: Context, fold) -> str:
+    if rule == "substitution":
+        return "; ".join(f"∂{a.args[0]}/∂{ctx.wrt} from {ctx.known_from[a.args[0]]}" for a in sorted(atoms, key=str))
+    if rule == "independence":
+        names = sorted({str(a.args[0]) for a in atoms})
+        return f"{', '.join(names)} do{'es' if len(names) == 1 else ''} not depend on {ctx.wrt}"
+    if rule.startswith("derivative of") and fold:
+        return RULES[rule].identity + "; " + ", ".join(f"{v} = {d}" for d, v in fold)
+    return RULES[rule].identity
+
+
+def chain(start: sp.Basic, ctx: Context, folds: dict) -> list[Step]:
+    """Expand every opaque atom of ``start``, one rule a step, highest priority first."""
+    steps, expr = [], start
+    while pending := _pending(expr, ctx):
+        rule = min(pending.values(), key=PRIORITY.index)
+        atoms = [a for a, r in pending.items() if r == rule]
+        new = _tidy(expr.xreplace({a: RULES[rule].apply(a, ctx) for a in atoms}))
+        used = [(d, v) for d, v in folds.items() if new.has(d)] if rule.startswith("derivative of") else []
+        new = new.xreplace(dict(used))
+        label = rule
+        if rule == "definition":
+            nums = sorted({ctx.numbers[a.args[0]] for a in atoms if a.args[0] in ctx.numbers})
+            label = f"definition ({', '.join(map(str, nums))})" if nums else "definition"
+        steps.append(Step(expr, new, label, _note(rule, atoms, ctx, used)))
+        expr = new
+    final = _collected(expr, ctx)
+    if final != expr:
+        steps.append(Step(expr, final, "algebra", "diag(a) diag(b) = diag(a ∘ b); terms with the same matrix collected"))
+    return steps
+
+
+def _collected(expr: sp.Basic, ctx: Context) -> sp.Basic:
+    atoms, back = atomize(expr, ctx.kinds)
+    return collect(atoms).xreplace(back)
+
+
+# ----------------------------------------------------------------------------- the derivations
+def _derivative_of(m: Model, target: sp.Symbol) -> Derivation:
+    """∂target/∂h_{t-1} for an equation of the cell, vector form (the scalar form is read from it)."""
+    gates = [] if m.is_gate(target) else [s for s in m.definitions if m.is_gate(s)]
+    known = {g: derive_vector_result(m.cell.name, g) for g in gates}
+    ctx = m.context(known, {g: f"{m.cell.name}.{m.cell.names.get(g.name, g.name)}" for g in gates})
+    steps = [Step(target, m.definitions[target], _def_label(m, target), "")]
+    body = m.definitions[target]
+    inner = [s for s in body.free_symbols if s in m.definitions and not m.is_gate(s)]
+    for s in sorted(inner, key=str):
+        steps.append(Step(s, m.definitions[s], _def_label(m, s), ""))
+    if inner:
+        expanded = body.xreplace({s: m.definitions[s] for s in inner})
+        nums = ", ".join(f"({m.cell.numbers[s.name]})" for s in inner if s.name in m.cell.numbers)
+        steps.append(Step(target, expanded, f"substitution of {nums or 'definitions'}", ""))
+        body = expanded
+    folds = {m.definitions[s]: s for s in m.definitions}
+    first = Step(Jacobian(target, m.wrt), Jacobian(body, m.wrt), steps[-1].rule, "")
+    return [*steps, first, *chain(first.rhs, ctx, folds)], first.lhs
+
+
+def _def_label(m: Model, s: sp.Symbol) -> str:
+    n = m.cell.numbers.get(s.name)
+    return f"definition ({n})" if n else "definition"
+
+
+def _independence(m: Model, state: sp.Symbol) -> list[Step]:
+    """∂s_{t-1}/∂h_{t-1} = 0, from the graph unrolled one step back."""
+    back = m.cell.equations_at(1)
+    leaves = sorted(m.previous[state].free_symbols, key=str)
+    if m.wrt in leaves:
+        raise DlderiveError(f"{state} depends on {m.wrt}: no independence to prove")
+    hidden_reads = m.wrt in back and state in back[m.wrt].free_symbols
+    one_level = back[state]
+    steps = [Step(state, one_level, _def_label(m, at(timed(state.name)[0])), "the cell equation one step back")]
+    steps.append(Step(state, m.previous[state], "substitution", "gate definitions one step back"))
+    steps.append(Step(Jacobian(state, m.wrt), Jacobian(m.previous[state], m.wrt), "substitution", ""))
+    why = f"{state} depends on {', '.join(map(str, leaves))} only"
+    if hidden_reads:
+        why += f"; {m.wrt} = {back[m.wrt]} is computed from {state}, not the other way round"
+    steps.append(Step(steps[-1].rhs, sp.S.Zero, "independence", why))
+    return steps, steps[2].lhs
+
+
+@lru_cache(maxsize=None)
+def derive_vector_result(cell_name: str, target: sp.Symbol) -> sp.Basic:
+    return derive(f"{cell_name}.{get_cell(cell_name).names.get(target.name, target.name)}", "vector").final.rhs
+
+
+def _sigmoid_steps() -> list[Step]:
+    z = sp.Symbol("z", real=True)
+    u = sp.UnevaluatedExpr(1 + sp.exp(-z))
+    s = 1 / u
+    ue = sp.UnevaluatedExpr
+    return [
+        Step(sigmoid(z), 1 / (1 + sp.exp(-z)), "definition", "the logistic function"),
+        Step(sp.Derivative(sigmoid(z), z), sp.Derivative(u ** -1, z), "definition", ""),
+        Step(sp.Derivative(u ** -1, z), sp.Mul(-1, u ** -2, sp.Derivative(u, z), evaluate=False), "chain rule",
+             "d(a^-1)/dz = -a^-2 da/dz"),
+        Step(sp.Mul(-1, u ** -2, sp.Derivative(u, z), evaluate=False), sp.Mul(-1, u ** -2, -sp.exp(-z), evaluate=False),
+             "derivative of exp", "d(1 + e^-z)/dz = -e^-z"),
+        Step(sp.Mul(-1, u ** -2, -sp.exp(-z), evaluate=False), sp.exp(-z) / u ** 2, "algebra", ""),
+        Step(sp.exp(-z) / u ** 2, sp.Mul(s, sp.exp(-z) / u, evaluate=False), "algebra", "split the square"),
+        Step(sp.Mul(s, sp.exp(-z) / u, evaluate=False),
+             sp.Mul(s, sp.Add(u / u, -s, evaluate=False), evaluate=False), "algebra", "e^-z = (1 + e^-z) - 1"),
+        Step(sp.Mul(s, sp.Add(u / u, -s, evaluate=False), evaluate=False),
+             sp.Mul(s, 1 - ue(1 / (1 + sp.exp(-z))), evaluate=False), "algebra", ""),
+        Step(sp.Mul(s, 1 - ue(1 / (1 + sp.exp(-z))), evaluate=False), sigmoid(z) * (1 - sigmoid(z)),
+             "definition", "1/(1 + e^-z) = σ(z)"),
+    ]
+
+
+def _registry() -> dict:
+    out = {"sigmoid": ("σ'(z) = σ(z)(1 − σ(z)), from σ(z) = 1/(1 + e^{-z})", None, None)}
+    for cell in CELLS.values():
+        for ident, _ in cell.equations:
+            name = cell.names.get(ident, ident)
+            out[f"{cell.name}.{name}"] = (
+                f"∂{ident}/∂{time_offset_name(cell.hidden, 1)} of the {cell.name} cell", cell.name, ("derivative", ident))
+        for state in cell.states:
+            if state == cell.hidden:
+                continue
+            name = cell.names.get(time_offset_name(state, 0), state)
+            out[f"{cell.name}.{name}_independence"] = (
+                f"proof that ∂{time_offset_name(state, 1)}/∂{time_offset_name(cell.hidden, 1)} = 0 ({cell.name})",
+                cell.name, ("independence", state))
+    return out
+
+
+DERIVATIONS: dict[str, tuple] = _registry()
+"""name -> (one-line description, cell name, what)."""
+
+
+def describe() -> dict[str, str]:
+    return {name: entry[0] for name, entry in DERIVATIONS.items()}
+
+
+@lru_cache(maxsize=None)
+def derive(name: str, form: str = "scalar") -> Derivation:
+    """The proven derivation ``name`` in ``form`` ("scalar" or "vector")."""
+    if name not in DERIVATIONS:
+        raise DlderiveError(f"unknown derivation {name!r}; known: {', '.join(DERIVATIONS)}")
+    if form not in FORMS:
+        raise DlderiveError(f"unknown form {form!r}; choose one of: {', '.join(FORMS)}")
+    description, cell_name, what = DERIVATIONS[name]
+    if cell_name is None:
+        if form != "scalar":
+            raise DlderiveError(f"{name} has only the scalar form")
+        steps = verify.prove_scalar_steps(_sigmoid_steps())
+        return Derivation(name, form, description, steps, {}, {}, Step(steps[1].lhs, steps[-1].rhs, "result"))
+    m = model(cell_name)
+    kind, arg = what
+    if kind == "derivative":
+        vector_steps, target = _derivative_of(m, at(*timed(arg)))
+    else:
+        vector_steps, target = _independence(m, at(arg, 1))
+    definitions = {str(s): e for s, e in m.full.items()}
+    if kind == "independence":
+        definitions.update({str(s): e for s, e in m.previous.items()})
+    result = Step(target, vector_steps[-1].rhs, "result")
+    if form == "vector":
+        steps = verify.prove_vector_steps(vector_steps, m)
+        return Derivation(name, form, description, steps, definitions, m.kinds(), result)
+    scalar_steps = _scalar_steps(vector_steps)
+    steps = verify.prove_scalar_steps(scalar_steps, _realization(m))
+    return Derivation(name, form, description, steps, definitions, {},
+                      Step(to_scalar(result.lhs), to_scalar(result.rhs), "result"))
+
+
+def _scalar_steps(vector_steps: list[Step]) -> list[Step]:
+    out = []
+    for s in vector_steps:
+        lhs, rhs = to_scalar(s.lhs), to_scalar(s.rhs)
+        if lhs != rhs:
+            out.append(dataclasses.replace(s, lhs=lhs, rhs=rhs))
+    return out
+
+
+def _realization(m: Model) -> dict:
+    """What the scalar prover substitutes, in order: every quantity in the leaves, then the
+    states at t-1 one step back (so that ∂c_{t-1}/∂h_{t-1} is computed, not assumed)."""
+    return (m.full, m.previous)
