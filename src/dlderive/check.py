@@ -537,8 +537,14 @@ def _implies_real(premise, conclusion, unknowns) -> Outcome:
         return Outcome("valid", f"implied: the premise's solutions {before} all satisfy it")
     if isinstance(lost, sp.FiniteSet):
         v = sorted(lost, key=sp.default_sort_key)[0]
-        return Outcome("invalid", f"loses solutions: {x.name} in {lost}", {"values": {x.name: str(v)},
-                       "lhs": "", "rhs": "", "lost": [str(s) for s in lost]})
+        cx = {"values": {x.name: str(v)}, "lhs": "", "rhs": "", "lost": [str(s) for s in lost]}
+        for a, b in conclusion:
+            lv, rv = a.xreplace({x: v}), b.xreplace({x: v})
+            if lv != rv:
+                cx.update(lhs=str(lv), rhs=str(rv))
+                break
+        return Outcome("invalid", f"loses solutions: the premise holds for {x.name} in {before}, "
+                       f"this step keeps {after}; lost: {x.name} in {lost}", cx)
     raise Unverifiable(f"cannot compare the solution sets {before} and {after}")
 
 

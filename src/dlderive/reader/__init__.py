@@ -50,6 +50,7 @@ def parser() -> Lark:
 def read_block(text: str, model: str | None = None) -> tuple[Statement, ...]:
     """The statements of one math block, in order; raise ReadError with an offset if unreadable."""
     _screen(text)
+    text = _blank_comments(text)
     try:
         tree = parser().parse(text)
     except UnexpectedInput as exc:
@@ -69,6 +70,15 @@ def read_expression(text: str, model: str | None = None) -> sp.Basic:
     if term.error:
         raise ReadError(term.error, term.start)
     return term.expr
+
+
+_JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\\text\{[^{}]*\}|(?<=,)\s*\\text\{[^{}]*\}\s*(?=\\\\|$)",
+                            re.M)
+
+
+def _blank_comments(text: str) -> str:
+    """Justifications (``&& \\text{chain rule}``, ``\\quad \\text{...}``) become spaces: offsets are kept."""
+    return _JUSTIFICATION.sub(lambda m: " " * len(m.group()), text)
 
 
 def _screen(text: str) -> None:

@@ -90,6 +90,13 @@ class Build(Transformer):
     def name(self, children):
         (tok,) = children
         written = str(tok)
+        letters = written.split("_", 1)[0]
+        if 1 < len(letters) <= 3 and letters.islower():  # "ab", "dz": a product of one-letter names
+            factors = [self._letter(c) for c in letters[:-1]] + [self._letter(written[len(letters) - 1:])]
+            return sp.Mul(*factors)
+        return self._letter(written)
+
+    def _letter(self, written: str):
         return sp.E if written == "e" else symbol(identifier(written, self.model))
 
     def greek(self, children):
