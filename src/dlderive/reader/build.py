@@ -171,13 +171,12 @@ class Build(Transformer):
 
     def apply(self, children):
         func = FUNCTIONS[_func_name(children[0])]
-        parts = _exprs(children)
-        arg = parts[-1]
+        arg = children[-1]
         if isinstance(arg, Token):
             arg = self.name([arg])
         _require_expr(arg)
         value = func(arg)
-        return safe_pow(value, parts[0]) if len(parts) == 2 else value
+        return safe_pow(value, children[1]) if len(children) == 3 else value
 
     def apply_prime(self, children):
         func = FUNCTIONS[_func_name(children[0])]
