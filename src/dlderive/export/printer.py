@@ -101,7 +101,10 @@ class NotationLatexPrinter(LatexPrinter):
         if isinstance(expr, diag):
             return r"\operatorname{diag}\left(" + self._print(expr.args[0]) + r"\right)"
         if isinstance(expr, Jacobian):
-            return r"\frac{\partial %s}{\partial %s}" % (self._print(expr.args[0]), self._print(expr.args[1]))
+            y, x = expr.args
+            if isinstance(y, (sp.Symbol, sp.Function)):
+                return r"\frac{\partial %s}{\partial %s}" % (self._print(y), self._print(x))
+            return r"\frac{\partial}{\partial %s} \left(%s\right)" % (self._print(x), self._print(y))
         return super()._print_Function(expr, exp)
 
     def _print_floor(self, expr, exp=None):
@@ -126,9 +129,24 @@ class NotationLatexPrinter(LatexPrinter):
     def _print_Mul(self, expr):
         if any(isinstance(f, Literal) for f in expr.args):
             return r" \cdot ".join(self._factor(f) for f in expr.args)
-        if self.form != "vector" and expr.is_commutative:
+        if self.form != "vector" and expr.is_commutative is not False:
+            if isinstance(expr, sp.Mul) and any(_is_negative(f) for f in expr.args[1:]):
+                return self._signed_factors(expr)
             return super()._print_Mul(expr)
         return self._vector_product(expr)
+
+    def _signed_factors(self, expr) -> str:
+        """A product with a negative factor after the first, shown as written: a \\left(-b\\right)."""
+        args, parts = list(expr.args), []
+        if args[0] == -1:
+            parts.append("-")
+            args = args[1:]
+        for i, f in enumerate(args):
+            tex = self._print(f)
+            if isinstance(f, sp.Add) or (i > 0 and _is_negative(f)):
+                tex = r"\left(" + tex + r"\right)"
+            parts.append(tex)
+        return " ".join(parts)
 
     def _factor(self, f) -> str:
         tex = self._print(f)
@@ -178,6 +196,10 @@ def relation_between(lhs, rhs) -> str:
     if _is_condition(lhs) or _is_condition(rhs):
         return "iff"
     return "="
+
+
+def _is_negative(expr) -> bool:
+    return isinstance(expr, sp.Expr) and expr.could_extract_minus_sign()
 
 
 def _is_condition(expr) -> bool:

@@ -87,7 +87,9 @@ class TextPrinter(StrPrinter):
         if isinstance(expr, Prime):
             name = {"sigmoid": "σ"}.get(expr.base.__name__, expr.base.__name__) + "′"
         if isinstance(expr, Jacobian):
-            return f"∂{self._print(expr.args[0])}/∂{self._print(expr.args[1])}"
+            y = self._print(expr.args[0])
+            y = y if isinstance(expr.args[0], (sp.Symbol, sp.Function)) else f"({y})"
+            return f"∂{y}/∂{self._print(expr.args[1])}"
         if isinstance(expr, diag):
             name = "diag"
         return f"{name}({', '.join(self._print(a) for a in expr.args)})"
@@ -125,7 +127,13 @@ class TextPrinter(StrPrinter):
     def _print_Mul(self, expr):
         if any(isinstance(f, Literal) for f in expr.args):
             return " · ".join(self._factor(f) for f in expr.args)
-        if self.form != "vector" and expr.is_commutative:
+        if self.form != "vector" and expr.is_commutative is not False:
+            if isinstance(expr, sp.Mul) and any(f.could_extract_minus_sign() for f in expr.args[1:]
+                                                if isinstance(f, sp.Expr)):
+                args = expr.args[1:] if expr.args[0] == -1 else expr.args
+                text = "·".join(f"({self._print(f)})" if i and f.could_extract_minus_sign() or f.is_Add
+                                else self._print(f) for i, f in enumerate(args))
+                return "-" + text if expr.args[0] == -1 else text
             return super()._print_Mul(expr).replace("*", "·")
         coeff, matrices, elementwise, noncomm = split_vector_product(expr, self.kinds)
         if coeff.is_negative:
