@@ -236,7 +236,7 @@ def chain(name, title, lhs, formula, values, extra_defs=None):
     candidates.append((value, "ceil_mode" if plugged.has(sp.Piecewise) else "arithmetic"))
     previous = formula
     for expr, rule in candidates:
-        if expr == previous or sp.srepr(expr) == sp.srepr(previous):
+        if expr == previous:
             continue
         steps.append(prove(Step(previous, expr, rule), realize))
         previous = expr
@@ -265,7 +265,7 @@ def _require(ok, message):
         raise DlderiveError(message)
 
 
-def _check_common(kind, size, k, s, p, d, op):
+def _check_common(kind, size, k, s, p, d, op, fixed_padding=True):
     _require(size >= 1, f"input: sizes must be positive integers (got {size})")
     _require(k >= 1, f"kernel: must be a positive integer (got {k})")
     _require(s >= 1, f"stride: must be a positive integer (got {s})")
@@ -274,14 +274,14 @@ def _check_common(kind, size, k, s, p, d, op):
     _require(op >= 0, f"output_padding: must be a non-negative integer (got {op})")
     if kind == "avgpool":
         _require(d == 1, f"dilation: average pooling has no dilation (got {d})")
-    if kind in ("maxpool", "avgpool"):
+    if kind in ("maxpool", "avgpool") and fixed_padding:
         _require(p <= k // 2, f"padding: pooling padding {p} exceeds half the kernel (k//2 = {k // 2})")
     if kind == "transposed":
         _require(op < max(s, d), f"output_padding: must be smaller than the stride or the dilation "
                                  f"(got {op}, stride {s}, dilation {d})")
     else:
         _require(op == 0, "output_padding: only transposed convolutions take an output padding")
-        _require(size + 2 * p >= d * (k - 1) + 1, f"kernel: dilated kernel d(k-1)+1 = {d * (k - 1) + 1} "
+        _require(not fixed_padding or size + 2 * p >= d * (k - 1) + 1, f"kernel: dilated kernel d(k-1)+1 = {d * (k - 1) + 1} "
                                                   f"exceeds the padded input D+2P = {size + 2 * p}")
 
 
@@ -307,7 +307,7 @@ def _one_dim(kind, dim, size, k, s, p, d, op, ceil_mode, convention):
         p = 0
     if p == "same":
         if convention == "tensorflow":
-            _check_common(kind, size, k, s, 0, d, op)
+            _check_common(kind, size, k, s, 0, d, op, fixed_padding=False)
             _require(kind != "transposed", "padding: 'same' for transposed convolution is not supported; give an integer")
             value, _, deriv = run(TF_SAME, {})
             pad, total = chain(f"P_{dim}", "total 'same' padding", sp.Symbol(f"P_total"), plug(TF_SAME_PAD, rename),
@@ -317,7 +317,7 @@ def _one_dim(kind, dim, size, k, s, p, d, op, ceil_mode, convention):
         _require(kind == "conv", f"padding: 'same' is a convolution option in PyTorch, not for {kind}")
         _require(s == 1, f"padding: 'same' needs stride 1 under PyTorch semantics (got stride {s}); "
                          "use --convention tensorflow")
-        _check_common(kind, size, k, s, 0, d, op)
+        _check_common(kind, size, k, s, 0, d, op, fixed_padding=False)
         pad, total = chain("P_total", "total 'same' padding", sp.Symbol("P_total"), TORCH_SAME_PAD, base)
         left, right = total // 2, total - total // 2
         return run(CONV_LR, {P_L: left, P_R: right}, pads=(left, right), before=(pad,))
@@ -360,13 +360,13 @@ def _holds(relation, symbol, value):
     return bool(relation.xreplace({symbol: sp.Integer(value)}).doit())
 
 
-def _check_equivalent(lhs, rhs, symbol, window):
-    """Own proof for a step between two conditions: they agree at every integer in ``window``."""
-    lo, hi = window
-    for v in range(lo, hi + 1):
+def _check_equivalent(lhs, rhs, symbol, points):
+    """Own proof for a step between two conditions: they agree at each of ``points`` (both ends of
+    the solution interval and of the domain, where a wrong bound would show)."""
+    for v in points:
         if _holds(lhs, symbol, v) != _holds(rhs, symbol, v):
             raise DlderiveError(f"internal: step {lhs} <=> {rhs} fails at {symbol} = {v}")
-    return f"equivalence checked at every integer {symbol} in [{lo}, {hi}]"
+    return f"interval algebra; equivalence checked at {symbol} = {', '.join(map(str, points))}"
 
 
 def solve(unknown, output, kind="conv", **known) -> SolveResult:
@@ -411,6 +411,8 @@ def solve(unknown, output, kind="conv", **known) -> SolveResult:
     ]
     lo, hi = _bounds(unknown, x, o, known, e)
     floor_lo = 0 if unknown == "padding" else 1
+    ends = [floor_lo, lo] + ([hi] if hi is not None else [lo + 3])
+    points = sorted({v for end in ends for v in range(end - 3, end + 4) if v >= floor_lo})
     lo = max(lo, floor_lo)
     if hi is not None and lo > hi:
         solutions = sp.EmptySet
@@ -421,15 +423,15 @@ def solve(unknown, output, kind="conv", **known) -> SolveResult:
     domain = sp.Contains(x, sp.Naturals0 if unknown == "padding" else sp.Naturals, evaluate=False)
     final = sp.Contains(x, solutions if not isinstance(solutions, sp.Range) or not solutions.is_finite_set
                         else sp.FiniteSet(*solutions), evaluate=False) if solutions != sp.EmptySet else sp.false
+    if kind != "conv":
+        domain = sp.And(domain, sp.LessThan(values.get(P, P), sp.floor(values.get(K, K) / 2)), evaluate=False)
     steps.append(Step(sp.And(conditions[1][0], domain, evaluate=False), final, "solve",
                       f"all {unknown} values allowed" + (f" for {kind}" if kind != "conv" else "")))
-    span_hi = (hi if hi is not None else lo) + 5
-    window = (floor_lo, max(span_hi, floor_lo) + 5)
     proven = []
     previous_rhs = None
     for step in steps:
         lhs = step.lhs if previous_rhs is None or step.rule == "solve" else previous_rhs
-        how = _check_equivalent(_as_condition(lhs, x, floor_lo), _as_condition(step.rhs, x, floor_lo), x, window)
+        how = _check_equivalent(_as_condition(lhs, x, floor_lo), _as_condition(step.rhs, x, floor_lo), x, points)
         proven.append(dataclasses.replace(step, proof=how))
         previous_rhs = step.rhs
     finite = solutions.is_finite_set
