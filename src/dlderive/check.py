@@ -275,15 +275,18 @@ class Scope:
     defs: dict = field(default_factory=dict)
     tuples: dict = field(default_factory=dict)
     stated: dict = field(default_factory=dict)  # symbol -> line of its first statement
+    states: frozenset = frozenset()  # the model's state names ("h", "c")
+    deepest: int = -1  # the deepest step a derivative expanded to, while preparing a relation
 
     @classmethod
     def for_model(cls, model: str | None) -> "Scope":
-        defs = {}
+        defs, states = {}, frozenset()
         if model:
             cell = get_cell(model)
+            states = frozenset(cell.states)
             for k in range(MODEL_STEPS):
                 defs.update(cell.equations_at(k))
-        return cls(model_defs=dict(defs), defs=dict(defs))
+        return cls(model_defs=dict(defs), defs=dict(defs), states=states)
 
     def expand(self, expr: sp.Basic, frame: int, keep: sp.Symbol | None = None, defs: dict | None = None):
         """Substitute definitions of untimed names and of timed names at steps t-k with k <= frame."""
@@ -310,27 +313,40 @@ class Scope:
         raise Unverifiable("derivatives nested too deeply")
 
     def derivative(self, d: sp.Derivative) -> sp.Basic:
-        """∂y/∂v: the names in y that depend on v replaced by their definitions, then differentiated."""
+        """∂y/∂v in the step where v enters: the names in y that depend on v there are substituted, then diff."""
         y = self.realize(d.expr)
         for v, count in d.variable_count:
             if not isinstance(v, sp.Symbol):
                 raise Unverifiable(f"a derivative with respect to {v}, which is not a variable")
-            y = sp.diff(self.realize(self.expand_toward(y, v)), v, count)
+            frame = max(_frame(y, v), self._entry_step(v))
+            self.deepest = max(self.deepest, frame)
+            y = sp.diff(self.realize(self.expand_toward(y, v, frame)), v, count)
         return self.realize(y)
 
-    def expand_toward(self, expr: sp.Basic, v: sp.Symbol) -> sp.Basic:
-        """Substitute the definitions of the names that depend on ``v`` (``v`` itself held fixed)."""
+    def _entry_step(self, v: sp.Symbol) -> int:
+        """The step whose equations take v as an input: t-k for x_{t-k}, t-(k-1) for a state such as h_{t-k}."""
+        t = timed(v.name)
+        if t is None:
+            return -1
+        return t[1] - 1 if t[0] in self.states else t[1]
+
+    def expand_toward(self, expr: sp.Basic, v: sp.Symbol, frame: int) -> sp.Basic:
+        """Substitute the definitions (at steps up to ``frame``) of the names that depend on ``v``."""
         memo: dict = {}
+
+        def usable(s) -> bool:
+            k = _time(s)
+            return s in self.defs and s != v and (k is None or k <= frame)
 
         def depends(s) -> bool:
             if s not in memo:
                 memo[s] = False  # a cycle does not make a dependency
                 free = self.defs[s].free_symbols
-                memo[s] = v in free or any(depends(t) for t in free if t in self.defs and t != v)
+                memo[s] = v in free or any(depends(t) for t in free if usable(t))
             return memo[s]
 
         for _ in range(50):
-            subs = {s: self.defs[s] for s in expr.free_symbols if s in self.defs and s != v and depends(s)}
+            subs = {s: self.defs[s] for s in expr.free_symbols if usable(s) and depends(s)}
             if not subs:
                 return expr
             expr = expr.xreplace(subs)
@@ -340,8 +356,9 @@ class Scope:
 
     def prepare(self, *exprs: sp.Basic) -> list[sp.Basic]:
         """The expressions with derivatives evaluated and definitions substituted in a common frame."""
+        self.deepest = -1
         exprs = [self.realize(e) for e in exprs]
-        frame = _frame(*exprs)
+        frame = max(_frame(*exprs), self.deepest)
         out = [self.realize(self.expand(e, frame)) for e in exprs]
         for e in out:
             bad = [s for s in e.free_symbols if s in self.tuples]
