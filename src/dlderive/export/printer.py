@@ -217,6 +217,19 @@ def symbol_name(notation: Notation, identifier: str, form: str) -> str:
 _SIZE = re.compile(r"^[A-Z]_(in|out)$")
 
 
+def in_print_order(expr: sp.Basic) -> sp.Basic:
+    """``expr`` rebuilt unevaluated with sums and products in the order the printer shows them."""
+    if not expr.args or isinstance(expr, Literal):
+        return expr
+    if isinstance(expr, sp.Add):
+        args = expr.as_ordered_terms()
+    elif isinstance(expr, sp.Mul):
+        args = expr.as_ordered_factors()
+    else:
+        args = expr.args
+    return expr.func(*(in_print_order(a) for a in args), evaluate=False)
+
+
 def keeps_order(expr) -> bool:
     """True if ``expr`` shows arithmetic as written (Literal, UnevaluatedExpr or an unevaluated Add/Mul)."""
     return expr.has(sp.UnevaluatedExpr, Literal) or _is_unevaluated(expr)
