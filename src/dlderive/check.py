@@ -621,6 +621,9 @@ def _text_chunks(text: str, start: int, end: int) -> list[Chunk]:
 
 def _text_as_latex(m: re.Match) -> str:
     name = m["name"].strip()
+    last = name.split()[-1]
+    if re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?|[A-Za-z]+_\{?\w+\}?", last):  # "Let P = 2": the name is P
+        name = last
     head = name if " " not in name else "\\text{" + name + "}"
     chain = m["chain"].rstrip()
     while chain and chain[-1] in "+-*/(.=":
