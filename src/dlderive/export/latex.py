@@ -5,7 +5,8 @@ from functools import singledispatch
 
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation, Step
-from .printer import latex_expr, relation_between
+from .linebreak import balance, break_expr, visual_width
+from .printer import as_basic, latex_expr, relation_between
 
 _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -18,6 +19,8 @@ def escape_latex(text: str) -> str:
     """``text`` as LaTeX text mode source that prints it literally (no command can be injected)."""
     return "".join(_TEXT_ESCAPES.get(c, c) for c in text)
 
+
+RELATION_LATEX = {"=": "=", "iff": r"\iff", "in": r"\in"}
 
 _MATH_SPECIALS = {"&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$", "_": r"\_", "{": r"\{", "}": r"\}",
                   "~": r"\sim", "^": r"\hat{}", "\\": r"\backslash", "<": "<", ">": ">", "|": "|", '"': "''"}
@@ -54,11 +57,16 @@ def uses_total_derivative(d: Derivation) -> bool:
     return d.name == "sigmoid"
 
 
-RELATION_LATEX = {"=": "=", "iff": r"\iff", "in": r"\in"}
+LINE_WIDTH = 62
+"""Printed width of one align* line (A4, 11pt, 2.4 cm margins), in characters of math."""
 
 
-def derivation_lines(d: Derivation, notation: Notation = DEFAULT) -> list[tuple[str, str, str, str]]:
-    """(lhs, relation, rhs, rule) LaTeX per line; lhs is empty on a line that continues the previous one."""
+def derivation_lines(d: Derivation, notation: Notation = DEFAULT,
+                     width: float = LINE_WIDTH) -> list[tuple[str, str, str, str]]:
+    """(lhs, relation, rhs, rule) LaTeX rows; lhs is empty on a row that continues the previous one.
+
+    A right-hand side too wide for ``width`` continues on rows of its own, indented by a quad.
+    """
     total = uses_total_derivative(d)
 
     def tex(e):
@@ -67,7 +75,10 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT) -> list[tuple[
     lines, previous = [], None
     for step in d.steps:
         lhs = "" if previous is not None and step.lhs == previous else tex(step.lhs)
-        lines.append((lhs, RELATION_LATEX[relation_between(step.lhs, step.rhs)], tex(step.rhs), step.rule))
+        budget = width - visual_width(lhs) - 0.8 * len(step.rule) - 6
+        rows = balance(break_expr(as_basic(step.rhs), tex, budget))
+        lines.append((lhs, RELATION_LATEX[relation_between(step.lhs, step.rhs)], rows[0], step.rule))
+        lines += [("", "", "\\quad " + row, "") for row in rows[1:]]
         previous = step.rhs
     return lines
 
@@ -75,7 +86,7 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT) -> list[tuple[
 def align(lines: list[tuple[str, str, str, str]]) -> str:
     """An ``align*`` block: ``lhs &= rhs && \\text{rule}`` per line, joined by a plain ``\\\\``."""
     body = " \\\\\n".join(
-        f"{lhs} &{rel} {rhs}" + (f" && {text_in_math(rule)}" if rule else "")
+        f"{lhs} &{rel + ' ' if rel else ''}{rhs}" + (f" && {text_in_math(rule)}" if rule else "")
         for lhs, rel, rhs, rule in lines
     )
     return "\\begin{align*}\n" + body + "\n\\end{align*}"

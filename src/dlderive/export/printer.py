@@ -13,6 +13,17 @@ FUNCTION_LATEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log":
 """LaTeX names of the one-argument functions whose derivative may appear as f'(a)."""
 
 
+BREAK_MARK = "ZZBREAKZZ"
+"""Name of the placeholder symbol that line breaking puts where a long sum was: printed like a sum."""
+
+
+def _compound(expr) -> bool:
+    """True if ``expr`` needs parentheses after an operator such as d/dz."""
+    if isinstance(expr, sp.Symbol):
+        return expr.name == BREAK_MARK
+    return not isinstance(expr, sp.Function)
+
+
 class Literal(sp.Dummy):
     """A number shown as written in a substitution line: arithmetic on it stays unevaluated."""
 
@@ -102,7 +113,7 @@ class NotationLatexPrinter(LatexPrinter):
             return r"\operatorname{diag}\left(" + self._print(expr.args[0]) + r"\right)"
         if isinstance(expr, Jacobian):
             y, x = expr.args
-            if isinstance(y, (sp.Symbol, sp.Function)):
+            if not _compound(y):
                 return r"\frac{\partial %s}{\partial %s}" % (self._print(y), self._print(x))
             return r"\frac{\partial}{\partial %s} \left(%s\right)" % (self._print(x), self._print(y))
         return super()._print_Function(expr, exp)
@@ -122,7 +133,7 @@ class NotationLatexPrinter(LatexPrinter):
             return super()._print_Derivative(expr)
         x = self._print(var)
         inner = expr.expr
-        if isinstance(inner, (sp.Symbol, sp.Function)):
+        if not _compound(inner):
             return r"\frac{%s %s}{%s %s}" % (d, self._print(inner), d, x)
         return r"\frac{%s}{%s %s} \left(%s\right)" % (d, d, x, self._print(inner))
 

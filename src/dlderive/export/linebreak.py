@@ -1,0 +1,122 @@
+"""Breaking long right-hand sides into align* rows: at the terms of a sum, inside the widest sum.
+
+Rows are segments of one expression; ``balance`` closes every row's open ``\\left`` with
+``\\right.`` and reopens it with ``\\left.`` on the next row, so each row is valid LaTeX.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import sympy as sp
+
+from .printer import BREAK_MARK, keeps_order
+
+_TOKEN = re.compile(r"\\frac|\\(?:left|right)(?![A-Za-z])|\\[A-Za-z]+|\\.|[{}^_]|\s|.")
+_WIDE = {"+": 2.2, "-": 2.2, "=": 2.2, r"\circ": 2.2, r"\odot": 2.2, r"\cdot": 1.6}
+_ZERO = {"\\left", "\\right", "{", "}", " ", "\\operatorname", "\\mathrm", "\\text", "\\,", "\\quad"}
+
+
+def visual_width(tex: str) -> float:
+    """Rough printed width of math ``tex`` in characters: fractions count their wider part."""
+    width, i, tokens = 0.0, 0, _TOKEN.findall(tex)
+
+    def group(k: int) -> tuple[str, int]:
+        """The {...} group starting at token k: its text and the index after it."""
+        depth, start = 0, k
+        while k < len(tokens):
+            depth += tokens[k] == "{"
+            depth -= tokens[k] == "}"
+            k += 1
+            if depth == 0:
+                break
+        return "".join(tokens[start + 1:k - 1]), k
+
+    while i < len(tokens):
+        t = tokens[i]
+        if t == r"\frac" and i + 1 < len(tokens) and tokens[i + 1] == "{":
+            num, i = group(i + 1)
+            den, i = group(i) if i < len(tokens) and tokens[i] == "{" else ("", i)
+            width += max(visual_width(num), visual_width(den)) + 0.6
+            continue
+        if t in "^_" and i + 1 < len(tokens):
+            if tokens[i + 1] == "{":
+                body, i = group(i + 1)
+            else:
+                body, i = tokens[i + 1], i + 2
+            width += 0.7 * visual_width(body)
+            continue
+        width += 0 if t in _ZERO else _WIDE.get(t, 1.0)
+        i += 1
+    return width
+
+
+def break_expr(expr: sp.Basic, tex: Callable[[sp.Basic], str], budget: float) -> list[str]:
+    """LaTeX rows of ``expr``, each within ``budget`` where a sum allows it (rows may be unbalanced)."""
+    whole = tex(expr)
+    if visual_width(whole) <= budget or budget < 12:
+        return [whole]
+    if isinstance(expr, sp.Add):
+        return _break_sum(expr, tex, budget)
+    return _break_inside(expr, tex, budget, whole)
+
+
+def _break_sum(expr: sp.Add, tex, budget: float) -> list[str]:
+    terms = list(expr.args) if keeps_order(expr) else expr.as_ordered_terms()
+    rows, current = [], ""
+    for i, term in enumerate(terms):
+        negative = i > 0 and term.could_extract_minus_sign()
+        pieces = break_expr(-term if negative else term, tex, budget - 3)
+        sign = "" if i == 0 else ("- " if negative else "+ ")
+        pieces[0] = sign + pieces[0]
+        if current and len(pieces) == 1 and visual_width(current + " " + pieces[0]) <= budget:
+            current += " " + pieces[0]
+            continue
+        if current:
+            rows.append(current)
+        rows.extend(pieces[:-1])
+        current = pieces[-1]
+    rows.append(current)
+    return rows
+
+
+def _break_inside(expr: sp.Basic, tex, budget: float, whole: str) -> list[str]:
+    """Break the widest sum inside ``expr``: prefix \\left( rows of the sum \\right) suffix."""
+    sums = [a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add) and a is not expr]
+    if not sums:
+        return [whole]
+    target = max(sums, key=lambda a: visual_width(tex(a)))
+    mark = sp.Symbol(BREAK_MARK, commutative=bool(target.is_commutative))
+    with sp.evaluate(False):
+        outer = tex(expr.xreplace({target: mark}))
+    name = tex(mark)
+    if outer.count(name) != 1:
+        return [whole]
+    prefix, suffix = outer.split(name)
+    if _brace_depth(prefix) != 0:  # inside a {...} group (a fraction, a script): rows cannot split it
+        return [whole]
+    inner = break_expr(target, tex, budget - 4)
+    if len(inner) == 1:
+        return [whole]
+    wrapped = prefix.endswith("\\left(") and suffix.startswith("\\right)")
+    opening, closing = ("", "") if wrapped else ("\\left(", "\\right)")
+    return [prefix + opening + inner[0], *inner[1:-1], inner[-1] + closing + suffix]
+
+
+def _brace_depth(tex: str) -> int:
+    plain = re.sub(r"\\[{}]", "", tex)
+    return plain.count("{") - plain.count("}")
+
+
+_LEFT = re.compile(r"\\left(?![A-Za-z])")
+_RIGHT = re.compile(r"\\right(?![A-Za-z])")
+
+
+def balance(rows: list[str]) -> list[str]:
+    """Each row closed with ``\\right.`` for the ``\\left`` it leaves open, reopened on the next row."""
+    out, depth = [], 0
+    for row in rows:
+        end = depth + len(_LEFT.findall(row)) - len(_RIGHT.findall(row))
+        out.append("\\left. " * depth + row + " \\right." * end)
+        depth = end
+    return out
