@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from . import verify
-from .cells import CELLS, Cell, at, get_cell, timed
+from . import bptt, verify
+from .cells import CELLS, Cell, at, get_cell, register_cell, timed
 from .errors import DlderiveError
 from .functions import IDENTITY, Jacobian, Prime, diag, sigmoid
 from .jacobian import atomize, collect, evaluate_primes, to_scalar
@@ -25,17 +25,23 @@ FORMS = ("scalar", "vector")
 # ----------------------------------------------------------------------------- the cell's graph
 @dataclasses.dataclass(frozen=True)
 class Model:
-    """A cell read as a dependency graph at time t, differentiated with respect to h_{t-1}."""
+    """A cell read as a dependency graph at time t, differentiated with respect to one state at t-1
+    (the hidden state unless told otherwise), every other input of the step held fixed."""
 
     cell: Cell
     definitions: dict  # symbol at t -> one-level expression
     full: dict  # symbol at t -> expression in the leaves
     depends: dict  # symbol -> frozenset of leaves
-    previous: dict  # symbol at t-1 (but h_{t-1}) -> its expression one step back, in leaves at t-1
+    previous: dict  # symbol at t-1 (but the wrt state) -> its expression one step back, in leaves at t-1
+    state: str = ""  # the state differentiated against; "" for the hidden state
+
+    @property
+    def wrt_state(self) -> str:
+        return self.state or self.cell.hidden
 
     @property
     def wrt(self) -> sp.Symbol:
-        return at(self.cell.hidden, 1)
+        return at(self.wrt_state, 1)
 
     def kinds(self) -> dict:
         exprs = [*self.full.items(), *self.previous.items()]
@@ -53,18 +59,28 @@ class Model:
 
 
 @lru_cache(maxsize=None)
-def model(cell_name: str) -> Model:
+def model(cell_name: str, state: str = "") -> Model:
+    """The graph of one step; ``state`` (default: hidden) names the state at t-1 to differentiate by.
+
+    Differentiating by the hidden state, the other states at t-1 are expanded one step back (they
+    do not depend on h_{t-1}); by another state, the states at t-1 are independent leaves, so the
+    result is the partial derivative with the hidden state h_{t-1} held fixed.
+    """
     cell = get_cell(cell_name)
+    if state and state not in cell.states:
+        raise DlderiveError(f"{cell_name} has no state {state!r}; states: {', '.join(cell.states)}")
+    state = "" if state == cell.hidden else state
     definitions = cell.equations_at(0)
     full, depends = {}, {}
     for s, e in definitions.items():
         full[s] = e.xreplace(full)
         depends[s] = frozenset(full[s].free_symbols)
     previous = {}
-    for s, e in cell.equations_at(1).items():
-        previous[s] = e.xreplace(previous)
-    previous.pop(at(cell.hidden, 1))
-    return Model(cell, definitions, full, depends, previous)
+    if not state:
+        for s, e in cell.equations_at(1).items():
+            previous[s] = e.xreplace(previous)
+        previous.pop(at(cell.hidden, 1))
+    return Model(cell, definitions, full, depends, previous, state)
 
 
 # ----------------------------------------------------------------------------- building chains
@@ -120,9 +136,9 @@ def _collected(expr: sp.Basic, ctx: Context) -> sp.Basic:
 # ----------------------------------------------------------------------------- the derivations
 def _derivative_of(m: Model, target: sp.Symbol) -> Derivation:
     """∂target/∂h_{t-1} for an equation of the cell, vector form (the scalar form is read from it)."""
-    gates = [] if m.is_gate(target) else [s for s in m.definitions if m.is_gate(s)]
-    known = {g: derive_vector_result(m.cell.name, g) for g in gates}
-    ctx = m.context(known, {g: f"{m.cell.name}.{m.cell.names.get(g.name, g.name)}" for g in gates})
+    gates = [] if m.is_gate(target) else [s for s in m.definitions if m.is_gate(s) and m.wrt in m.depends[s]]
+    known = {g: derive_vector_result(m.cell.name, g, m.state) for g in gates}
+    ctx = m.context(known, {g: derivation_name(m.cell, g.name, m.state) for g in gates})
     steps = [Step(target, m.definitions[target], _def_label(m, target), "")]
     body = m.definitions[target]
     inner = [s for s in body.free_symbols if s in m.definitions and not m.is_gate(s)]
@@ -134,6 +150,7 @@ def _derivative_of(m: Model, target: sp.Symbol) -> Derivation:
         steps.append(Step(target, expanded, f"substitution of {nums or 'definitions'}", ""))
         body = expanded
     folds = {m.definitions[s]: s for s in m.definitions}
+    folds.update({m.definitions[s].xreplace({i: m.definitions[i] for i in inner}): s for s in m.definitions})
     first = Step(Jacobian(target, m.wrt), Jacobian(body, m.wrt), steps[-1].rule, "")
     return [*steps, first, *chain(first.rhs, ctx, folds)], first.lhs
 
@@ -162,8 +179,14 @@ def _independence(m: Model, state: sp.Symbol) -> list[Step]:
 
 
 @lru_cache(maxsize=None)
-def derive_vector_result(cell_name: str, target: sp.Symbol) -> sp.Basic:
-    return derive(f"{cell_name}.{get_cell(cell_name).names.get(target.name, target.name)}", "vector").final.rhs
+def derive_vector_result(cell_name: str, target: sp.Symbol, state: str = "") -> sp.Basic:
+    return derive(derivation_name(get_cell(cell_name), target.name, state), "vector").final.rhs
+
+
+def derivation_name(cell: Cell, ident: str, state: str = "") -> str:
+    """``lstm.cell`` for ∂c_t/∂h_{t-1}; ``lstm.cell_wrt_c`` for ∂c_t/∂c_{t-1} (h_{t-1} held fixed)."""
+    name = f"{cell.name}.{cell.names.get(ident, ident)}"
+    return name if not state or state == cell.hidden else f"{name}_wrt_{state}"
 
 
 def _sigmoid_steps() -> list[Step]:
@@ -192,17 +215,36 @@ def _sigmoid_steps() -> list[Step]:
 def _registry() -> dict:
     out = {"sigmoid": ("σ'(z) = σ(z)(1 − σ(z)), from σ(z) = 1/(1 + e^{-z})", None, None)}
     for cell in CELLS.values():
+        out.update(cell_entries(cell))
+    return out
+
+
+def cell_entries(cell: Cell) -> dict:
+    """The derivations of one cell: each equation by the hidden state at t-1 and by every other
+    state it depends on, the independence of the other states, and the derivatives through time."""
+    out = {}
+    for state in cell.states:
+        wrt = time_offset_name(state, 1)
+        m = model(cell.name, state)
         for ident, _ in cell.equations:
-            name = cell.names.get(ident, ident)
-            out[f"{cell.name}.{name}"] = (
-                f"∂{ident}/∂{time_offset_name(cell.hidden, 1)} of the {cell.name} cell", cell.name, ("derivative", ident))
-        for state in cell.states:
-            if state == cell.hidden:
+            if state != cell.hidden and m.wrt not in m.depends[at(*timed(ident))]:
                 continue
-            name = cell.names.get(time_offset_name(state, 0), state)
-            out[f"{cell.name}.{name}_independence"] = (
-                f"proof that ∂{time_offset_name(state, 1)}/∂{time_offset_name(cell.hidden, 1)} = 0 ({cell.name})",
-                cell.name, ("independence", state))
+            held = "" if state == cell.hidden else f", {time_offset_name(cell.hidden, 1)} held fixed"
+            out[derivation_name(cell, ident, state)] = (
+                f"∂{ident}/∂{wrt} of the {cell.name} cell{held}", cell.name, ("derivative", ident, state))
+    for state in cell.states:
+        if state == cell.hidden:
+            continue
+        name = cell.names.get(time_offset_name(state, 0), state)
+        out[f"{cell.name}.{name}_independence"] = (
+            f"proof that ∂{time_offset_name(state, 1)}/∂{time_offset_name(cell.hidden, 1)} = 0 ({cell.name})",
+            cell.name, ("independence", state))
+    for state in cell.states:
+        target = time_offset_name(state, 0)
+        suffix = "" if state == cell.hidden else f"_{state}"
+        out[f"{cell.name}.bptt{suffix}"] = (
+            f"∂{target}/∂{time_offset_name(state, 'k')} through k steps (--steps k, default {bptt.DEFAULT_STEPS}) "
+            f"of the {cell.name} cell", cell.name, ("bptt", state))
     return out
 
 
@@ -214,27 +256,38 @@ def describe() -> dict[str, str]:
     return {name: entry[0] for name, entry in DERIVATIONS.items()}
 
 
-@lru_cache(maxsize=None)
-def derive(name: str, form: str = "scalar") -> Derivation:
-    """The proven derivation ``name`` in ``form`` ("scalar" or "vector")."""
+def derive(name: str, form: str = "scalar", steps: int | None = None) -> Derivation:
+    """The proven derivation ``name`` in ``form`` ("scalar" or "vector"); ``steps`` = k for the
+    derivations through time (``<cell>.bptt``), which alone accept it."""
     if name not in DERIVATIONS:
         raise DlderiveError(f"unknown derivation {name!r}; known: {', '.join(DERIVATIONS)}")
     if form not in FORMS:
         raise DlderiveError(f"unknown form {form!r}; choose one of: {', '.join(FORMS)}")
+    what = DERIVATIONS[name][2]
+    if what is not None and what[0] == "bptt":
+        return _derive(name, form, bptt.check_steps(steps))
+    if steps is not None:
+        raise DlderiveError(f"--steps applies only to the derivations through time (<cell>.bptt), not to {name}")
+    return _derive(name, form, None)
+
+
+@lru_cache(maxsize=None)
+def _derive(name: str, form: str, k: int | None) -> Derivation:
     description, cell_name, what = DERIVATIONS[name]
     if cell_name is None:
         if form != "scalar":
             raise DlderiveError(f"{name} has only the scalar form")
         steps = verify.prove_scalar_steps(_sigmoid_steps())
         return Derivation(name, form, description, steps, {}, {}, Step(steps[1].lhs, steps[-1].rhs, "result"))
-    m = model(cell_name)
-    kind, arg = what
-    if kind == "derivative":
-        vector_steps, target = _derivative_of(m, at(*timed(arg)))
+    if what[0] == "bptt":
+        return bptt.derive_through_time(name, get_cell(cell_name), what[1], k, form)
+    m = model(cell_name, what[2] if what[0] == "derivative" else "")
+    if what[0] == "derivative":
+        vector_steps, target = _derivative_of(m, at(*timed(what[1])))
     else:
-        vector_steps, target = _independence(m, at(arg, 1))
+        vector_steps, target = _independence(m, at(what[1], 1))
     definitions = {str(s): e for s, e in m.full.items()}
-    if kind == "independence":
+    if what[0] == "independence":
         definitions.update({str(s): e for s, e in m.previous.items()})
     result = Step(target, vector_steps[-1].rhs, "result")
     if form == "vector":
@@ -244,6 +297,14 @@ def derive(name: str, form: str = "scalar") -> Derivation:
     steps = verify.prove_scalar_steps(scalar_steps, _realization(m))
     return Derivation(name, form, description, steps, definitions, {},
                       Step(to_scalar(result.lhs), to_scalar(result.rhs), "result"))
+
+
+def register(cell: Cell) -> list[str]:
+    """Declare ``cell`` (e.g. read from a file) and list the names of its derivations."""
+    register_cell(cell)
+    entries = cell_entries(cell)
+    DERIVATIONS.update(entries)
+    return list(entries)
 
 
 def _scalar_steps(vector_steps: list[Step]) -> list[Step]:

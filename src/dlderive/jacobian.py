@@ -93,10 +93,15 @@ def collect(expr: sp.Expr) -> sp.Expr:
     groups: dict[tuple, list] = {}
     for skeleton, slots in terms(expr):
         groups.setdefault((skeleton, slots[1:]), []).append(slots[0])
-    leads = {key: vs[0] if len(vs) == 1 else sp.factor(sp.Add(*vs)) for key, vs in groups.items()}
+    leads = {key: vs[0] if len(vs) == 1 else _shortest(sp.Add(*vs)) for key, vs in groups.items()}
     items = [(sk, (lead,) + rest) for (sk, rest), lead in leads.items() if lead != 0]
     items.sort(key=lambda it: [str(m) for m in it[0]])
     return from_terms(items)
+
+
+def _shortest(total: sp.Expr) -> sp.Expr:
+    """``total`` factored, unless factoring makes it longer."""
+    return min((sp.factor_terms(total), sp.factor(total), total), key=sp.count_ops)
 
 
 def atomize(expr: sp.Expr, kinds: dict) -> tuple[sp.Expr, dict]:
@@ -125,14 +130,25 @@ def evaluate_primes(expr: sp.Expr) -> sp.Expr:
 _NUMPY = {"sigmoid": lambda a: 1 / (1 + np.exp(-a)), "tanh": np.tanh, "exp": np.exp, "log": np.log}
 
 
-def numeric(expr: sp.Basic, env: dict, kinds: dict):
+def numeric(expr: sp.Basic, env: dict, kinds: dict, memo: dict | None = None):
     """Value of a vector-form expression at ``env`` (identifier -> ndarray); Jacobian atoms by
     complex-step differentiation, so the value is exact to rounding."""
+    memo = {} if memo is None else memo
+    if expr not in memo:
+        memo[expr] = _numeric(expr, env, kinds, memo)
+    return memo[expr]
+
+
+def _numeric(expr: sp.Basic, env: dict, kinds: dict, memo: dict):
+    def numeric(e, env, kinds):  # noqa: F811 - the memoized walk of this call
+        return globals()["numeric"](e, env, kinds, memo)
     if isinstance(expr, sp.Symbol):
         if expr == IDENTITY:
-            n = next(v.shape[0] for k, v in env.items() if kinds.get(k, ("vector", "n"))[1:] == ("n",))
-            return np.eye(n)
+            return np.eye(hidden_size(env, kinds))
         return env[expr.name]
+    if isinstance(expr, diag):
+        inner = numeric(expr.args[0], env, kinds)
+        return np.diag(inner) if np.ndim(inner) == 1 else inner * np.eye(hidden_size(env, kinds))
     if expr.is_number:
         return complex(expr) if not expr.is_real else float(expr)
     if isinstance(expr, sp.UnevaluatedExpr):
@@ -156,8 +172,6 @@ def numeric(expr: sp.Basic, env: dict, kinds: dict):
         return value
     if isinstance(expr, sp.Pow):
         return numeric(expr.base, env, kinds) ** numeric(expr.exp, env, kinds)
-    if isinstance(expr, diag):
-        return np.diag(numeric(expr.args[0], env, kinds))
     if isinstance(expr, Prime):
         return numeric(expr.doit(), env, kinds)
     if isinstance(expr, Jacobian):
@@ -165,6 +179,12 @@ def numeric(expr: sp.Basic, env: dict, kinds: dict):
     if isinstance(expr, sp.Function) and expr.func.__name__ in _NUMPY:
         return _NUMPY[expr.func.__name__](numeric(expr.args[0], env, kinds))
     raise TypeError(f"cannot evaluate {expr.func.__name__} numerically")
+
+
+def hidden_size(env: dict, kinds: dict) -> int:
+    """n, read from the first vector of hidden size in ``env``."""
+    return next(np.shape(v)[0] for k, v in env.items()
+                if kinds.get(k, ("vector", "n"))[1:] == ("n",) and np.ndim(v) == 1)
 
 
 def complex_step(expr: sp.Basic, wrt: str, env: dict, kinds: dict, h: float = 1e-30):

@@ -31,9 +31,15 @@ def prove_scalar_steps(steps, realization=()) -> tuple[Step, ...]:
 
 def full_jacobian(expr: sp.Basic, ctx: Context) -> sp.Basic:
     """Every Jacobian and f' atom of ``expr`` expanded by the rules, in the leaves."""
-    while atoms := (expr.atoms(Jacobian) | expr.atoms(Prime)):
-        expr = expr.xreplace({a: RULES[classify(a, ctx)].apply(a, ctx) for a in atoms})
-    return expr
+    done: dict = {}
+
+    def expand(atom):
+        if atom not in done:
+            new = RULES[classify(atom, ctx)].apply(atom, ctx)
+            done[atom] = new.xreplace({a: expand(a) for a in new.atoms(Jacobian, Prime)})
+        return done[atom]
+
+    return expr.xreplace({a: expand(a) for a in expr.atoms(Jacobian, Prime)})
 
 
 def _realizer(model):
@@ -71,7 +77,14 @@ def numerically_zero(lhs, rhs, leaves: dict, kinds: dict, seed: int = 0) -> bool
 
 
 def prove_vector_steps(steps, model) -> tuple[Step, ...]:
-    realize, leaves, kinds = _realizer(model)
+    realize_once, leaves, kinds = _realizer(model)
+    memo: dict = {}
+
+    def realize(e):
+        if e not in memo:
+            memo[e] = realize_once(e)
+        return memo[e]
+
     out = []
     for step in steps:
         lhs, rhs = realize(step.lhs), realize(step.rhs)

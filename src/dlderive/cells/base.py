@@ -27,6 +27,59 @@ def param(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+def shift(expr: sp.Basic, k: int) -> sp.Basic:
+    """``expr`` read k steps earlier: every timed identifier moved k steps back (t -> t-k)."""
+    if k == 0:
+        return expr
+    mapping = {}
+    for s in expr.atoms(sp.Symbol):
+        t = timed(s.name)
+        if t:
+            mapping[s] = sp.Symbol(time_offset_name(t[0], t[1] + k), **s.assumptions0)
+    return expr.xreplace(mapping)
+
+
+def is_weight(identifier: str) -> bool:
+    """W_* (n x m) and U_* (n x n) are matrices; every other identifier is a vector."""
+    return identifier.split("_", 1)[0] in ("W", "U") and timed(identifier) is None
+
+
+def _check_products(cell: str, ident: str, expr: sp.Expr) -> None:
+    """Each matrix must multiply exactly one vector: W*(a*b) is fine, W*a*b is ambiguous."""
+    for mul in expr.atoms(sp.Mul):
+        mats = [f for f in mul.args if isinstance(f, sp.Symbol) and is_weight(f.name)]
+        if len(mats) > 1:
+            raise DlderiveError(f"cell {cell}: {ident} multiplies two matrices ({mats[0]}, {mats[1]}) in {mul}")
+        if mats and len([f for f in mul.args if not f.is_number and f is not mats[0]]) != 1:
+            raise DlderiveError(f"cell {cell}: in {ident}, the product {mul} is ambiguous: "
+                                f"write {mats[0]}*(...) with one vector factor, as its own term")
+
+
+def order_equations(cell: str, equations) -> tuple:
+    """The equations in an order where each one reads only leaves and equations before it;
+    a cycle within one step is an error that names it."""
+    exprs = dict(equations)
+    reads = {i: sorted(s.name for s in e.free_symbols if s.name in exprs) for i, e in exprs.items()}
+    done, out, path = set(), [], []
+
+    def visit(i):
+        if i in done:
+            return
+        if i in path:
+            cycle = path[path.index(i):] + [i]
+            raise DlderiveError(f"cell {cell}: cycle within one step: {' -> '.join(cycle)}")
+        path.append(i)
+        for j in reads[i]:
+            visit(j)
+        path.pop()
+        done.add(i)
+        out.append((i, exprs[i]))
+
+    for i in exprs:
+        visit(i)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Cell:
     """Equations ``identifier = expression`` of one time step.
@@ -47,6 +100,7 @@ class Cell:
     hidden: str = "h"
 
     def __post_init__(self):
+        order_equations(self.name, self.equations)  # names a cycle within one step, if any
         defined: set[str] = set()
         leaves = {time_offset_name(b, 0) for b in self.inputs} | {time_offset_name(s, 1) for s in self.states}
         for ident, expr in self.equations:
@@ -57,9 +111,10 @@ class Cell:
                 if n == ident:
                     raise DlderiveError(f"cell {self.name}: {ident} is defined in terms of itself (a cycle within one step)")
                 raise DlderiveError(f"cell {self.name}: {ident} uses {n}, which is neither an input, a state at t-1, nor defined above it")
+            _check_products(self.name, ident, expr)
             for fn in expr.atoms(sp.Function):
-                if not hasattr(fn, "fdiff") or fn.func.__name__ in ("Function",):
-                    raise DlderiveError(f"cell {self.name}: function {fn.func} has no derivative rule")
+                if getattr(fn.func, "fdiff", sp.Function.fdiff) is sp.Function.fdiff:
+                    raise DlderiveError(f"cell {self.name}: function {fn.func} in {ident} has no derivative rule")
             defined.add(ident)
         for s in self.states:
             if time_offset_name(s, 0) not in defined:
@@ -89,6 +144,8 @@ class Cell:
     def kind(self, identifier: str) -> tuple:
         """("matrix", rows, cols) or ("vector", size) with sizes "n" (hidden) and "m" (input)."""
         base = identifier.split("_", 1)[0]
+        if timed(identifier) is not None:
+            base = None
         if base == "W":
             return ("matrix", "n", "m")
         if base == "U":
