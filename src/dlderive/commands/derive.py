@@ -1,0 +1,37 @@
+"""`dlderive list` and `dlderive derive NAME`: the proven derivations of the engine."""
+from __future__ import annotations
+
+from ..notation import PRESETS
+
+
+def _list(args) -> int:
+    from ..derive import describe
+
+    entries = describe()
+    width = max(map(len, entries))
+    for name, description in entries.items():
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def _derive(args) -> int:
+    from ..derive import derive
+    from ..export import render
+    from ..notation import preset
+
+    derivation = derive(args.name, args.form)
+    print(render(derivation, args.format, preset(args.notation)).rstrip("\n"))
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("list", help="name every derivation with a one-line description")
+    p.set_defaults(run=_list)
+    p = sub.add_parser("derive", help="print a proven step-by-step derivation")
+    p.add_argument("name", help="a derivation name from `dlderive list`, e.g. lstm.hidden")
+    p.add_argument("--form", choices=("scalar", "vector"), default="scalar",
+                   help="scalar (hidden size 1) or vector (Jacobians with diag)")
+    p.add_argument("--format", choices=("text", "latex", "json", "markdown", "html"), default="text")
+    p.add_argument("--notation", choices=tuple(PRESETS), default="sample",
+                   help="how symbols are written: " + "; ".join(f"{k}: {v.description}" for k, v in PRESETS.items()))
+    p.set_defaults(run=_derive)
