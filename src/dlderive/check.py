@@ -11,6 +11,7 @@ import random
 import re
 import signal
 import threading
+import time
 import zlib
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,7 @@ MAX_TEXT_LINE = 20_000
 MAX_NODES = 20_000  # size of an expression after substituting definitions
 MAX_BITS = 200_000  # size of an exact number during evaluation
 SIMPLIFY_NODES = 300  # size up to which a general simplify is tried
+PROOF_BUDGET = 0.5  # seconds for the symbolic proof of one relation, before exact evaluation takes over
 MODEL_STEPS = 4  # model equations are in scope for steps t, t-1, ..., t-3
 INTEGER_RANGE = {1: 2048, 2: 40}  # unknowns -> half-width of the integer range searched
 DEFAULT_TIMEOUT = 2.0
@@ -56,6 +58,10 @@ class Undefined(Exception):
 
 class RelationTimeout(BaseException):
     """Raised by the per-relation timer; a BaseException so that no library code swallows it."""
+
+
+class OutOfBudget(BaseException):
+    """Raised when a symbolic proof attempt has used its share of the time."""
 
 
 # ---------------------------------------------------------------- reports
@@ -114,6 +120,32 @@ def time_limit(seconds: float | None):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def budget(seconds: float):
+    """Raise OutOfBudget after ``seconds``; the enclosing time_limit keeps running (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    if outer and outer <= seconds:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise OutOfBudget()
+
+    start = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 0.001))
 
 
 # ---------------------------------------------------------------- exact and high-precision evaluation
@@ -447,9 +479,17 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0) -> Outcome:
         return bad
     if not symbols and agreed:
         return Outcome("valid", "arithmetic: both sides are " + show(evaluate(f, {})))
-    method = _proof(sp.Add(lhs, -rhs))
+    try:
+        with budget(PROOF_BUDGET):
+            method = _proof(sp.Add(lhs, -rhs))
+    except OutOfBudget:
+        method = None
     if method:
         return Outcome("valid", f"proven symbolically ({method})")
+    if not exact and _equal_with_free_atoms(lhs, rhs, seed):
+        return Outcome("valid", f"no symbolic proof within {PROOF_BUDGET:g} s; with σ(·), tanh(·), e^(·) taken "
+                       f"as independent unknowns, the two sides agree in exact rational arithmetic at 20 "
+                       f"random points")
     bad = screen(wanted)
     if bad:
         return bad
@@ -457,6 +497,36 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0) -> Outcome:
         arithmetic = "exact rational arithmetic" if exact else "50-digit arithmetic"
         return Outcome("valid", f"no symbolic proof found; equal at {agreed} random points ({arithmetic})")
     raise Unverifiable("no symbolic proof found and too few points where both sides are defined")
+
+
+def _equal_with_free_atoms(lhs: sp.Basic, rhs: sp.Basic, seed: int, points: int = 20) -> bool:
+    """True if both sides agree exactly at random points when every transcendental atom is a free unknown.
+
+    Agreement as rational functions of the atoms implies agreement for the atoms' true values."""
+    atoms = sorted({x for x in sp.preorder_traversal(sp.Add(lhs, rhs, evaluate=False))
+                    if (isinstance(x, sp.Function) and not isinstance(x, (sp.floor, sp.ceiling, sp.Abs)))
+                    or (isinstance(x, sp.Pow) and not x.exp.is_Integer)}, key=sp.default_sort_key)
+    unknowns = {a: sp.Dummy(real=True) for a in atoms}
+    try:
+        f, g = compile_expr(lhs.xreplace(unknowns)), compile_expr(rhs.xreplace(unknowns))
+    except Unverifiable:
+        return False
+    symbols = sorted((lhs.free_symbols | rhs.free_symbols) - set(atoms), key=lambda s: s.name)
+    symbols += list(unknowns.values())
+    rng = random.Random(seed)
+    agreed = 0
+    for _ in range(3 * points):
+        env = {s: Fraction(rng.randint(-999, 999), rng.randint(1, 7)) for s in symbols}
+        try:
+            lv, rv = evaluate(f, env), evaluate(g, env)
+        except Undefined:
+            continue
+        if not (isinstance(lv, Fraction) and isinstance(rv, Fraction)) or lv != rv:
+            return False
+        agreed += 1
+        if agreed == points:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- deciding an implication

@@ -76,9 +76,14 @@ _JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\\text\{[^{}]*\}
                             re.M)
 
 
+_CONTINUED_ROW = re.compile(r"\\\\(?=(?:\s|&|\\q?quad\b)*(?:[+\-*]|\\cdot\b|\\times\b))")
+
+
 def _blank_comments(text: str) -> str:
-    """Justifications (``&& \\text{chain rule}``, ``\\quad \\text{...}``) become spaces: offsets are kept."""
-    return _JUSTIFICATION.sub(lambda m: " " * len(m.group()), text)
+    """Justifications (``&& \\text{chain rule}``) become spaces and a row that opens with ``+``
+    continues the row above (its ``\\\\`` becomes spaces): offsets are kept."""
+    text = _JUSTIFICATION.sub(lambda m: " " * len(m.group()), text)
+    return _CONTINUED_ROW.sub("  ", text)
 
 
 def _screen(text: str) -> None:

@@ -1,0 +1,92 @@
+"""Benchmark of `dlderive check`: files per second with 1 and 2 worker processes, and the time limit.
+
+Run: python bench/bench_check.py [--copies N]; writes bench/results_check.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from dlderive.check import check_text
+from dlderive.commands.check import check_files
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITE = sorted((ROOT / "tests" / "handwritten").glob("*.*"))
+SAMPLE = Path("/work/shared/samples/week8_homework.md")
+HOSTILE = {
+    "9^{9^{9^{9}}}": "$$x = 9^{9^{9^{9}}}$$",
+    "10 000 nested brackets": "$$x = " + "(" * 10_000 + "1" + ")" * 10_000 + "$$",
+    "5 MB line": "$$x = " + "1+" * 2_500_000 + "1$$",
+    "exp(exp(exp(exp(100)))) = 1 (hits the limit)": "$$\\exp(\\exp(\\exp(\\exp(100)))) = 1$$",
+}
+
+
+def homework_files(directory: Path, copies: int) -> list[Path]:
+    """``copies`` copies of each suite file and of the sample (the model is lstm for all)."""
+    sources = SUITE + ([SAMPLE] if SAMPLE.exists() else [])
+    out = []
+    for i in range(copies):
+        for src in sources:
+            dst = directory / f"{i:03d}_{src.name}"
+            shutil.copy(src, dst)
+            out.append(dst)
+    return out
+
+
+def files_per_second(files: list[Path], jobs: int) -> tuple[float, float, int]:
+    start = time.perf_counter()
+    reports = check_files([str(f) for f in files], model="lstm", jobs=jobs)
+    seconds = time.perf_counter() - start
+    return len(files) / seconds, seconds, sum(len(r.relations) for r in reports)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--copies", type=int, default=6)
+    args = parser.parse_args()
+    rows, hostile = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        files = homework_files(Path(tmp), args.copies)
+        check_files([str(files[0])], model="lstm")  # warm the caches of the parent
+        for jobs in (1, 2):
+            rate, seconds, relations = files_per_second(files, jobs)
+            rows.append((jobs, len(files), relations, seconds, rate))
+            print(f"jobs={jobs}: {len(files)} files, {relations} relations in {seconds:.2f} s: {rate:.1f} files/s")
+    for name, text in HOSTILE.items():
+        start = time.perf_counter()
+        report = check_text(text, timeout=2.0)
+        seconds = time.perf_counter() - start
+        verdict = report.relations[0].verdict if report.relations else "-"
+        hostile.append((name, verdict, seconds, report.relations[0].reason if report.relations else ""))
+        print(f"{name}: {verdict} in {seconds:.2f} s")
+    write(rows, hostile, args.copies)
+
+
+def write(rows, hostile, copies) -> None:
+    base = rows[0][4]
+    lines = [
+        "## dlderive check",
+        "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}. Suite: the {len(SUITE)} hand derivations of tests/handwritten and the "
+        f"week-8 sample, {copies} copies each, checked with `--model lstm` (worker processes included).",
+        "",
+        "| processes | files | relations | seconds | files/s | speed-up |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [f"| {j} | {n} | {r} | {s:.2f} | {rate:.1f} | {rate / base:.2f}x |" for j, n, r, s, rate in rows]
+    lines += ["", "Hostile input (time limit 2 s per relation):", "",
+              "| input | verdict | seconds | reason |", "|---|---|---:|---|"]
+    lines += [f"| {n} | {v} | {s:.2f} | {reason[:90]} |" for n, v, s, reason in hostile]
+    out = ROOT / "bench" / "results_check.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
