@@ -13,6 +13,8 @@ class sigmoid(sp.Function):
     def eval(cls, z):
         if z.is_zero:
             return sp.S.Half
+        if z.is_Float:
+            return 1 / (1 + sp.exp(-z))
 
     def fdiff(self, argindex=1):
         return self * (1 - self)
@@ -77,6 +79,7 @@ def prime(base: type) -> type:
 
 IDENTITY = sp.Symbol("I", commutative=False)
 """The identity matrix of the vector form."""
+
 
 NUMPY_FUNCTIONS = {
     "sigmoid": lambda z: 1 / (1 + __import__("numpy").exp(-z)),
