@@ -200,7 +200,7 @@ def plug(expr, values):
 
 def _realizer(values):
     subs = {s: sp.Integer(v) for s, v in values.items()}
-    return lambda e: e.xreplace(subs)
+    return lambda e: e.doit().xreplace(subs)  # evaluate the shown tree before substituting into it
 
 
 def _quotient(e):
@@ -222,7 +222,7 @@ def chain(name, title, lhs, formula, values, extra_defs=None):
     defs = {lhs: formula, **(extra_defs or {})}
 
     def define(e):
-        return realize(e.xreplace(defs).xreplace(defs))
+        return realize(e.xreplace(defs).doit().xreplace(defs))
 
     plugged = plug(formula, values)
     steps = [prove(Step(lhs, formula, "formula", "definition"), define)]
@@ -357,14 +357,15 @@ def output_size(kind, size, kernel, stride=1, padding=0, dilation=1, output_padd
 
 # --- inverse problems -----------------------------------------------------------------------
 def _holds(relation, symbol, value):
-    return bool(relation.xreplace({symbol: sp.Integer(value)}).doit())
+    return bool(relation.xreplace({symbol: sp.Integer(value)}))  # relation already evaluated (doit)
 
 
 def _check_equivalent(lhs, rhs, symbol, points):
     """Own proof for a step between two conditions: they agree at each of ``points`` (both ends of
     the solution interval and of the domain, where a wrong bound would show)."""
+    lhs_value, rhs_value = lhs.doit(), rhs.doit()
     for v in points:
-        if _holds(lhs, symbol, v) != _holds(rhs, symbol, v):
+        if _holds(lhs_value, symbol, v) != _holds(rhs_value, symbol, v):
             raise DlderiveError(f"internal: step {lhs} <=> {rhs} fails at {symbol} = {v}")
     return f"interval algebra; equivalence checked at {symbol} = {', '.join(map(str, points))}"
 
