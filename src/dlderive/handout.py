@@ -454,9 +454,8 @@ def _order(equations: dict, target) -> list:
 
 
 def _value(expr: sp.Expr, known: dict) -> float:
-    from .functions import NUMPY_FUNCTIONS
     symbols = sorted(expr.free_symbols, key=str)
-    f = sp.lambdify(symbols, expr, modules=[NUMPY_FUNCTIONS, "math"])
+    f = sp.lambdify(symbols, expr, modules=[{"sigmoid": lambda a: 1 / (1 + math.exp(-a))}, "math"])
     return float(f(*(known[s] for s in symbols)))
 
 

@@ -69,8 +69,8 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT,
     """
     total = uses_total_derivative(d)
 
-    def tex(e):
-        return latex_expr(e, notation, d.form, d.kinds, total)
+    def tex(e, keep_order=None):
+        return latex_expr(e, notation, d.form, d.kinds, total, keep_order)
 
     lines, previous = [], None
     for step in d.steps:

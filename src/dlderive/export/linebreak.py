@@ -10,7 +10,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .printer import BREAK_MARK, keeps_order
+from .printer import BREAK_MARK, in_print_order, keeps_order
 
 _TOKEN = re.compile(r"\\frac|\\(?:left|right)(?![A-Za-z])|\\[A-Za-z]+|\\.|[{}^_]|\s|.")
 _WIDE = {"+": 2.2, "-": 2.2, "=": 2.2, r"\circ": 2.2, r"\odot": 2.2, r"\cdot": 1.6}
@@ -51,8 +51,11 @@ def visual_width(tex: str) -> float:
     return width
 
 
-def break_expr(expr: sp.Basic, tex: Callable[[sp.Basic], str], budget: float) -> list[str]:
-    """LaTeX rows of ``expr``, each within ``budget`` where a sum allows it (rows may be unbalanced)."""
+def break_expr(expr: sp.Basic, tex: Callable[..., str], budget: float) -> list[str]:
+    """LaTeX rows of ``expr``, each within ``budget`` where a sum allows it (rows may be unbalanced).
+
+    ``tex(expr, keep_order=None)`` prints one expression the way the whole derivation is printed.
+    """
     whole = tex(expr)
     if visual_width(whole) <= budget or budget < 12:
         return [whole]
@@ -82,20 +85,21 @@ def _break_sum(expr: sp.Add, tex, budget: float) -> list[str]:
 
 def _break_inside(expr: sp.Basic, tex, budget: float, whole: str) -> list[str]:
     """Break the widest sum inside ``expr``: prefix \\left( rows of the sum \\right) suffix."""
-    sums = [a for a in sp.preorder_traversal(expr) if isinstance(a, sp.Add) and a is not expr]
+    shown = expr if keeps_order(expr) else in_print_order(expr)
+    sums = [a for a in sp.preorder_traversal(shown) if isinstance(a, sp.Add) and a is not shown]
     if not sums:
         return [whole]
-    target = max(sums, key=lambda a: visual_width(tex(a)))
+    target = max(sums, key=lambda a: visual_width(tex(a, keep_order=True)))
     mark = sp.Symbol(BREAK_MARK, commutative=bool(target.is_commutative))
     with sp.evaluate(False):
-        outer = tex(expr.xreplace({target: mark}))
+        outer = tex(shown.xreplace({target: mark}), keep_order=True)
     name = tex(mark)
     if outer.count(name) != 1:
         return [whole]
     prefix, suffix = outer.split(name)
     if _brace_depth(prefix) != 0:  # inside a {...} group (a fraction, a script): rows cannot split it
         return [whole]
-    inner = break_expr(target, tex, budget - 4)
+    inner = break_expr(target, tex, max(budget - visual_width(prefix) - 2, min(budget - 4, 24)))
     if len(inner) == 1:
         return [whole]
     wrapped = prefix.endswith("\\left(") and suffix.startswith("\\right)")

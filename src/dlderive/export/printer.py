@@ -180,10 +180,11 @@ class NotationLatexPrinter(LatexPrinter):
 
 
 def latex_expr(expr, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
-               total: bool = False) -> str:
+               total: bool = False, keep_order: bool | None = None) -> str:
     """The LaTeX of one expression; order of arguments is kept when it shows unevaluated arithmetic."""
     expr = as_basic(expr)
-    return NotationLatexPrinter(notation, form, kinds, total, keep_order=keeps_order(expr)).doprint(expr)
+    keep = keeps_order(expr) if keep_order is None else keep_order
+    return NotationLatexPrinter(notation, form, kinds, total, keep_order=keep).doprint(expr)
 
 
 def as_basic(expr) -> sp.Basic:
