@@ -1,0 +1,187 @@
+"""Renderers on hand-built derivations: text, LaTeX align*, JSON schema, Markdown, HTML/MathML, escaping."""
+import json
+import math
+import random
+import xml.etree.ElementTree as ET
+
+import pytest
+import sympy as sp
+
+from dlderive.errors import DlderiveError
+from dlderive.export import Display, render
+from dlderive.export.document import Document, Item, Section
+from dlderive.export.latex import escape_latex, text_in_math
+from dlderive.export.markup import check_math, prose_html, prose_latex, prose_markdown
+from dlderive.export.mathml import mathml_problem, to_mathml
+from dlderive.functions import diag, sigmoid
+from dlderive.notation import PRESETS
+from dlderive.steps import Derivation, Step
+
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+z = sp.Symbol("z", real=True)
+E = sp.exp(-z)
+f_t, h_prev, c_prev = (sp.Symbol(n, real=True) for n in ("f_t", "h_prev", "c_prev"))
+U_f = sp.Symbol("U_f", commutative=False)
+
+SIGMOID = Derivation(
+    "sigmoid", "scalar", "Derivative of the sigmoid",
+    (Step(sp.Derivative(sigmoid(z), z), sp.Derivative(1 / (1 + E), z), "definition"),
+     Step(sp.Derivative(1 / (1 + E), z), E / (1 + E) ** 2, "chain rule"),
+     Step(E / (1 + E) ** 2, sigmoid(z) * (1 - sigmoid(z)), "definition of σ", "σ = 1/(1 + e^{-z})")),
+)
+FORGET = Derivation(
+    "lstm.forget_gate", "vector", "Forget gate",
+    (Step(sp.Derivative(f_t, h_prev), diag(f_t * (1 - f_t)) * U_f, "chain rule"),),
+    definitions={"f_t": sigmoid(sp.Symbol("U_f", real=True) * h_prev)},
+    kinds={"U_f": ("matrix", "n", "n"), "f_t": ("vector", "n")},
+)
+
+
+def test_latex_align_block_exact():
+    assert render(SIGMOID, "latex") == (
+        "\\begin{align*}\n"
+        "\\frac{d \\sigma\\left(z\\right)}{d z} &= \\frac{d}{d z} \\left(\\frac{1}{1 + e^{- z}}\\right)"
+        " && \\text{definition} \\\\\n"
+        " &= \\frac{e^{- z}}{\\left(1 + e^{- z}\\right)^{2}} && \\text{chain rule} \\\\\n"
+        " &= \\left(1 - \\sigma\\left(z\\right)\\right) \\sigma\\left(z\\right) && \\text{definition of }\\sigma \n"
+        "\\end{align*}")
+
+
+def test_latex_vector_form_and_notation():
+    assert render(FORGET, "latex", PRESETS["pytorch"]) == (
+        "\\begin{align*}\n\\frac{\\partial f_t}{\\partial h_{t-1}} &= \\operatorname{diag}\\left(f_t \\odot "
+        "\\left(1 - f_t\\right)\\right) W_{hf} && \\text{chain rule}\n\\end{align*}")
+
+
+def test_text_continuation_lines():
+    lines = render(SIGMOID, "text").splitlines()
+    assert lines[0] == "Derivative of the sigmoid"
+    assert lines[1] == "dσ(z)/dz = d(1/(1 + e^(-z)))/dz    [definition]"
+    assert lines[2].startswith("    = ") and lines[2].endswith("[chain rule]")
+    assert lines[-1] == "Result: dσ(z)/dz = (1 - σ(z))·σ(z)"
+
+
+def test_json_schema_and_round_trip():
+    data = json.loads(render(SIGMOID, "json"))
+    assert set(data) == {"name", "form", "definitions", "steps", "result"}
+    assert (data["name"], data["form"]) == ("sigmoid", "scalar")
+    assert [set(s) for s in data["steps"]] == [{"lhs", "rhs", "latex", "rule", "note"}] * 3
+    assert data["steps"][2]["note"] == "σ = 1/(1 + e^{-z})"
+    assert set(data["result"]) == {"lhs", "rhs", "latex"}
+    local = {"sigmoid": sigmoid, "z": z}
+    for step, original in zip(data["steps"], SIGMOID.steps):
+        assert sp.parse_expr(step["rhs"], local_dict=local) == original.rhs  # our own output, in a test
+    rhs = sp.parse_expr(data["result"]["rhs"], local_dict=local)
+    for x in (-2.0, 0.3, 1.7):  # oracle: the derivative of 1/(1 + e^-x) by central differences
+        s = lambda t: 1 / (1 + math.exp(-t))
+        fd = (s(x + 1e-6) - s(x - 1e-6)) / 2e-6
+        assert float(rhs.subs(z, x).rewrite(sp.exp)) == pytest.approx(fd, rel=1e-7)
+
+
+def test_json_definitions_are_strings():
+    data = json.loads(render(FORGET, "json"))
+    assert data["definitions"] == {"f_t": "sigmoid(U_f*h_prev)"}
+
+
+def test_markdown_is_a_display_block():
+    md = render(SIGMOID, "markdown")
+    assert md.startswith("$$\n\\begin{align*}") and md.endswith("\\end{align*}\n$$")
+
+
+def test_html_page_is_xml_with_clean_aligned_mathml():
+    page = render(SIGMOID, "html")
+    root = ET.fromstring(page)
+    assert not list(root.iter("{http://www.w3.org/1999/xhtml}script"))
+    maths = list(root.iter(f"{MATHML}math"))
+    assert len(maths) == 1
+    table = next(maths[0].iter(f"{MATHML}mtable"))
+    cells = next(table.iter(f"{MATHML}mtr")).findall(f"{MATHML}mtd")
+    assert [c.get("columnalign") for c in cells[:2]] == ["right", "left"]
+    assert "text-align:right" in cells[0].get("style") and "text-align:left" in cells[1].get("style")
+    assert mathml_problem(ET.tostring(maths[0], encoding="unicode")) is None
+    assert "http" not in page.replace("http://www.w3.org/", "")  # no network resource
+
+
+def test_notebook_bundle():
+    bundle = Display(FORGET)._repr_mimebundle_()
+    assert set(bundle) >= {"text/latex", "text/html", "text/markdown", "text/plain"}
+    assert bundle["text/latex"].startswith("$$\n\\begin{align*}")
+    ET.fromstring(bundle["text/html"])
+    assert "diag" in bundle["text/plain"]
+
+
+def test_unknown_format_is_an_error():
+    with pytest.raises(DlderiveError, match="choose one of"):
+        render(SIGMOID, "pdf")
+
+
+HOSTILE = ["<script>alert(1)</script>", r"\input{/etc/passwd}", "a & b", "100% sure", "}{", "$x$ # ~ ^ _ \\"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escape_latex_leaves_no_command(text):
+    escaped = escape_latex(text)
+    assert r"\input" not in escaped
+    for special in "&%$#_{}":
+        assert escaped.count(special) == escaped.count("\\" + special) + (
+            escaped.count("\\textbackslash{}") + escaped.count("\\textasciitilde{}")
+            + escaped.count("\\textasciicircum{}") + escaped.count("\\textless{}") + escaped.count("\\textgreater{}")
+            if special in "{}" else 0)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_rule_text_in_math_converts_cleanly(text):
+    tex = text_in_math(text)
+    assert r"\input" not in tex
+    xml = to_mathml(tex, display=False)
+    assert mathml_problem(xml) is None
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_prose_is_escaped_everywhere(text):
+    html = str(prose_html(text.replace("$x$", "x")))
+    ET.fromstring(f"<div>{html}</div>")
+    assert "<script>" not in html
+    assert r"\input" not in prose_latex(text.replace("$x$", "x"))
+    assert "<script>" not in prose_markdown(text)
+
+
+@pytest.mark.parametrize("math_text", [r"\input{/etc/passwd}", r"\write18{rm}", "^^5cinput", r"\def\x{1}", "{"])
+def test_math_in_prose_is_allow_listed(math_text):
+    with pytest.raises(DlderiveError):
+        check_math(math_text)
+
+
+def test_allowed_prose_math_and_markup():
+    html = str(prose_html("The **gate** $f_t = \\sigma(a)$ and `code`\n\n- one\n- two"))
+    root = ET.fromstring(f"<div>{html}</div>")
+    assert root.find("p/strong").text == "gate"
+    assert len(root.findall("ul/li")) == 2
+    assert prose_latex("*x* and $\\frac{a}{b}$") == "\\emph{x} and $\\frac{a}{b}$"
+
+
+def test_document_with_hostile_title_escapes_in_every_format():
+    title = "<script>alert(1)</script> & \\input{/etc/passwd} 100% }"
+    doc = Document(title=title, author="A & B", sections=(Section(title="S}", items=(
+        Item(heading="1 <b>", question=("Q & $x_t$",), answer=(SIGMOID,)),)),))
+    page = render(doc, "html")
+    root = ET.fromstring(page)
+    assert not list(root.iter("{http://www.w3.org/1999/xhtml}script"))
+    assert root.find("{http://www.w3.org/1999/xhtml}head/{http://www.w3.org/1999/xhtml}title").text == title
+    tex = render(doc, "latex")
+    assert "\\input{" not in tex and "\\textbackslash{}input\\{/etc/passwd\\}" in tex
+    md = render(doc, "markdown")
+    assert "<script>" not in md and "&lt;script&gt;" in md
+
+
+def test_random_derivations_render_to_clean_mathml():
+    """Random sums and products of the vocabulary: every one converts to well-formed MathML."""
+    rng = random.Random(7)
+    atoms = [f_t, h_prev, c_prev, sigmoid(z), sp.tanh(f_t), sp.Derivative(f_t, h_prev), sp.Integer(2)]
+    for _ in range(40):
+        expr = sp.Integer(1)
+        for _ in range(rng.randint(2, 6)):
+            a = rng.choice(atoms)
+            expr = expr * a if rng.random() < 0.5 else expr + a
+        d = Derivation("random", rng.choice(["scalar", "vector"]), "", (Step(sp.Symbol("y"), expr, "algebra"),))
+        assert mathml_problem(to_mathml(render(d, "latex"))) is None
