@@ -22,7 +22,7 @@ HOSTILE = {
     "9^{9^{9^{9}}}": "$$x = 9^{9^{9^{9}}}$$",
     "10 000 nested brackets": "$$x = " + "(" * 10_000 + "1" + ")" * 10_000 + "$$",
     "5 MB line": "$$x = " + "1+" * 2_500_000 + "1$$",
-    "exp(exp(exp(exp(100)))) = 1 (hits the limit)": "$$\\exp(\\exp(\\exp(\\exp(100)))) = 1$$",
+    "exp(exp(exp(exp(100)))) = 1": "$$\\exp(\\exp(\\exp(\\exp(100)))) = 1$$",
 }
 
 
@@ -38,11 +38,14 @@ def homework_files(directory: Path, copies: int) -> list[Path]:
     return out
 
 
-def files_per_second(files: list[Path], jobs: int) -> tuple[float, float, int]:
-    start = time.perf_counter()
-    reports = check_files([str(f) for f in files], model="lstm", jobs=jobs)
-    seconds = time.perf_counter() - start
-    return len(files) / seconds, seconds, sum(len(r.relations) for r in reports)
+def files_per_second(files: list[Path], jobs: int, repeats: int = 3) -> tuple[float, float, int]:
+    """Best of ``repeats`` runs (the machine may be shared): files/s, seconds, relations checked."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        reports = check_files([str(f) for f in files], model="lstm", jobs=jobs)
+        best = min(best, time.perf_counter() - start)
+    return len(files) / best, best, sum(len(r.relations) for r in reports)
 
 
 def main() -> None:
@@ -74,7 +77,8 @@ def write(rows, hostile, copies) -> None:
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}. Suite: the {len(SUITE)} hand derivations of tests/handwritten and the "
-        f"week-8 sample, {copies} copies each, checked with `--model lstm` (worker processes included).",
+        f"week-8 sample, {copies} copies each, checked with `--model lstm` (worker processes included); best of "
+        f"3 runs. Load average while measuring: {os.getloadavg()[0]:.1f} (the machine was shared).",
         "",
         "| processes | files | relations | seconds | files/s | speed-up |",
         "|---:|---:|---:|---:|---:|---:|",
