@@ -4,9 +4,18 @@ from __future__ import annotations
 from ..notation import PRESETS
 
 
+def _declare(args) -> None:
+    """Register the cell declared in ``--cell FILE``, if any."""
+    if getattr(args, "cell", None):
+        from ..cells.declared import load_cell
+        from ..derive import register
+        register(load_cell(args.cell))
+
+
 def _list(args) -> int:
     from ..derive import describe
 
+    _declare(args)
     entries = describe()
     width = max(map(len, entries))
     for name, description in entries.items():
@@ -19,13 +28,15 @@ def _derive(args) -> int:
     from ..export import render
     from ..notation import preset
 
-    derivation = derive(args.name, args.form)
+    _declare(args)
+    derivation = derive(args.name, args.form, args.steps)
     print(render(derivation, args.format, preset(args.notation)).rstrip("\n"))
     return 0
 
 
 def register(sub) -> None:
     p = sub.add_parser("list", help="name every derivation with a one-line description")
+    p.add_argument("--cell", metavar="FILE", help="also list the derivations of the cell declared in this TOML file")
     p.set_defaults(run=_list)
     p = sub.add_parser("derive", help="print a proven step-by-step derivation")
     p.add_argument("name", help="a derivation name from `dlderive list`, e.g. lstm.hidden")
@@ -34,4 +45,7 @@ def register(sub) -> None:
     p.add_argument("--format", choices=("text", "latex", "json", "markdown", "html"), default="text")
     p.add_argument("--notation", choices=tuple(PRESETS), default="sample",
                    help="how symbols are written: " + "; ".join(f"{k}: {v.description}" for k, v in PRESETS.items()))
+    p.add_argument("--steps", type=int, metavar="K",
+                   help="for <cell>.bptt: differentiate through K steps, 1 to 1000 (default 3)")
+    p.add_argument("--cell", metavar="FILE", help="a TOML file declaring a cell (see docs/cells.md)")
     p.set_defaults(run=_derive)
