@@ -47,9 +47,9 @@ class Context:
         rest = [f for f in e.args if f is not mats[0]]
         coeff = sp.Mul(*[f for f in rest if f.is_number])
         vec = [f for f in rest if not f.is_number]
-        if len(vec) != 1:
-            raise DlderiveError(f"ambiguous matrix product {e}: write M*(v) with one vector factor")
-        return coeff, mats[0], vec[0]
+        if not vec:
+            raise DlderiveError(f"matrix product {e} has no vector to multiply")
+        return coeff, mats[0], sp.Mul(*vec)  # M a b = M (a ∘ b): the matrix takes the product of the rest
 
     def linear_coefficient(self, e: sp.Basic):
         """∂e/∂wrt as a matrix if ``e`` is affine in wrt (W x + U h + b), else None."""

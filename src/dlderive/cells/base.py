@@ -44,8 +44,9 @@ def is_weight(identifier: str) -> bool:
     return identifier.split("_", 1)[0] in ("W", "U") and timed(identifier) is None
 
 
-def _check_products(cell: str, ident: str, expr: sp.Expr) -> None:
-    """Each matrix must multiply exactly one vector: W*(a*b) is fine, W*a*b is ambiguous."""
+def _check_products(cell: str, ident: str, expr: sp.Expr, matvecs: set) -> None:
+    """Each matrix multiplies exactly one vector, and no elementwise product takes a matrix product
+    as a factor: substituted, r ∘ a with a = U h would read U (r ∘ h)."""
     for mul in expr.atoms(sp.Mul):
         mats = [f for f in mul.args if isinstance(f, sp.Symbol) and is_weight(f.name)]
         if len(mats) > 1:
@@ -53,6 +54,13 @@ def _check_products(cell: str, ident: str, expr: sp.Expr) -> None:
         if mats and len([f for f in mul.args if not f.is_number and f is not mats[0]]) != 1:
             raise DlderiveError(f"cell {cell}: in {ident}, the product {mul} is ambiguous: "
                                 f"write {mats[0]}*(...) with one vector factor, as its own term")
+        vectors = [f for f in mul.args if not f.is_number]
+        if not mats and len(vectors) > 1:
+            for f in vectors:
+                if f in matvecs:
+                    raise DlderiveError(
+                        f"cell {cell}: in {ident}, {mul} multiplies elementwise by {f}, a bare matrix product; "
+                        f"add a bias to {f} (as GRU's b_hn) or move the elementwise factor inside the product")
 
 
 def order_equations(cell: str, equations) -> tuple:
@@ -102,6 +110,7 @@ class Cell:
     def __post_init__(self):
         order_equations(self.name, self.equations)  # names a cycle within one step, if any
         defined: set[str] = set()
+        matvecs: set = set()
         leaves = {time_offset_name(b, 0) for b in self.inputs} | {time_offset_name(s, 1) for s in self.states}
         for ident, expr in self.equations:
             for sym in expr.free_symbols:
@@ -111,7 +120,9 @@ class Cell:
                 if n == ident:
                     raise DlderiveError(f"cell {self.name}: {ident} is defined in terms of itself (a cycle within one step)")
                 raise DlderiveError(f"cell {self.name}: {ident} uses {n}, which is neither an input, a state at t-1, nor defined above it")
-            _check_products(self.name, ident, expr)
+            _check_products(self.name, ident, expr, matvecs)
+            if isinstance(expr, sp.Mul) and any(isinstance(f, sp.Symbol) and is_weight(f.name) for f in expr.args):
+                matvecs.add(at(*timed(ident)) if timed(ident) else param(ident))
             for fn in expr.atoms(sp.Function):
                 if getattr(fn.func, "fdiff", sp.Function.fdiff) is sp.Function.fdiff:
                     raise DlderiveError(f"cell {self.name}: function {fn.func} in {ident} has no derivative rule")
