@@ -172,6 +172,8 @@ def compile_expr(expr: sp.Basic) -> Callable[[dict], Value]:
         return lambda env: c
     if isinstance(expr, Prime):
         return compile_expr(expr.doit())
+    if isinstance(expr, sp.UnevaluatedExpr):
+        return compile_expr(expr.args[0])
     parts = [compile_expr(a) for a in expr.args] if not isinstance(expr, sp.Pow) else None
     if isinstance(expr, sp.Add):
         return lambda env: _checked(sum((f(env) for f in parts), Fraction(0)))
@@ -309,6 +311,7 @@ class Scope:
     stated: dict = field(default_factory=dict)  # symbol -> line of its first statement
     states: frozenset = frozenset()  # the model's state names ("h", "c")
     deepest: int = -1  # the deepest step a derivative expanded to, while preparing a relation
+    context: int | None = None  # the most recent step of the relation being prepared: it computes, older states are its inputs
 
     @classmethod
     def for_model(cls, model: str | None) -> "Scope":
@@ -335,6 +338,9 @@ class Scope:
 
     def realize(self, expr: sp.Basic) -> sp.Basic:
         """Evaluate derivative fractions and f'(a) placeholders."""
+        held = expr.atoms(sp.UnevaluatedExpr)
+        if held:
+            expr = expr.xreplace({u: u.args[0] for u in held})
         for _ in range(6):
             ders, primes = expr.atoms(sp.Derivative), expr.atoms(Prime)
             if not ders and not primes:
@@ -345,12 +351,14 @@ class Scope:
         raise Unverifiable("derivatives nested too deeply")
 
     def derivative(self, d: sp.Derivative) -> sp.Basic:
-        """∂y/∂v in the step where v enters: the names in y that depend on v there are substituted, then diff."""
+        """∂y/∂v: names in y that depend on v are substituted, down to the step where v enters (at the
+        earliest the relation's most recent step, whose older states are independent inputs), then diff."""
         y = self.realize(d.expr)
         for v, count in d.variable_count:
             if not isinstance(v, sp.Symbol):
                 raise Unverifiable(f"a derivative with respect to {v}, which is not a variable")
-            frame = max(_frame(y, v), self._entry_step(v))
+            context = self.context if self.context is not None else _frame(y, v)
+            frame = max(context, self._entry_step(v))
             self.deepest = max(self.deepest, frame)
             y = sp.diff(self.realize(self.expand_toward(y, v, frame)), v, count)
         return self.realize(y)
@@ -388,8 +396,11 @@ class Scope:
 
     def prepare(self, *exprs: sp.Basic) -> list[sp.Basic]:
         """The expressions with derivatives evaluated and definitions substituted in a common frame."""
-        self.deepest = -1
-        exprs = [self.realize(e) for e in exprs]
+        self.deepest, self.context = -1, _frame(*exprs)
+        try:
+            exprs = [self.realize(e) for e in exprs]
+        finally:
+            self.context = None
         frame = max(_frame(*exprs), self.deepest)
         out = [self.realize(self.expand(e, frame)) for e in exprs]
         for e in out:

@@ -76,7 +76,7 @@ _JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\\text\{[^{}]*\}
                             re.M)
 
 
-_CONTINUED_ROW = re.compile(r"\\\\(?=(?:\s|&|\\q?quad\b)*(?:[+\-*]|\\cdot\b|\\times\b))")
+_CONTINUED_ROW = re.compile(r"\\\\(?=(?:\s|&|\\q?quad\b|\\left\.)*(?:[+\-*]|\\cdot\b|\\times\b))")
 
 
 def _blank_comments(text: str) -> str:
@@ -124,7 +124,7 @@ def _term(tree: Tree, text: str, model: str | None) -> Term:
         start -= len(opener.group())
     source = text[start:end]
     try:
-        expr = Build(model).transform(tree.children[0])
+        expr = Build(model, text).transform(tree.children[0])
         if isinstance(expr, DerivativeOperator):
             raise DlderiveError(f"d/d{expr.var} is not followed by the expression it differentiates")
         if _is_gauss_bracket(source):

@@ -1,10 +1,11 @@
 """Parse trees of latex.lark -> SymPy expressions, built node by node (never eval or sympify)."""
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import sympy as sp
-from lark import Token, Transformer
+from lark import Token, Transformer, v_args
 
 from ..errors import DlderiveError
 from ..functions import prime, sigmoid
@@ -17,6 +18,7 @@ MAX_DIGITS = 1_000
 FUNCTIONS = {"sigma": sigmoid, "sigmoid": sigmoid, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log,
              "ln": sp.log, "sin": sp.sin, "cos": sp.cos, "sinh": sp.sinh, "cosh": sp.cosh}
 GREEK_CONSTANTS = {"pi": sp.pi, "infty": sp.oo}
+_LABEL = re.compile(r"\^\s*(?:\{\s*([A-Za-z]+)\s*\}|([A-Za-z]))\s*$")
 
 
 class ReadError(DlderiveError):
@@ -32,10 +34,10 @@ class TooLarge(DlderiveError):
 
 
 class DerivativeOperator:
-    """d/dz or ∂/∂z written without its argument: it applies to the factor that follows."""
+    """``coeff`` d/dz (or ∂/∂z) written without its argument: it applies to the factor that follows."""
 
-    def __init__(self, var: sp.Symbol):
-        self.var = var
+    def __init__(self, var: sp.Symbol, coeff=sp.S.One):
+        self.var, self.coeff = var, coeff
 
 
 def safe_pow(base, exponent):
@@ -56,7 +58,10 @@ def safe_pow(base, exponent):
 def safe_mul(a, b):
     if isinstance(a, DerivativeOperator):
         _require_expr(b)
-        return sp.Derivative(b, a.var)
+        return safe_mul(a.coeff, sp.Derivative(b, a.var))
+    if isinstance(b, DerivativeOperator):
+        _require_expr(a)
+        return DerivativeOperator(b.var, safe_mul(a, b.coeff))
     _require_expr(a, b)
     _check_size(a, b)
     return a * b
@@ -83,9 +88,9 @@ def _exprs(children):
 class Build(Transformer):
     """One term's parse tree -> a SymPy expression; ``model`` selects the weight-label aliases."""
 
-    def __init__(self, model: str | None = None):
+    def __init__(self, model: str | None = None, text: str = ""):
         super().__init__()
-        self.model = model
+        self.model, self.text = model, text
 
     def name(self, children):
         (tok,) = children
@@ -200,11 +205,15 @@ class Build(Transformer):
             return symbol(identifier(str(x), self.model))
         return x
 
-    def power(self, children):
+    @v_args(meta=True)
+    def power(self, meta, children):
         base, _, exponent = children
-        if (isinstance(base, sp.Symbol) and base.name in WEIGHT_BASES and isinstance(exponent, sp.Symbol)
-                and exponent.name.isalpha()):
-            return symbol(weight(base.name, exponent.name, self.model))
+        if isinstance(base, sp.Symbol) and base.name in WEIGHT_BASES:
+            label = _LABEL.search(self.text[meta.start_pos:meta.end_pos]) if self.text else None
+            if label:
+                return symbol(weight(base.name, label.group(1) or label.group(2), self.model))
+            if isinstance(exponent, sp.Symbol) and exponent.name.isalpha():
+                return symbol(weight(base.name, exponent.name, self.model))
         return safe_pow(base, exponent)
 
     def neg(self, children):

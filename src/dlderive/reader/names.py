@@ -9,7 +9,7 @@ from ..notation import time_offset_name
 
 _NAME = re.compile(r"^(?P<base>[A-Za-z]+)(?:_(?:\{(?P<braced>[^{}]*)\}|(?P<single>[A-Za-z0-9])))?$")
 _TIME = re.compile(r"^t(?:(?P<sign>[-+])(?P<k>\d{1,3}))?$")
-WEIGHT_BASES = frozenset("WUbV")
+WEIGHT_BASES = frozenset("WUbVp")
 LABEL_ALIASES = {"lstm": {"c": "u", "g": "u"}}
 """Per model: weight labels that other texts use for the same gate (the sample's W^c is W^u)."""
 
@@ -38,7 +38,7 @@ def identifier(written: str, model: str | None = None) -> str:
 def weight(base: str, label: str, model: str | None = None) -> str:
     """The identifier of weight ``base`` of gate ``label`` (``W``, ``c`` -> ``W_u`` under lstm)."""
     label = LABEL_ALIASES.get(model or "", {}).get(label, label)
-    return f"{base}_{label}"
+    return f"{'P' if base == 'p' else base}_{label}"  # p^{f}: the peephole weight P_f
 
 
 def text_identifier(text: str) -> str:
