@@ -23,7 +23,7 @@ def escape_latex(text: str) -> str:
 RELATION_LATEX = {"=": "=", "iff": r"\iff", "in": r"\in"}
 
 _MATH_SPECIALS = {"&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$", "_": r"\_", "{": r"\{", "}": r"\}",
-                  "~": r"\sim", "^": r"\hat{}", "\\": r"\backslash", "<": "<", ">": ">", "|": "|", '"': "''"}
+                  "~": r"\sim", "^": r"\hat{}", "\\": r"\setminus", "<": "<", ">": ">", "|": "|", '"': "''"}
 _MATH_UNICODE = {"σ": r"\sigma", "∘": r"\circ", "⊙": r"\odot", "∂": r"\partial", "−": "-", "×": r"\times",
                  "·": r"\cdot", "→": r"\to", "≤": r"\le", "≥": r"\ge", "′": r"\prime", "≠": r"\neq",
                  "≈": r"\approx", "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta",
@@ -69,12 +69,17 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT,
     """
     total = uses_total_derivative(d)
 
+    cache: dict = {}
+
     def tex(e, keep_order=None):
-        return latex_expr(e, notation, d.form, d.kinds, total, keep_order)
+        key = (e, keep_order)
+        if key not in cache:
+            cache[key] = latex_expr(e, notation, d.form, d.kinds, total, keep_order)
+        return cache[key]
 
     lines, previous = [], None
     for step in d.steps:
-        lhs = "" if previous is not None and step.lhs == previous else tex(step.lhs)
+        lhs = "" if previous is not None and step.lhs == previous else tex(as_basic(step.lhs))
         budget = width - visual_width(lhs) - 0.8 * len(step.rule) - 6
         rows = balance(break_expr(as_basic(step.rhs), tex, budget))
         lines.append((lhs, RELATION_LATEX[relation_between(step.lhs, step.rhs)], rows[0], step.rule))

@@ -89,7 +89,7 @@ def _break_inside(expr: sp.Basic, tex, budget: float, whole: str) -> list[str]:
     sums = [a for a in sp.preorder_traversal(shown) if isinstance(a, sp.Add) and a is not shown]
     if not sums:
         return [whole]
-    target = max(sums, key=lambda a: visual_width(tex(a, keep_order=True)))
+    target = max(sums, key=lambda a: sum(1 for _ in sp.preorder_traversal(a)))  # the largest sum
     mark = sp.Symbol(BREAK_MARK, commutative=bool(target.is_commutative))
     with sp.evaluate(False):
         outer = tex(shown.xreplace({target: mark}), keep_order=True)
