@@ -1,0 +1,199 @@
+"""Handouts: strict validation (file, item and key named), seeded variants, numeric evaluation
+checked against a direct float computation, conv answers checked against PyTorch."""
+import math
+import re
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from dlderive.errors import DlderiveError
+from dlderive.export.printer import Literal
+from dlderive.handout import build_document, draw, load
+from dlderive.steps import Derivation
+
+ROOT = Path(__file__).resolve().parents[1]
+WEEK8 = ROOT / "derivations" / "week8.toml"
+
+MINIMAL = '''
+title = "T"
+[[sections]]
+title = "S"
+[[sections.items]]
+kind = "text"
+heading = "H"
+text = "Hello"
+'''
+
+
+def write(tmp_path, text, name="h.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_handout(tmp_path):
+    doc = build_document(load(write(tmp_path, MINIMAL)))
+    assert doc.title == "T" and doc.sections[0].items[0].question == ("Hello",)
+
+
+BAD = [
+    # (replacement applied to MINIMAL, expected key, expected fragment)
+    (('text = "Hello"', 'text = "Hello"\ncolour = "red"'), "colour", "unknown key"),
+    (('text = "Hello"', ''), "text", "missing"),
+    (('text = "Hello"', 'text = 3'), "text", "must be a string"),
+    (('kind = "text"', 'kind = "poem"'), "kind", "unknown item kind"),
+    (('title = "T"', 'title = "T"\nnotation = "fancy"'), "notation", "must be one of"),
+    (('kind = "text"\nheading = "H"\ntext = "Hello"', 'kind = "derivation"\nheading = "H"\nname = "lstm.nothing"'),
+     "name", "unknown derivation"),
+    (('kind = "text"\nheading = "H"\ntext = "Hello"',
+      'kind = "conv_size"\nheading = "H"\ninput = [78, 84]\nkernel = "five"'), "kernel", "must be an integer"),
+    (('kind = "text"\nheading = "H"\ntext = "Hello"',
+      'kind = "conv_size"\nheading = "H"\ninput = [78, 84]\nkernel = 5\nstride = {min = 3, max = 1}'),
+     "stride", "greater than max"),
+    (('kind = "text"\nheading = "H"\ntext = "Hello"',
+      'kind = "evaluate"\nheading = "H"\ncell = "lstm"\ntargets = ["f_t"]\nvalues = {x_t = 1.0}'),
+     "values.", "missing"),
+    (('kind = "text"\nheading = "H"\ntext = "Hello"',
+      'kind = "evaluate"\nheading = "H"\ncell = "lstm"\ntargets = ["f_t"]\nvalues = {x_t = true}'),
+     "values.x_t", "must be a finite number"),
+    (('kind = "text"\nheading = "H"\ntext = "Hello"',
+      'kind = "evaluate"\nheading = "H"\ncell = "lstm"\ntargets = ["f_t"]\nvalues = {q = 1.0}'),
+     "values.q", "not an input"),
+]
+
+
+@pytest.mark.parametrize("change, key, fragment", BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_bad_handouts_name_file_item_and_key(tmp_path, change, key, fragment):
+    path = write(tmp_path, MINIMAL.replace(*change))
+    with pytest.raises(DlderiveError) as err:
+        load(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert f"key '{key}" in message and fragment in message
+    if key not in ("notation",):
+        assert "section 1 (S)" in message and "item 1 (H)" in message
+
+
+def test_bad_math_in_prose_is_refused_when_rendering(tmp_path):
+    from dlderive.export import render
+    path = write(tmp_path, MINIMAL.replace('text = "Hello"', 'text = "see $\\\\input{/etc/passwd}$"'))
+    doc = build_document(load(path))
+    with pytest.raises(DlderiveError, match="not allowed"):
+        render(doc, "latex")
+
+
+def test_not_toml_and_too_large(tmp_path):
+    with pytest.raises(DlderiveError, match="not valid TOML"):
+        load(write(tmp_path, "title = "))
+    with pytest.raises(DlderiveError, match="larger than"):
+        load(write(tmp_path, "# " + "x" * 1_000_001))
+
+
+def test_draw_ranges_deterministic_and_bounded():
+    spec = {"a": {"min": 1, "max": 9}, "b": {"min": -1.0, "max": 1.0, "digits": 1}, "c": {"choose": [3, 5]},
+            "d": [4, {"min": 2, "max": 3}], "e": 7}
+    variants = [draw(spec, seed, "k") for seed in range(30)]
+    assert draw(spec, 4, "k") == variants[4]
+    for v in variants:
+        assert 1 <= v["a"] <= 9 and isinstance(v["a"], int)
+        assert -1.0 <= v["b"] <= 1.0 and round(v["b"], 1) == v["b"]
+        assert v["c"] in (3, 5) and v["d"][0] == 4 and v["d"][1] in (2, 3) and v["e"] == 7
+    assert len({v["a"] for v in variants}) > 3
+
+
+def sigmoid(a):
+    return 1 / (1 + math.exp(-a))
+
+
+def lstm_oracle(v):
+    """A direct float computation of one scalar LSTM step (independent of SymPy)."""
+    g = {}
+    for gate in "fio":
+        g[gate] = sigmoid(v[f"W_{gate}"] * v["x_t"] + v[f"U_{gate}"] * v["h_prev"] + v[f"b_{gate}"])
+    g["u"] = math.tanh(v["W_u"] * v["x_t"] + v["U_u"] * v["h_prev"] + v["b_u"])
+    g["c"] = g["f"] * v["c_prev"] + g["i"] * g["u"]
+    g["h"] = g["o"] * math.tanh(g["c"])
+    return {f"{k}_t": x for k, x in g.items()}
+
+
+@pytest.fixture(scope="module")
+def week8():
+    return load(WEEK8)
+
+
+def evaluation_of(doc) -> Derivation:
+    for section in doc.sections:
+        for item in section.items:
+            for part in item.answer:
+                if isinstance(part, Derivation) and part.name == "lstm.evaluate":
+                    return part
+    raise AssertionError("no evaluation item")
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2, 3])
+def test_gate_activations_match_direct_computation(week8, seed):
+    doc = build_document(week8, seed=seed)
+    item = next(i for s in doc.sections for i in s.items if i.heading.startswith("1.5"))
+    values = dict(re.findall(r"\$([^$=]+) = (-?[0-9.]+)\$", item.question[-1]))
+    names = {"x_t": "x_t", "h_{t-1}": "h_prev", "c_{t-1}": "c_prev"}
+    for gate in "fiou":
+        names.update({f"W^{{{gate}}}": f"W_{gate}", f"U^{{{gate}}}": f"U_{gate}", f"b^{{{gate}}}": f"b_{gate}"})
+    given = {names[k.strip()]: float(x) for k, x in values.items()}
+    assert len(given) == 15
+    expected = lstm_oracle(given)
+    evaluation = evaluation_of(doc)
+    results = {s.lhs.name: s.rhs for s in evaluation.steps if s.rule == "definition"}
+    assert list(results) == ["f_t", "i_t", "o_t", "u_t", "c_t", "h_t"]
+    values_shown = [s.rhs for s in evaluation.steps if s.rule == "evaluation"]
+    for (name, _), value in zip(results.items(), values_shown):
+        assert isinstance(value, Literal)
+        assert value.value == pytest.approx(expected[name], rel=1e-12, abs=1e-14), name
+
+
+def test_seeds_give_different_variants_and_label_them(week8):
+    a, b = build_document(week8, seed=1), build_document(week8, seed=2)
+    assert a.variant == "variant 1"
+    qa = [i.question for s in a.sections for i in s.items]
+    qb = [i.question for s in b.sections for i in s.items]
+    assert qa != qb
+
+
+def answers_by_heading(doc):
+    return {i.heading.split()[0]: i for s in doc.sections for i in s.items}
+
+
+def test_week8_conv_answers_match_pytorch(week8):
+    torch = pytest.importorskip("torch")
+    doc = build_document(week8)
+    items = answers_by_heading(doc)
+    for key, (h, w), k, s, p in (("2.1.1", (78, 84), (5, 5), 3, 2), ("2.1.2", (64, 64), (3, 5), 2, 0)):
+        conv = torch.nn.Conv2d(1, 1, k, stride=s, padding=p)
+        shape = tuple(conv(torch.zeros(1, 1, h, w)).shape[2:])
+        text = " ".join(p for p in items[key].answer if isinstance(p, str))
+        assert f"H_{{out}} = {shape[0]}$" in text and f"W_{{out}} = {shape[1]}$" in text
+    assert shape == (31, 30)  # 2.1.2: the sample's 32 x 31 is wrong
+    conv = torch.nn.Conv1d(1, 1, 9, stride=3, padding=1)
+    solutions = [d for d in range(7, 200) if conv(torch.zeros(1, 1, d)).shape[2] == 16]  # D + 2P >= k
+    text = " ".join(p for p in items["2.1.3"].answer if isinstance(p, str))
+    assert solutions == [52, 53, 54]
+    assert "\\{52, 53, 54\\}" in text
+    for key, cin, cout, k in (("2.2.1", 32, 64, 7), ("2.2.2", 512, 128, 1)):
+        layer = torch.nn.Conv2d(cin, cout, k)
+        params = sum(t.numel() for t in layer.parameters())
+        text = " ".join(p for p in items[key].answer if isinstance(p, str))
+        assert f"**{params:,}**" in text
+        n = cin * k * k
+        assert f"Multiplications: **{cout * 25 * n:,}**" in text
+        assert f"Additions: **{cout * 25 * n:,}**" in text  # n - 1 products summed, plus the bias
+        assert "Counting convention" in " ".join(p for p in items[key].answer if isinstance(p, str))
+
+
+def test_week8_covers_every_task_of_the_sample(week8):
+    doc = build_document(week8, answers=False)
+    headings = [i.heading.split()[0] for s in doc.sections for i in s.items]
+    for task in ("1.1", "1.2", "1.3", "1.4", "1.5", "2.1.1", "2.1.2", "2.1.3", "2.2.1", "2.2.2"):
+        assert task in headings
+    names = {p.name for s in build_document(week8).sections for i in s.items for p in i.answer
+             if isinstance(p, Derivation)}
+    assert {"lstm.cell_independence", "lstm.hidden", "sigmoid", "lstm.forget_gate"} <= names
