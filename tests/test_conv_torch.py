@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dlderive.conv import counts, output_size
+from dlderive.errors import DlderiveError
 
 pytestmark = pytest.mark.tool
 torch = pytest.importorskip("torch")
@@ -26,25 +27,39 @@ def torch_shape(module, size, channels=1):
     return tuple(module(torch.zeros(1, channels, *size)).shape[2:])
 
 
+def agree(module, size, channels, ours):
+    """Our output size equals PyTorch's, and where PyTorch refuses the layer we refuse it too."""
+    try:
+        expected = torch_shape(module, size, channels)
+    except RuntimeError:
+        expected = None
+    if expected is None or 0 in expected:  # PyTorch returns an empty tensor for a transposed size of 0
+        with pytest.raises(DlderiveError):
+            ours()
+        return None
+    result = ours()
+    assert result.output == expected
+    return result
+
+
 CONV = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
 
 
-@settings(max_examples=500, **SETTINGS)
+@settings(max_examples=400, **SETTINGS)
 @given(cfg=layer(), cin=st.integers(1, 4), cout=st.integers(1, 4), groups=st.integers(1, 2),
        bias=st.booleans())
 def test_conv_shapes_and_params(cfg, cin, cout, groups, bias):
     size, k, s, p, d = cfg.values()
-    assume(all(D + 2 * P >= dd * (kk - 1) + 1 for D, P, kk, dd in zip(size, p, k, d)))
     cin, cout = cin * groups, cout * groups
     module = CONV[len(size)](cin, cout, k, s, p, d, groups=groups, bias=bias)
-    result = output_size("conv", size, k, s, p, d)
-    assert result.output == torch_shape(module, size, cin)
+    result = agree(module, size, cin, lambda: output_size("conv", size, k, s, p, d))
+    assume(result is not None)
     c = counts(cin, cout, k, result.output, groups=groups, bias=bias)
     assert c.params["total"] == sum(q.numel() for q in module.parameters())
     assert c.params["weights"] == module.weight.numel()
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=100, **SETTINGS)
 @given(n=st.integers(1, 2), data=st.data())
 def test_same_padding_pytorch(n, data):
     cfg = data.draw(layer(dims=n))
@@ -56,16 +71,14 @@ def test_same_padding_pytorch(n, data):
     assert result.padding == tuple((t // 2, t - t // 2) for t in total)
 
 
-@settings(max_examples=400, **SETTINGS)
+@settings(max_examples=300, **SETTINGS)
 @given(cfg=layer(dims=2), data=st.data(), groups=st.integers(1, 2), bias=st.booleans())
 def test_transposed_shapes_and_params(cfg, data, groups, bias):
     size, k, s, p, d = cfg.values()
     op = tuple(data.draw(st.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d))
-    expected = tuple((D - 1) * ss - 2 * P + dd * (kk - 1) + o + 1 for D, ss, P, dd, kk, o in zip(size, s, p, d, k, op))
-    assume(min(expected) >= 1)
     module = torch.nn.ConvTranspose2d(2 * groups, 3 * groups, k, s, p, op, groups=groups, bias=bias, dilation=d)
-    result = output_size("transposed", size, k, s, p, d, op)
-    assert result.output == torch_shape(module, size, 2 * groups)
+    result = agree(module, size, 2 * groups, lambda: output_size("transposed", size, k, s, p, d, op))
+    assume(result is not None)
     c = counts(2 * groups, 3 * groups, k, result.output, groups=groups, bias=bias, transposed=True,
                input=size, stride=s, padding=p, dilation=d)
     assert c.params["total"] == sum(q.numel() for q in module.parameters())

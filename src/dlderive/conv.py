@@ -281,7 +281,7 @@ def _check_common(kind, size, k, s, p, d, op, fixed_padding=True):
                                  f"(got {op}, stride {s}, dilation {d})")
     else:
         _require(op == 0, "output_padding: only transposed convolutions take an output padding")
-        _require(not fixed_padding or size + 2 * p >= d * (k - 1) + 1, f"kernel: dilated kernel d(k-1)+1 = {d * (k - 1) + 1} "
+        _require(kind != "conv" or not fixed_padding or size + 2 * p >= d * (k - 1) + 1, f"kernel: dilated kernel d(k-1)+1 = {d * (k - 1) + 1} "
                                                   f"exceeds the padded input D+2P = {size + 2 * p}")
 
 
@@ -297,7 +297,8 @@ def _one_dim(kind, dim, size, k, s, p, d, op, ceil_mode, convention):
         values = {**base, **values}
         values[sym_in] = values.pop(D_IN, size)
         deriv, value = chain(str(lhs), title, lhs, plug(formula, rename), values)
-        _require(value >= 1, f"padding: output size {value} < 1 in dimension {dim}")
+        _require(value >= 1, f"kernel: output size {value} < 1 in dimension {dim}: the window does not fit "
+                             f"the padded input {size} + 2*{p}")
         steps = tuple(st for d_ in before for st in d_.steps) + deriv.steps
         return value, pads, dataclasses.replace(deriv, name=f"{dim}_out", steps=steps,
                                                 definitions={**deriv.definitions, **{k_: v for d_ in before for k_, v in d_.definitions.items()}},

@@ -198,11 +198,6 @@ def _size_formula(kind, size, k, s, p, d, op=0, ceil_mode=False):
     return formula.doit().xreplace({**{sym: sp.Integer(v) for sym, v in values.items()}, conv.D_IN: size})
 
 
-def _fits_condition(kind, size, k, p, d):
-    """D + 2P ≥ d(k − 1) + 1: the dilated kernel fits in the padded input (conv and pooling)."""
-    return sp.GreaterThan(size + 2 * p, d * (k - 1) + 1)
-
-
 def _count(name, values):
     expr = conv.COUNT_FORMULAS[name].doit()
     return expr.xreplace({sym: (sp.Integer(v) if isinstance(v, int) else v) for sym, v in values.items()})
@@ -264,8 +259,7 @@ def _layer(src, index, layer, shape):
             out = tuple(_size_formula(kind, spatial[i], k[i], s[i], pads[i], d[i], op[i], layer.get("ceil_mode", False))
                         for i in range(n))
             for i in range(n):
-                cond = (sp.GreaterThan(out[i], 1) if kind == "transposed"
-                        else _fits_condition(kind, spatial[i], k[i], pads[i], d[i]))
+                cond = sp.GreaterThan(out[i], 1)
                 if cond is not sp.true:
                     conditions.append((index, f"{conv.DIM_NAMES[n][i]}_out", cond))
         if kind in ("conv", "transposed"):

@@ -25,7 +25,10 @@ def _cell(v) -> str:
 
 
 def _shape(shape) -> str:
-    return " x ".join(_cell(v) for v in shape)
+    cells = [_cell(v) for v in shape]
+    if len(cells) == 1:
+        return cells[0]
+    return " x ".join(c if isinstance(v, int) or getattr(v, "is_Atom", False) else f"({c})" for c, v in zip(cells, shape))
 
 
 def run(args) -> int:
