@@ -30,10 +30,11 @@ from .reader import ReadError, Statement, Term, read_block
 from .reader.names import identifier, symbol, text_identifier
 
 MAX_FILE_BYTES = 2_000_000
-MAX_TEXT_LINE = 20_000
+MAX_TEXT_LINE = 2_000  # longer lines of running text are not scanned for relations
 MAX_NODES = 20_000  # size of an expression after substituting definitions
 MAX_BITS = 200_000  # size of an exact number during evaluation
 SIMPLIFY_NODES = 300  # size up to which a general simplify is tried
+PROOF_NODES = 5_000  # size up to which expand and cancel are tried
 PROOF_BUDGET = 0.5  # seconds for the symbolic proof of one relation, before exact evaluation takes over
 MODEL_STEPS = 4  # model equations are in scope for steps t, t-1, ..., t-3
 INTEGER_RANGE = {1: 2048, 2: 40}  # unknowns -> half-width of the integer range searched
@@ -293,12 +294,24 @@ def _frame(*exprs: sp.Basic) -> int:
 
 
 def _size(expr: sp.Basic, limit: int = MAX_NODES) -> int:
-    n = 0
-    for _ in sp.preorder_traversal(expr):
+    """Nodes of the expression tree, counted up to just over ``limit``."""
+    n, stack = 0, [expr]
+    while stack and n <= limit:
         n += 1
-        if n > limit:
-            break
+        stack.extend(stack.pop().args)
     return n
+
+
+def substitute(expr: sp.Basic, defs: dict, limit: int) -> sp.Basic | None:
+    """``expr`` with the definitions substituted, or None if it grows over ``limit`` nodes."""
+    for _ in range(50):
+        subs = {s: defs[s] for s in expr.free_symbols if s in defs}
+        if not subs:
+            return expr
+        expr = expr.xreplace(subs)
+        if _size(expr, limit) > limit:
+            return None
+    return None
 
 
 @dataclass
@@ -351,8 +364,8 @@ class Scope:
         raise Unverifiable("derivatives nested too deeply")
 
     def derivative(self, d: sp.Derivative) -> sp.Basic:
-        """∂y/∂v: names in y that depend on v are substituted, down to the step where v enters (at the
-        earliest the relation's most recent step, whose older states are independent inputs), then diff."""
+        """∂y/∂v by the chain rule through the definitions of the names that depend on v, down to the step
+        where v enters (at the earliest the relation's most recent step, whose older states are inputs)."""
         y = self.realize(d.expr)
         for v, count in d.variable_count:
             if not isinstance(v, sp.Symbol):
@@ -360,7 +373,8 @@ class Scope:
             context = self.context if self.context is not None else _frame(y, v)
             frame = max(context, self._entry_step(v))
             self.deepest = max(self.deepest, frame)
-            y = sp.diff(self.realize(self.expand_toward(y, v, frame)), v, count)
+            for _ in range(int(count)):
+                y = self._chain(y, v, frame)
         return self.realize(y)
 
     def _entry_step(self, v: sp.Symbol) -> int:
@@ -370,45 +384,71 @@ class Scope:
             return -1
         return t[1] - 1 if t[0] in self.states else t[1]
 
-    def expand_toward(self, expr: sp.Basic, v: sp.Symbol, frame: int) -> sp.Basic:
-        """Substitute the definitions (at steps up to ``frame``) of the names that depend on ``v``."""
-        memo: dict = {}
+    def _chain(self, expr: sp.Basic, v: sp.Symbol, frame: int) -> sp.Basic:
+        """d expr/dv: each name defined at a step up to ``frame`` that depends on v contributes ∂expr/∂name · dname/dv."""
+        dependent: dict = {}
+        derivatives: dict = {}
 
         def usable(s) -> bool:
             k = _time(s)
             return s in self.defs and s != v and (k is None or k <= frame)
 
         def depends(s) -> bool:
-            if s not in memo:
-                memo[s] = False  # a cycle does not make a dependency
+            if s not in dependent:
+                dependent[s] = False  # a cycle does not make a dependency
                 free = self.defs[s].free_symbols
-                memo[s] = v in free or any(depends(t) for t in free if usable(t))
-            return memo[s]
+                dependent[s] = v in free or any(depends(t) for t in free if usable(t))
+            return dependent[s]
 
-        for _ in range(50):
-            subs = {s: self.defs[s] for s in expr.free_symbols if usable(s) and depends(s)}
-            if not subs:
-                return expr
-            expr = expr.xreplace(subs)
-            if _size(expr) > MAX_NODES:
-                raise TooLarge(f"the expression has over {MAX_NODES} nodes after substituting definitions")
-        raise Unverifiable("the definitions refer to each other in a cycle")
+        def total(e: sp.Basic) -> sp.Basic:
+            out = sp.S.Zero
+            for s in sorted(e.free_symbols, key=lambda x: x.name):
+                if s == v:
+                    out += sp.diff(e, s)
+                elif usable(s) and depends(s):
+                    if s not in derivatives:
+                        derivatives[s] = total(self.realize(self.defs[s]))
+                    if derivatives[s] != 0:
+                        out += sp.diff(e, s) * derivatives[s]
+            return out
 
-    def prepare(self, *exprs: sp.Basic) -> list[sp.Basic]:
-        """The expressions with derivatives evaluated and definitions substituted in a common frame."""
+        return total(expr)
+
+    def prepare_with_defs(self, *exprs: sp.Basic) -> tuple[list, dict]:
+        """The expressions with derivatives evaluated, and the definitions (name -> expression) in force in
+        their common frame that they need: those names are not free, their values follow from the leaves."""
         self.deepest, self.context = -1, _frame(*exprs)
         try:
             exprs = [self.realize(e) for e in exprs]
         finally:
             self.context = None
         frame = max(_frame(*exprs), self.deepest)
-        out = [self.realize(self.expand(e, frame)) for e in exprs]
-        for e in out:
+        defs = self._reachable(exprs, frame)
+        for e in exprs + list(defs.values()):
             bad = [s for s in e.free_symbols if s in self.tuples]
             if bad:
                 raise Unverifiable(f"{bad[0]} stands for the tuple {self.tuples[bad[0]]}, not a number")
             if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
                 raise Unverifiable("division by zero or an infinite value")
+        return exprs, defs
+
+    def prepare(self, *exprs: sp.Basic) -> list[sp.Basic]:
+        """The expressions with derivatives evaluated and definitions substituted in a common frame."""
+        out, defs = self.prepare_with_defs(*exprs)
+        expanded = [substitute(e, defs, MAX_NODES) for e in out]
+        if any(e is None for e in expanded):
+            raise TooLarge(f"the expression has over {MAX_NODES} nodes after substituting definitions")
+        return expanded
+
+    def _reachable(self, exprs, frame: int) -> dict:
+        out, todo = {}, [s for e in exprs for s in e.free_symbols]
+        while todo:
+            s = todo.pop()
+            k = _time(s)
+            if s in out or s not in self.defs or (k is not None and k > frame):
+                continue
+            out[s] = self.realize(self.defs[s])
+            todo.extend(out[s].free_symbols)
         return out
 
 
@@ -438,11 +478,11 @@ def _counterexample(env: dict, lv: Value, rv: Value) -> dict:
             "lhs": show(lv), "rhs": show(rv)}
 
 
-def _proof(diff: sp.Basic) -> str | None:
-    """The targeted rewrite that takes ``diff`` to zero, or None."""
+def _proof(diff: sp.Basic, defs: dict | None = None) -> str | None:
+    """The targeted rewrite that takes ``diff`` to zero, or None (with ``defs``: only the exact match)."""
     if diff == 0:
         return "exact"
-    if _size(diff) > MAX_NODES // 2:
+    if defs or _size(diff, PROOF_NODES) > PROOF_NODES:
         return None
     if sp.expand(diff) == 0:
         return "expand"
@@ -457,13 +497,32 @@ def _proof(diff: sp.Basic) -> str | None:
     return None
 
 
-def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0) -> Outcome:
-    """Equal for all values of the free symbols? Proof first, random exact points otherwise."""
-    symbols = sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name)
+class _Env(dict):
+    """Values at a point: the leaves given, each defined name computed once from its definition."""
+
+    def __init__(self, values: dict, compiled: dict):
+        super().__init__(values)
+        self.compiled = compiled
+
+    def __missing__(self, key):
+        if key not in self.compiled:
+            raise KeyError(key)
+        value = self[key] = self.compiled[key](self)
+        return value
+
+
+def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None = None) -> Outcome:
+    """Equal for all values of the free symbols? Proof first, random exact points otherwise.
+
+    ``defs`` (name -> expression) gives the values of names left in the expressions: they are not leaves."""
+    defs = defs or {}
+    everything = [lhs, rhs, *defs.values()]
+    symbols = sorted(set().union(*(e.free_symbols for e in everything)) - set(defs), key=lambda s: s.name)
     f, g = compile_expr(lhs), compile_expr(rhs)
-    integer = lhs.has(sp.floor, sp.ceiling) or rhs.has(sp.floor, sp.ceiling)
+    compiled = {name: compile_expr(e) for name, e in defs.items()}
+    integer = any(e.has(sp.floor, sp.ceiling) for e in everything)
     exact = not any(isinstance(x, sp.Function) and not isinstance(x, (sp.floor, sp.ceiling, sp.Abs))
-                    or x in (sp.E, sp.pi) for x in sp.preorder_traversal(sp.Add(lhs, rhs, evaluate=False)))
+                    or x in (sp.E, sp.pi) for x in sp.preorder_traversal(sp.Add(*everything, evaluate=False)))
     wanted = 20 if exact else 8
     agreed, tried = 0, 0
     points = _points(symbols, seed, integer)
@@ -471,7 +530,8 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0) -> Outcome:
     def screen(n: int):
         nonlocal agreed, tried
         while agreed < n and tried < 6 * wanted:
-            env = next(points)
+            point = next(points)
+            env = _Env(point, compiled)
             tried += 1
             try:
                 lv, rv = evaluate(f, env), evaluate(g, env)
@@ -479,7 +539,7 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0) -> Outcome:
                 continue
             if not same(lv, rv):
                 return Outcome("invalid", "the two sides differ" if symbols else
-                               f"the two sides differ: {show(lv)} ≠ {show(rv)}", _counterexample(env, lv, rv))
+                               f"the two sides differ: {show(lv)} ≠ {show(rv)}", _counterexample(point, lv, rv))
             agreed += 1
             if not symbols:
                 break
@@ -489,15 +549,20 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0) -> Outcome:
     if bad:
         return bad
     if not symbols and agreed:
-        return Outcome("valid", "arithmetic: both sides are " + show(evaluate(f, {})))
+        return Outcome("valid", "arithmetic: both sides are " + show(evaluate(f, _Env({}, compiled))))
+    method, expanded = None, (lhs, rhs)
     try:
         with budget(PROOF_BUDGET):
-            method = _proof(sp.Add(lhs, -rhs))
+            method = _proof(sp.Add(lhs, -rhs), defs)
+            if not method and defs:
+                expanded = tuple(substitute(e, defs, PROOF_NODES) for e in (lhs, rhs))
+                if None not in expanded:
+                    method = _proof(sp.Add(expanded[0], -expanded[1]))
     except OutOfBudget:
-        method = None
+        pass
     if method:
         return Outcome("valid", f"proven symbolically ({method})")
-    if not exact and _equal_with_free_atoms(lhs, rhs, seed):
+    if not exact and None not in expanded and _equal_with_free_atoms(*expanded, seed):
         return Outcome("valid", f"no symbolic proof within {PROOF_BUDGET:g} s; with σ(·), tanh(·), e^(·) taken "
                        f"as independent unknowns, the two sides agree in exact rational arithmetic at 20 "
                        f"random points")
@@ -827,20 +892,23 @@ class Checker:
                 return decided
         if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
             raise Unverifiable("a tuple is compared, not a number")
-        lhs, rhs = self.scope.prepare(a, b)
-        outcome = decide_equal(lhs, rhs, seed=zlib.crc32(f"{step.a.source}={step.b.source}".encode()))
-        unknowns = lhs.free_symbols | rhs.free_symbols
-        if outcome.verdict == "invalid" and unknowns:
-            if step.after_condition is not None:
-                implied = decide_implies(step.after_condition, [(lhs, rhs)])
-                return implied.verdict, implied.reason, implied.counterexample, (lhs, rhs), True
-            if step.premise_next:
-                names = ", ".join(sorted(s.name for s in unknowns))
-                return ("valid", f"premise: a condition on {names}, the starting point of the implication below",
-                        None, (lhs, rhs), True)
-        if outcome.verdict == "valid" and step.after_condition is not None and unknowns:
-            return outcome.verdict, outcome.reason, None, (lhs, rhs), True
-        return outcome.verdict, outcome.reason, outcome.counterexample, (lhs, rhs), False
+        if a == b:
+            return "valid", "proven symbolically (exact)", None, None, False
+        (lhs, rhs), defs = self.scope.prepare_with_defs(a, b)
+        outcome = decide_equal(lhs, rhs, zlib.crc32(f"{step.a.source}={step.b.source}".encode()), defs)
+        unknowns = set().union(*(e.free_symbols for e in [lhs, rhs, *defs.values()])) - set(defs)
+        as_condition = step.after_condition is not None or step.premise_next
+        if not unknowns or not as_condition or (outcome.verdict == "valid" and step.after_condition is None):
+            return outcome.verdict, outcome.reason, outcome.counterexample, None, False
+        condition = tuple(self.scope.prepare(a, b))
+        if outcome.verdict == "valid":
+            return outcome.verdict, outcome.reason, None, condition, True
+        if step.after_condition is not None:
+            implied = decide_implies(step.after_condition, [condition])
+            return implied.verdict, implied.reason, implied.counterexample, condition, True
+        names = ", ".join(sorted(s.name for s in unknowns))
+        return ("valid", f"premise: a condition on {names}, the starting point of the implication below",
+                None, condition, True)
 
     def _definition(self, name: sp.Symbol, value: sp.Basic, step: _Step):
         """Record ``name = value`` if it is a definition or a given; None if it is a claim to check."""
@@ -856,8 +924,8 @@ class Checker:
             scope.stated[name] = step.line
             model_value = scope.model_defs[name]
             try:
-                lhs, rhs = scope.prepare(model_value, value)
-                agrees = decide_equal(lhs, rhs).verdict == "valid"
+                (lhs, rhs), defs = scope.prepare_with_defs(model_value, value)
+                agrees = decide_equal(lhs, rhs, 0, defs).verdict == "valid"
             except Unverifiable as exc:
                 agrees, why = None, str(exc)
             if agrees:
