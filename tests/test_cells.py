@@ -1,0 +1,220 @@
+"""Cells by declaration: GRU, vanilla RNN, peephole LSTM and a user's TOML cell derive with no
+cell-specific code; each result against sympy.diff of equations written here by hand and central
+finite differences of NumPy cells written here; bad declarations named."""
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from dlderive import DlderiveError, evaluate
+from dlderive.cells import Cell, at, param
+from dlderive.cells.declared import cell_from_toml, load_cell, parse_equation
+from dlderive.cli import main
+from dlderive.derive import DERIVATIONS, derive, register
+from dlderive.functions import NUMPY_FUNCTIONS, sigmoid
+from oracle import fd_jacobian, sym
+
+MGU_FILE = Path(__file__).parents[1] / "docs" / "cells" / "mgu.toml"
+register(load_cell(MGU_FILE))
+
+
+def _s(name):
+    return sym(name)
+
+
+def _np_sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+# ----------------------------------------------------------------------------- oracles, by hand
+def scalar_oracle(cell):
+    """identifier -> its expression in the leaves, hidden size 1, plain SymPy."""
+    x, h, c = _s("x_t"), _s("h_prev"), _s("c_prev")
+    a = lambda g: _s(f"W_{g}") * x + _s(f"U_{g}") * h + _s(f"b_{g}")
+    if cell == "rnn":
+        return {"h_t": sp.tanh(a("h"))}
+    if cell == "gru":
+        r, z = sigmoid(a("r")), sigmoid(a("z"))
+        n = sp.tanh(_s("W_n") * x + _s("b_n") + r * (_s("U_n") * h + _s("b_hn")))
+        return {"r_t": r, "z_t": z, "n_t": n, "h_t": (1 - z) * n + z * h}
+    if cell == "peephole":
+        f = sigmoid(a("f") + _s("P_f") * c)
+        i = sigmoid(a("i") + _s("P_i") * c)
+        u = sp.tanh(a("u"))
+        c_t = f * c + i * u
+        o = sigmoid(a("o") + _s("P_o") * c_t)
+        return {"f_t": f, "i_t": i, "u_t": u, "c_t": c_t, "o_t": o, "h_t": o * sp.tanh(c_t)}
+    if cell == "mgu":
+        f = sigmoid(a("f"))
+        u = sp.tanh(_s("W_u") * x + _s("U_u") * (f * h) + _s("b_u"))
+        return {"f_t": f, "g_t": f * h, "u_t": u, "h_t": (1 - f) * h + f * u}
+    raise KeyError(cell)
+
+
+def numpy_step(cell, v, h, c=None):
+    """identifier -> value of one step of ``cell`` (NumPy), for the given h_prev and c_prev."""
+    x = v["x_t"]
+    a = lambda g: v[f"W_{g}"] @ x + v[f"U_{g}"] @ h + v[f"b_{g}"]
+    if cell == "rnn":
+        return {"h_t": np.tanh(a("h"))}
+    if cell == "gru":
+        r, z = _np_sigmoid(a("r")), _np_sigmoid(a("z"))
+        n = np.tanh(v["W_n"] @ x + v["b_n"] + r * (v["U_n"] @ h + v["b_hn"]))
+        return {"r_t": r, "z_t": z, "n_t": n, "h_t": (1 - z) * n + z * h}
+    if cell == "peephole":
+        f = _np_sigmoid(a("f") + v["P_f"] * c)
+        i = _np_sigmoid(a("i") + v["P_i"] * c)
+        c_t = f * c + i * np.tanh(a("u"))
+        o = _np_sigmoid(a("o") + v["P_o"] * c_t)
+        return {"f_t": f, "i_t": i, "u_t": np.tanh(a("u")), "c_t": c_t, "o_t": o, "h_t": o * np.tanh(c_t)}
+    if cell == "mgu":
+        f = _np_sigmoid(a("f"))
+        u = np.tanh(v["W_u"] @ x + v["U_u"] @ (f * h) + v["b_u"])
+        return {"f_t": f, "g_t": f * h, "u_t": u, "h_t": (1 - f) * h + f * u}
+    raise KeyError(cell)
+
+
+def random_vector_values(cell, n, m, rng):
+    names = {s.name for e in scalar_oracle(cell).values() for s in e.free_symbols}
+    out = {}
+    for name in names:
+        shape = (n, m) if name.startswith("W_") else (n, n) if name.startswith("U_") else (m,) if name == "x_t" else (n,)
+        out[name] = rng.uniform(-1, 1, shape)
+    return out
+
+
+CASES = [(name, entry[1], entry[2]) for name, entry in DERIVATIONS.items()
+         if entry[1] in ("gru", "rnn", "peephole", "mgu") and entry[2][0] == "derivative"]
+
+
+@pytest.mark.parametrize("name,cell,what", CASES, ids=[c[0] for c in CASES])
+def test_scalar_result_is_sympy_diff(name, cell, what):
+    _, ident, state = what
+    oracle = scalar_oracle(cell)
+    wrt = _s(f"{state or 'h'}_prev")
+    truth = sp.diff(oracle[ident], wrt)
+    symbols = sorted({s for e in oracle.values() for s in e.free_symbols}, key=str)
+    exact = sp.lambdify(symbols, truth, modules=[NUMPY_FUNCTIONS, "math"])
+    rng = random.Random(name)
+    for _ in range(3):
+        point = [rng.uniform(-1.2, 1.2) for _ in symbols]
+        ours = evaluate(name, {s.name: p for s, p in zip(symbols, point)})
+        assert ours == pytest.approx(exact(*point), abs=1e-11)
+
+
+@pytest.mark.parametrize("name,cell,what", CASES, ids=[c[0] for c in CASES])
+def test_vector_result_matches_finite_differences(name, cell, what):
+    _, ident, state = what
+    rng = np.random.default_rng(len(name))
+    for n, m in ((1, 1), (4, 3)):
+        v = random_vector_values(cell, n, m, rng)
+        h, c = v["h_prev"], v.get("c_prev")
+        if state == "c":
+            fd = fd_jacobian(lambda cc: numpy_step(cell, v, h, cc)[ident], c)
+        else:
+            fd = fd_jacobian(lambda hh: numpy_step(cell, v, hh, c)[ident], h)
+        np.testing.assert_allclose(evaluate(name, v, "vector"), fd, atol=1e-8)
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn", "peephole", "mgu"])
+def test_every_derivation_of_every_cell_is_proven_in_both_forms(cell):
+    names = [n for n, e in DERIVATIONS.items() if e[1] == cell]
+    assert f"{cell}.hidden" in names and f"{cell}.bptt" in names
+    for name in names:
+        for form in ("scalar", "vector"):
+            d = derive(name, form, 2) if ".bptt" in name else derive(name, form)
+            assert d.steps and all(s.proof for s in d.steps), (name, form)
+
+
+def test_peephole_cell_state_is_independent_of_h_prev():
+    d = derive("peephole.cell_independence", "vector")
+    assert d.final.rhs == 0 and "computed from c_prev" in d.steps[-1].note
+
+
+def test_gru_hidden_jacobian_has_the_update_gate_shortcut():
+    d = derive("gru.hidden", "vector")
+    from dlderive.functions import diag
+    assert diag(_s("z_t")) in d.final.rhs.args  # ∂h_t/∂h_{t-1} = diag(z_t) + ...: the weight-free path
+
+
+def test_mgu_through_time_matches_finite_differences():
+    rng = np.random.default_rng(9)
+    n, m, k = 3, 2, 4
+    v = random_vector_values("mgu", n, m, rng)
+    xs = [rng.uniform(-1, 1, m) for _ in range(k)]
+
+    def run(h):
+        for x in xs:
+            h = numpy_step("mgu", {**v, "x_t": x}, h)["h_t"]
+        return h
+
+    values = {key: val for key, val in v.items() if key not in ("x_t", "h_prev")}
+    values.update({("x_t" if j == 0 else "x_prev" if j == 1 else f"x_prev{j}"): xs[k - 1 - j] for j in range(k)})
+    values[f"h_prev{k}"] = v["h_prev"]
+    np.testing.assert_allclose(evaluate("mgu.bptt", values, "vector", steps=k), fd_jacobian(run, v["h_prev"]), atol=1e-8)
+
+
+def test_cli_derives_a_declared_cell(capsys):
+    assert main(["derive", "mgu.hidden", "--cell", str(MGU_FILE), "--form", "vector"]) == 0
+    out = capsys.readouterr().out
+    assert "diag" in out and "Result" in out
+    assert main(["list", "--cell", str(MGU_FILE)]) == 0
+    assert "mgu.bptt" in capsys.readouterr().out
+    assert main(["derive", "x.hidden", "--cell", "/no/such/cell.toml"]) == 2
+    assert "cannot read the cell file" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- bad declarations
+HEAD = 'name = "bad"\ninputs = ["x"]\nstates = ["h"]\n[equations]\n'
+
+
+@pytest.mark.parametrize("equations,message", [
+    ('a_t = "tanh(b_t)"\nb_t = "a_t * x_t"\nh_t = "a_t"', "cycle within one step: a_t -> b_t -> a_t"),
+    ('h_t = "tanh(W_h @ x_t + q_t)"', "uses q_t, which is neither an input"),
+    ('h_t = "relu(W_h @ x_t)"', "function 'relu' has no derivative rule"),
+    ('h_t = "tanh(W_h @ x_t + U_h @ (x_t * h_prev))"', "declare the product"),
+    ('r_t = "sigmoid(W_r @ x_t)"\nh_t = "tanh(r_t * (U_h @ h_prev))"', "mixes an elementwise and a matrix product"),
+    ('a_t = "U_h @ h_prev"\nh_t = "tanh(x_t * a_t)"', "a bare matrix product"),
+    ('h_t = "tanh(W_h * x_t)"', "W_h is a matrix: write W_h @ v"),
+    ('h_t = "tanh(W_h @ x_t"', "expected )"),
+    ('h_t = "__import__(\'os\')"', "unexpected character"),
+    ('h_t = "eval(x_t)"', "function 'eval' has no derivative rule"),
+    ('h_t = "tanh(h_prev2)"', "uses h_prev2"),
+    ('h_t = "x_t ^ 100"', "exponents are whole numbers"),
+    ('h_t = "' + "(" * 70 + "x_t" + ")" * 70 + '"', "nested more than"),
+    ('h_t = "' + "x_t + " * 300 + 'x_t"', "longer than 1000 characters"),
+])
+def test_bad_declarations_are_named(equations, message):
+    with pytest.raises(DlderiveError, match=message.replace("(", r"\(").replace(")", r"\)").replace("^", r"\^")):
+        cell_from_toml(HEAD + equations)
+
+
+@pytest.mark.parametrize("text,message", [
+    ('name = "Bad Name"\ninputs=["x"]\nstates=["h"]\n[equations]\nh_t="x_t"', "lowercase identifier"),
+    ('name = "b"\ninputs=["x"]\nstates=["h","c"]\n[equations]\nh_t="x_t"', "state c has no equation for c_t"),
+    ('name = "b"\ninputs=["x"]\nstates=["h"]\nfoo=1\n[equations]\nh_t="x_t"', "unknown key 'foo'"),
+    ('name = "b"\ninputs=["x"]\nstates=["h"]\n[equations]\nh = "x_t"', "must define a quantity at time t"),
+    ('name = "b" = 1', "not valid TOML"),
+])
+def test_bad_cell_files_are_named(text, message):
+    with pytest.raises(DlderiveError, match=message):
+        cell_from_toml(text)
+
+
+def test_python_declarations_are_checked_too():
+    x, h = at("x"), at("h", 1)
+    with pytest.raises(DlderiveError, match="has no derivative rule"):
+        Cell("p", "", ("x",), ("h",), (("h_t", sp.Function("relu")(param("W") * x)),))
+    with pytest.raises(DlderiveError, match="multiplies two matrices"):
+        Cell("p", "", ("x",), ("h",), (("h_t", sp.tanh(param("W_h") * param("U_h") * h)),))
+    with pytest.raises(DlderiveError, match="already declared"):
+        register(Cell("lstm", "", ("x",), ("h",), (("h_t", sp.tanh(param("W_h") * x + h)),)))
+
+
+def test_grammar_builds_the_same_expressions_as_python():
+    assert parse_equation("sigmoid(W_f @ x_t + U_f @ h_prev + b_f)") == sigmoid(
+        param("W_f") * at("x") + param("U_f") * at("h", 1) + param("b_f"))
+    assert parse_equation("(1 - z_t) * n_t + z_t * h_prev") == (1 - at("z")) * at("n") + at("z") * at("h", 1)
+    assert parse_equation("-x_t^2 + 0.5*h_prev") == -at("x") ** 2 + sp.Rational(1, 2) * at("h", 1)
