@@ -131,7 +131,7 @@ def evaluation_of(doc) -> Derivation:
     raise AssertionError("no evaluation item")
 
 
-@pytest.mark.parametrize("seed", [None, 1, 2, 3])
+@pytest.mark.parametrize("seed", [None, 7])
 def test_gate_activations_match_direct_computation(week8, seed):
     doc = build_document(week8, seed=seed)
     item = next(i for s in doc.sections for i in s.items if i.heading.startswith("1.5"))
