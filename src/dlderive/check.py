@@ -106,7 +106,9 @@ class FileReport:
 
 @contextmanager
 def time_limit(seconds: float | None):
-    """Raise RelationTimeout in the body after ``seconds`` (main thread only; elsewhere no limit)."""
+    """Raise RelationTimeout in the body after ``seconds`` of CPU time (main thread only; elsewhere no limit).
+
+    CPU time, not wall time: a verdict does not depend on how busy the machine is."""
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -114,22 +116,22 @@ def time_limit(seconds: float | None):
     def expire(signum, frame):
         raise RelationTimeout()
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 @contextmanager
 def budget(seconds: float):
-    """Raise OutOfBudget after ``seconds``; the enclosing time_limit keeps running (main thread only)."""
+    """Raise OutOfBudget after ``seconds`` of CPU time; the enclosing time_limit keeps running (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    outer, _ = signal.getitimer(signal.ITIMER_PROF)
     if outer and outer <= seconds:
         yield
         return
@@ -137,16 +139,16 @@ def budget(seconds: float):
     def expire(signum, frame):
         raise OutOfBudget()
 
-    start = time.monotonic()
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.process_time()
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
         if outer:
-            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 0.001))
+            signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - start), 0.001))
 
 
 # ---------------------------------------------------------------- exact and high-precision evaluation
@@ -562,7 +564,12 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None 
         pass
     if method:
         return Outcome("valid", f"proven symbolically ({method})")
-    if not exact and None not in expanded and _equal_with_free_atoms(*expanded, seed):
+    try:
+        with budget(PROOF_BUDGET):
+            exact_atoms = not exact and None not in expanded and _equal_with_free_atoms(*expanded, seed)
+    except OutOfBudget:
+        exact_atoms = False
+    if exact_atoms:
         return Outcome("valid", f"no symbolic proof within {PROOF_BUDGET:g} s; with σ(·), tanh(·), e^(·) taken "
                        f"as independent unknowns, the two sides agree in exact rational arithmetic at 20 "
                        f"random points")
@@ -869,7 +876,7 @@ class Checker:
                 verdict, reason, cx, prepared, is_condition = self._judge(step)
         except RelationTimeout:
             verdict, reason, cx, prepared, is_condition = (
-                "unverifiable", f"no decision within the time limit ({self.timeout:g} s)", None, None, False)
+                "unverifiable", f"no decision within the time limit ({self.timeout:g} s of CPU time)", None, None, False)
         except Unverifiable as exc:
             verdict, reason, cx, prepared, is_condition = "unverifiable", str(exc), None, None, False
         except (DlderiveError, RecursionError, MemoryError, TypeError, ValueError, AttributeError,

@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from ..cells import CELLS
 from ..check import DEFAULT_TIMEOUT, FileReport, check_file
 from ..errors import DlderiveError
+from ..reader import parser
 
 MEMORY_LIMIT = 3 * 2**30  # bytes of address space per worker process
 MARKS = {"valid": "✓", "invalid": "✗", "unverifiable": "?"}
@@ -21,7 +22,7 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help=f"seconds per relation before it is unverifiable (default {DEFAULT_TIMEOUT:g})")
+                   help=f"CPU seconds per relation before it is unverifiable (default {DEFAULT_TIMEOUT:g})")
     p.set_defaults(run=run)
 
 
@@ -56,12 +57,16 @@ def status(reports: list[FileReport]) -> int:
 def check_files(files, model=None, timeout=DEFAULT_TIMEOUT, jobs=1, progress=False) -> list[FileReport]:
     """Reports in the order of ``files``, checked by ``jobs`` worker processes with bounded memory."""
     context = multiprocessing.get_context("fork")
+    parser()  # built once here, inherited by the workers
     out = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(files)), mp_context=context,
                              initializer=_limit_memory) as pool:
         futures = [pool.submit(check_file, f, model, timeout) for f in files]
-        for i, future in enumerate(futures, 1):
-            out.append(future.result())
+        for i, (name, future) in enumerate(zip(files, futures), 1):
+            try:
+                out.append(future.result())
+            except Exception as exc:  # a worker that died (memory limit, signal): that file is unread
+                out.append(FileReport(str(name), (), f"{name}: the checker's worker process failed ({type(exc).__name__})"))
             if progress and len(files) > 1:
                 _progress(i, len(files))
     if progress and len(files) > 1:
