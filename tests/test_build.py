@@ -168,8 +168,11 @@ window.addEventListener('load', () => {
   const offsets = [...document.querySelectorAll('mtable')].map(t => [...t.querySelectorAll(':scope > mtr')]
     .map(row => row.children[1] && [...row.children[1].children].find(c => c.tagName === 'mo'))
     .filter(mo => mo && mo.textContent === '=').map(mo => mo.getBoundingClientRect().left));
+  const rights = [...document.querySelectorAll('mtable')].map(t => [...t.querySelectorAll(':scope > mtr')]
+    .map(row => row.children[0] && row.children[0].lastElementChild)
+    .filter(c => c).map(c => c.getBoundingClientRect().right));
   const pre = document.createElement('pre'); pre.id = 'measure';
-  pre.textContent = JSON.stringify({boxes, offsets, width: document.documentElement.scrollWidth});
+  pre.textContent = JSON.stringify({boxes, offsets, rights, width: document.documentElement.scrollWidth});
   document.body.appendChild(pre);
 });
 </script>"""
@@ -202,6 +205,8 @@ def test_chromium_lays_out_every_formula_and_lines_up_equals(built, tmp_path):
     assert len(aligned) >= 5
     for lefts in aligned:
         assert max(lefts) - min(lefts) < 1.0, lefts  # the = signs of one derivation line up
+    for rights in (r for r in data["rights"] if len(r) > 1):
+        assert max(rights) - min(rights) < 1.0, rights  # left-hand sides end where the = column begins
 
 
 @pytest.mark.tool

@@ -10,7 +10,8 @@ from ..errors import DlderiveError
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 ET.register_namespace("", MATHML)
-_CELL = {"right": "text-align:right;padding:0.12em 0", "left": "text-align:left;padding:0.12em 0"}
+_CELL = {side: f"text-align:{side};text-align:-webkit-{side};padding:0.12em 0" for side in ("right", "left")}
+"""Chromium aligns MathML table cells by -webkit-right/left only; others read text-align or columnalign."""
 
 
 def to_mathml(latex: str, display: bool = True) -> str:
@@ -36,11 +37,25 @@ def aligned(xml: str) -> str:
                 side = "right" if i % 2 == 0 else "left"
                 cell.set("columnalign", side)
                 cell.set("style", _CELL[side] + (";padding-left:2em" if i >= 2 and i % 2 == 0 else ""))
-    for mo in root.iter(f"{{{MATHML}}}mo"):
-        if mo.get("fence") == "true":
+    for row in root.iter(f"{{{MATHML}}}mrow"):
+        fences = [c for c in row if c.tag == f"{{{MATHML}}}mo" and c.get("fence") == "true"]
+        tall = any(e.tag.rsplit("}", 1)[-1] in _TALL for e in row.iter())
+        for mo in fences:
             mo.set("lspace", "0em")
             mo.set("rspace", "0em")
+            if not tall:  # (c_t) needs no stretched glyph; a stretched one brings gaps in Chromium
+                mo.set("stretchy", "false")
+    for parent in root.iter():
+        for i, child in reversed(list(enumerate(parent))):
+            name = child[0] if child.tag in (f"{{{MATHML}}}msup", f"{{{MATHML}}}msub") and len(child) else child
+            if i and name.tag == f"{{{MATHML}}}mi" and name.text in _FUNCTIONS:
+                parent.insert(i, ET.Element(f"{{{MATHML}}}mspace", width="0.1667em"))
     return ET.tostring(root, encoding="unicode", short_empty_elements=True)
+
+
+_TALL = {"mfrac", "mtable", "munderover", "msubsup", "mover", "munder"}
+_FUNCTIONS = {"tanh", "exp", "log", "ln", "sin", "cos", "max", "min", "diag"}
+"""Function names that TeX sets as operators, with a thin space before them."""
 
 
 def mathml_problem(xml: str) -> str | None:

@@ -86,8 +86,14 @@ class NotationLatexPrinter(LatexPrinter):
         return symbol_name(self.notation, expr.name, self.form)
 
     def _print_Literal(self, expr):
-        text = format_number(expr.value)
-        return r"\left(" + text + r"\right)" if expr.value < 0 else text
+        return format_number(expr.value)
+
+    def _print_Add(self, expr, order=None):
+        if not any(isinstance(a, Literal) and a.value < 0 for a in expr.args[1:]):
+            return super()._print_Add(expr, order)
+        terms = [self._print(a) if i == 0 or not (isinstance(a, Literal) and a.value < 0)
+                 else r"\left(" + self._print(a) + r"\right)" for i, a in enumerate(expr.args)]
+        return " + ".join(terms)
 
     def _print_UnevaluatedExpr(self, expr):
         return self._print(expr.args[0])
@@ -161,7 +167,8 @@ class NotationLatexPrinter(LatexPrinter):
 
     def _factor(self, f) -> str:
         tex = self._print(f)
-        return r"\left(" + tex + r"\right)" if isinstance(f, sp.Add) else tex
+        negative = isinstance(f, Literal) and f.value < 0
+        return r"\left(" + tex + r"\right)" if isinstance(f, sp.Add) or negative else tex
 
     def _vector_product(self, expr) -> str:
         coeff, matrices, elementwise, noncomm = split_vector_product(expr, self.kinds)

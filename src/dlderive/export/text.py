@@ -76,8 +76,13 @@ class TextPrinter(StrPrinter):
         return "{" + ", ".join(self._print(a) for a in sorted(expr.args, key=sp.default_sort_key)) + "}"
 
     def _print_Literal(self, expr):
-        text = format_number(expr.value)
-        return f"({text})" if expr.value < 0 else text
+        return format_number(expr.value)
+
+    def _print_Add(self, expr, order=None):
+        if not any(isinstance(a, Literal) and a.value < 0 for a in expr.args[1:]):
+            return super()._print_Add(expr, order)
+        return " + ".join(self._print(a) if i == 0 or not (isinstance(a, Literal) and a.value < 0)
+                          else f"({self._print(a)})" for i, a in enumerate(expr.args))
 
     def _print_UnevaluatedExpr(self, expr):
         return self._print(expr.args[0])
@@ -122,7 +127,7 @@ class TextPrinter(StrPrinter):
 
     def _factor(self, f) -> str:
         text = self._print(f)
-        return f"({text})" if isinstance(f, sp.Add) else text
+        return f"({text})" if isinstance(f, sp.Add) or isinstance(f, Literal) and f.value < 0 else text
 
     def _print_Mul(self, expr):
         if any(isinstance(f, Literal) for f in expr.args):
