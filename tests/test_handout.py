@@ -197,3 +197,33 @@ def test_week8_covers_every_task_of_the_sample(week8):
     names = {p.name for s in build_document(week8).sections for i in s.items for p in i.answer
              if isinstance(p, Derivation)}
     assert {"lstm.cell_independence", "lstm.hidden", "sigmoid", "lstm.forget_gate"} <= names
+
+
+def test_week8_network_item_matches_pytorch(week8):
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(0), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84),
+                          nn.ReLU(), nn.Linear(84, 10))
+    x = torch.zeros(1, 32, 32)
+    expected = []
+    for layer in model:
+        x = layer(x)
+        expected.append((tuple(x.shape), sum(p.numel() for p in layer.parameters())))
+    item = answers_by_heading(build_document(week8))["LeNet-5"]
+    rows = item.answer[0].splitlines()
+    assert len(rows) == len(expected)
+    times = " \\times "
+    for row, (shape, params) in zip(rows, expected):
+        assert f"output ${times.join(map(str, shape))}$" in row, row
+        assert f"parameters {params:,}," in row, row
+    assert f"**{sum(p for _, p in expected):,}** parameters" in item.answer[1]
+
+
+def test_bad_network_layer_names_item_and_key(tmp_path):
+    text = MINIMAL.replace('kind = "text"\nheading = "H"\ntext = "Hello"',
+                           'kind = "network"\nheading = "H"\ninput = [1, 8, 8]\n'
+                           'layers = [{ type = "conv", out_channels = 2, kernal = 3 }]')
+    with pytest.raises(DlderiveError) as err:
+        load(write(tmp_path, text))
+    assert "item 1 (H)" in str(err.value) and "kernal" in str(err.value)

@@ -548,6 +548,48 @@ def _conv_counts_item(where, item, notation=None, check_only=False):
                          f"For comparison, what common tools report for this layer: {tools}."))
 
 
+def _layers(where, key, v):
+    if not isinstance(v, list) or not v or not all(isinstance(x, dict) for x in v):
+        raise where.error(key, "must be a non-empty array of layer tables")
+
+
+def _shape(where, key, v):
+    if isinstance(v, str):
+        return _text(where, key, v)
+    if not isinstance(v, list) or not v or not all(_is_int(x) for x in v):
+        raise where.error(key, 'must be a shape such as "3x32x32" or [3, 32, 32]')
+
+
+@item_kind("network", input=(_shape, True), layers=(_layers, True), steps=(_bool, False))
+def _network_item(where, item, notation=None, check_only=False):
+    from . import network
+    try:
+        table = network.build(network.from_dict({"input": item["input"], "layers": item["layers"]},
+                                                source=where.path))
+    except DlderiveError as exc:
+        raise where.error("layers", str(exc).removeprefix(f"{where.path}: ")) from None
+    if check_only:
+        return None
+    if any(not isinstance(v, int) for v in table.input):
+        raise where.error("input", "a handout network needs numeric input sizes")
+    shape = " \\times ".join(map(str, table.input))
+    layers = "\n".join(f"- {r.index}: {_layer_text(layer)}" for r, layer in zip(table.rows, item["layers"]))
+    times = " \\times "
+    rows = "\n".join(
+        f"- {r.index} {r.type}: output ${times.join(map(str, r.shape))}$, parameters {int(r.params):,}, "
+        f"MACs {int(r.macs):,}" for r in table.rows)
+    totals = f"Total: **{int(table.params):,}** parameters, **{int(table.macs):,}** multiply-accumulates (MACs)."
+    answer = (rows, totals) + (tuple(d for r in table.rows for d in r.derivations) if item.get("steps") else ())
+    return Built(question=(f"Input ${shape}$. Layers:\n\n{layers}\n\nGive each layer's output shape, "
+                           "parameters and multiply-accumulates.",), answer=answer)
+
+
+def _layer_text(layer: dict) -> str:
+    """``conv (out_channels 6, kernel 5)``: a layer as written in the handout, for the question."""
+    rest = ", ".join(f"{k} {v}" for k, v in layer.items() if k != "type")
+    return f"{layer.get('type', '?')}" + (f" ({rest})" if rest else "")
+
+
 def _tuple(v, sep: str = ", ") -> str:
     return f"({sep.join(map(str, v))})" if isinstance(v, list) and len(v) > 1 else str(v[0] if isinstance(v, list) else v)
 
