@@ -225,3 +225,15 @@ def test_cli_list_names_every_derivation(capsys):
     out = capsys.readouterr().out
     for name in DERIVATIONS:
         assert name in out
+
+
+def test_derivation_displays_itself_in_a_notebook():
+    bundle = derive("lstm.forget_gate", "vector")._repr_mimebundle_()
+    assert {"text/latex", "text/html", "text/markdown"} <= set(bundle)
+    assert "\\operatorname{diag}" in bundle["text/latex"] and "<math" in bundle["text/html"]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.startswith("dlderive ")

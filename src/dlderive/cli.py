@@ -5,6 +5,7 @@ import argparse
 import importlib
 import sys
 
+from . import __version__
 from .errors import DlderiveError
 
 COMMANDS = ("derive", "conv", "net", "build", "check")
@@ -18,6 +19,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dlderive", description="Proven step-by-step derivations for deep learning.")
+    parser.add_argument("--version", action="version", version=f"dlderive {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name in COMMANDS:
         try:

@@ -32,3 +32,9 @@ class Derivation:
     @property
     def final(self) -> Step:
         return self.result or Step(self.steps[0].lhs, self.steps[-1].rhs, "result")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Jupyter display: LaTeX, HTML and Markdown from the renderers (imported only when shown)."""
+        from .export import Display
+
+        return Display(self)._repr_mimebundle_(include, exclude)
