@@ -6,6 +6,7 @@ each relation is valid, invalid (with a counterexample) or unverifiable (with th
 """
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import re
@@ -27,7 +28,6 @@ from .cells.base import timed
 from .errors import DlderiveError
 from .functions import Prime, sigmoid
 from .reader import ReadError, Statement, Term, read_block
-from .reader.names import identifier, symbol, text_identifier
 
 MAX_FILE_BYTES = 2_000_000
 MAX_TEXT_LINE = 2_000  # longer lines of running text are not scanned for relations
@@ -338,19 +338,6 @@ class Scope:
                 defs.update(cell.equations_at(k))
         return cls(model_defs=dict(defs), defs=dict(defs), states=states)
 
-    def expand(self, expr: sp.Basic, frame: int, keep: sp.Symbol | None = None, defs: dict | None = None):
-        """Substitute definitions of untimed names and of timed names at steps t-k with k <= frame."""
-        defs = self.defs if defs is None else defs
-        for _ in range(50):
-            subs = {s: defs[s] for s in expr.free_symbols
-                    if s in defs and s != keep and ((k := _time(s)) is None or k <= frame)}
-            if not subs:
-                return expr
-            expr = expr.xreplace(subs)
-            if _size(expr) > MAX_NODES:
-                raise TooLarge(f"the expression has over {MAX_NODES} nodes after substituting definitions")
-        raise Unverifiable("the definitions refer to each other in a cycle")
-
     def realize(self, expr: sp.Basic) -> sp.Basic:
         """Evaluate derivative fractions and f'(a) placeholders."""
         held = expr.atoms(sp.UnevaluatedExpr)
@@ -578,7 +565,8 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None 
         return bad
     if agreed >= wanted:
         arithmetic = "exact rational arithmetic" if exact else "50-digit arithmetic"
-        return Outcome("valid", f"no symbolic proof found; equal at {agreed} random points ({arithmetic})")
+        where = "integer points (floor and ceil take integer sizes)" if integer else "points"
+        return Outcome("valid", f"no symbolic proof found; equal at {agreed} random {where} ({arithmetic})")
     raise Unverifiable("no symbolic proof found and too few points where both sides are defined")
 
 
@@ -983,7 +971,6 @@ class _LineIndex:
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
-        import bisect
         i = bisect.bisect_right(self.starts, offset) - 1
         return i + 1, offset - self.starts[i] + 1
 
@@ -1027,5 +1014,4 @@ def check_file(path: str | Path, model: str | None = None, timeout: float | None
 
 
 __all__ = ["check_text", "check_file", "FileReport", "Relation", "Checker", "split_document",
-           "decide_equal", "decide_implies", "CheckError", "Unverifiable", "identifier", "symbol",
-           "text_identifier"]
+           "decide_equal", "decide_implies", "CheckError", "Unverifiable"]
