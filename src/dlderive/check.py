@@ -888,7 +888,8 @@ class Checker:
         if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
             raise Unverifiable("a tuple is compared, not a number")
         if a == b:
-            return "valid", "proven symbolically (exact)", None, None, False
+            same_text = f"arithmetic: both sides are {a}" if a.is_Number else "proven symbolically (exact)"
+            return "valid", same_text, None, None, False
         (lhs, rhs), defs = self.scope.prepare_with_defs(a, b)
         outcome = decide_equal(lhs, rhs, zlib.crc32(f"{step.a.source}={step.b.source}".encode()), defs)
         unknowns = set().union(*(e.free_symbols for e in [lhs, rhs, *defs.values()])) - set(defs)
