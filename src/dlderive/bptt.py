@@ -9,6 +9,7 @@ differentiation of the unrolled cell itself, at two sizes.
 from __future__ import annotations
 
 import dataclasses
+from collections import ChainMap
 from functools import lru_cache
 
 import numpy as np
@@ -231,6 +232,12 @@ class Unrolled:
     values: dict  # identifier at any time -> array
     n: int
 
+    @property
+    def kinds(self) -> dict:
+        if "_kinds" not in self.__dict__:
+            self.__dict__["_kinds"] = {name: self.cell.kind(name) for name in self.values}
+        return self.__dict__["_kinds"]
+
     @classmethod
     def at_values(cls, cell: Cell, k: int, leaves: dict, n: int) -> "Unrolled":
         u = cls(cell, k, dict(leaves), n)
@@ -271,7 +278,7 @@ class Unrolled:
         cols = []
         for c in xs:
             for i in range(self.n):
-                env = dict(self.values)
+                env = ChainMap({}, self.values)  # the changes only: copying the whole graph would be O(k)
                 v = np.array(env[c], dtype=complex)
                 v[i] += 1j * STEP_SIZE
                 env[c] = v
@@ -300,17 +307,15 @@ def _value(expr, u: Unrolled, stack: str, cache: dict):
     if isinstance(expr, sp.MatrixBase):
         return np.block([[_block(_value(e, u, stack, cache), u.n) for e in row] for row in expr.tolist()])
     atoms = [a for a in expr.atoms(Jacobian, sp.Derivative)]
-    env = dict(u.values)
-    mapping = {}
+    mapping, placeholders = {}, {}
     for a in atoms:
         key = (a.args[0].name, a.args[1].name if isinstance(a, Jacobian) else a.variables[0].name)
         if key not in cache:
             cache[key] = u.jacobian(key[0], key[1], stack)
         placeholder = sp.Symbol(f"J{len(mapping)}_", commutative=False)
         mapping[a] = placeholder
-        env[placeholder.name] = cache[key]
-    kinds = {n: u.cell.kind(n) for n in env if isinstance(n, str) and not n.endswith("_")}
-    return numeric(expr.xreplace(mapping), env, kinds)
+        placeholders[placeholder.name] = cache[key]
+    return numeric(expr.xreplace(mapping), ChainMap(placeholders, u.values), u.kinds)
 
 
 def _block(v, n: int) -> np.ndarray:
