@@ -129,7 +129,7 @@ def prose_latex(text: str) -> str:
     parts = []
     for kind, items in blocks(text):
         if kind == "ul":
-            parts.append("\\begin{itemize}\n" + "\n".join(f"\\item {inline_latex(i)}" for i in items)
+            parts.append("\\begin{itemize}\\setlength{\\itemsep}{0pt}\\setlength{\\parskip}{0pt}\n" + "\n".join(f"\\item {inline_latex(i)}" for i in items)
                          + "\n\\end{itemize}")
         else:
             parts.append(inline_latex(items[0]))

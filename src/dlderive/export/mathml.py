@@ -10,7 +10,7 @@ from ..errors import DlderiveError
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 ET.register_namespace("", MATHML)
-_CELL = {side: f"text-align:{side};text-align:-webkit-{side};padding:0.12em 0" for side in ("right", "left")}
+_CELL = {side: f"text-align:{side};text-align:-webkit-{side};padding:0.2em 0" for side in ("right", "left")}
 """Chromium aligns MathML table cells by -webkit-right/left only; others read text-align or columnalign."""
 
 
@@ -45,6 +45,13 @@ def aligned(xml: str) -> str:
             mo.set("rspace", "0em")
             if not tall:  # (c_t) needs no stretched glyph; a stretched one brings gaps in Chromium
                 mo.set("stretchy", "false")
+    for el in root.iter(f"{{{MATHML}}}mi"):
+        if el.text in _RELATIONS:  # latex2mathml writes \\iff as an identifier
+            el.tag = f"{{{MATHML}}}mo"
+    for mo in root.iter(f"{{{MATHML}}}mo"):
+        if mo.text in _RELATIONS:  # TeX puts a thick space around relations; Chromium's dictionary may not
+            mo.set("lspace", "0.2778em")
+            mo.set("rspace", "0.2778em")
     for parent in root.iter():
         for i, child in reversed(list(enumerate(parent))):
             name = child[0] if child.tag in (f"{{{MATHML}}}msup", f"{{{MATHML}}}msub") and len(child) else child
@@ -53,6 +60,7 @@ def aligned(xml: str) -> str:
     return ET.tostring(root, encoding="unicode", short_empty_elements=True)
 
 
+_RELATIONS = {"\u27fa", "\u21d4", "\u2208", "\u2264", "\u2265", "\u2248", "\u27f9", "\u21d2"}
 _TALL = {"mfrac", "mtable", "munderover", "msubsup", "mover", "munder"}
 _FUNCTIONS = {"tanh", "exp", "log", "ln", "sin", "cos", "max", "min", "diag"}
 """Function names that TeX sets as operators, with a thin space before them."""
