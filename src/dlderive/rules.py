@@ -97,6 +97,9 @@ def _sum(atom, ctx):
 @rule("product rule", "∂(a ∘ b)/∂x = diag(b) ∂a/∂x + diag(a) ∂b/∂x")
 def _product(atom, ctx):
     e, x = atom.args
+    coeff, rest = e.as_coeff_Mul()
+    if coeff != 1:  # ∂(c a)/∂x = c ∂a/∂x for a number c
+        return coeff * J(rest, x)
     args = e.args
     return sp.Add(*[diag(sp.Mul(*(args[:k] + args[k + 1:]))) * J(a, x)
                     for k, a in enumerate(args) if not ctx.constant(a)])
