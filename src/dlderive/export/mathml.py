@@ -10,7 +10,7 @@ from ..errors import DlderiveError
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 ET.register_namespace("", MATHML)
-_CELL = {side: f"text-align:{side};text-align:-webkit-{side};padding:0.2em 0" for side in ("right", "left")}
+_CELL = {side: f"text-align:{side};text-align:-webkit-{side};padding:0.3em 0" for side in ("right", "left")}
 """Chromium aligns MathML table cells by -webkit-right/left only; others read text-align or columnalign."""
 
 
