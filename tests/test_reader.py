@@ -183,3 +183,23 @@ def test_fuzz_any_text_raises_only_project_errors(text):
         read_block(text)
     except DlderiveError:
         pass
+
+
+LEAVES = st.sampled_from([x, y, sp.Integer(2), sp.Integer(-3), sp.Rational(1, 2), sp.Rational(5, 7)])
+
+
+def _combine(children):
+    pair = st.tuples(children, children)
+    return st.one_of(
+        pair.map(lambda p: p[0] + p[1]), pair.map(lambda p: p[0] * p[1]), pair.map(lambda p: p[0] - p[1]),
+        pair.map(lambda p: p[0] / (p[1] ** 2 + 7)), children.map(lambda e: e ** 3), children.map(sp.tanh),
+        children.map(sp.exp), children.map(sigmoid),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.recursive(LEAVES, _combine, max_leaves=8))
+def test_sympy_printer_output_reads_back(expr):
+    # an independent oracle: SymPy's own LaTeX printer
+    read = read_expression(sp.latex(expr))
+    assert read == expr or sp.simplify(read - expr) == 0
