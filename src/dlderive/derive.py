@@ -243,7 +243,7 @@ def cell_entries(cell: Cell) -> dict:
         target = time_offset_name(state, 0)
         suffix = "" if state == cell.hidden else f"_{state}"
         out[f"{cell.name}.bptt{suffix}"] = (
-            f"∂{target}/∂{time_offset_name(state, 'k')} through k steps (--steps k, default {bptt.DEFAULT_STEPS}) "
+            f"∂{target}/∂{state}_(t-k) through k steps (--steps k, default {bptt.DEFAULT_STEPS}) "
             f"of the {cell.name} cell", cell.name, ("bptt", state))
     return out
 
