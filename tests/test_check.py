@@ -345,3 +345,38 @@ def test_cli_sample_end_to_end(capsys):
 def test_usage_errors_exit_2(capsys):
     assert main(["check"]) == 2
     assert "FILE" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- property tests against independent oracles
+
+_z, _w = sp.Symbol("z", real=True), sp.Symbol("w", real=True)
+_LEAVES = st.sampled_from([_z, _w, sp.Integer(2), sp.Rational(1, 3)])
+
+
+def _grow(children):
+    pair = st.tuples(children, children)
+    return st.one_of(pair.map(lambda p: p[0] + p[1]), pair.map(lambda p: p[0] * p[1]),
+                     children.map(lambda e: e ** 2), children.map(sp.tanh), children.map(sp.exp))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.recursive(_LEAVES, _grow, max_leaves=6))
+def test_checker_agrees_with_sympy(expr):
+    # true: an expression equals its expanded form; false: it differs from itself plus one (counterexample:
+    # the left side is one less than the right at the point shown)
+    e, expanded = sp.latex(expr), sp.latex(sp.expand(expr))
+    good, bad = check_text(f"$${e} = {expanded}$$\n\n$${e} = {e} + 1$$", timeout=10).relations
+    assert good.verdict == "valid"
+    assert bad.verdict == "invalid"
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.recursive(_LEAVES, _grow, max_leaves=5).filter(lambda e: e.has(_z)))
+def test_derivatives_agree_with_sympy_diff(expr):
+    # the oracle: sympy.diff of the same expression
+    claim = sp.latex(sp.diff(expr, _z))
+    wrong = sp.latex(sp.diff(expr, _z) + _z)
+    text = (f"$$\\frac{{d}}{{dz}} \\left({sp.latex(expr)}\\right) = {claim}$$\n\n"
+            f"$$\\frac{{d}}{{dz}} \\left({sp.latex(expr)}\\right) = {wrong}$$")
+    right, off = check_text(text, timeout=10).relations
+    assert right.verdict == "valid" and off.verdict == "invalid"
