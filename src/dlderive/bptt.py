@@ -101,8 +101,8 @@ def derive_through_time(name: str, cell: Cell, state: str, k: int, form: str) ->
     kinds = {n: cell.kind(n) for n in _names(steps)} if form == "vector" else {}
     if form == "vector" and len(cell.states) > 1:
         kinds.update({n: ("vector", "n") for n in _names(steps) if timed(n) and timed(n)[0] == stack_base(cell)})
-    return Derivation(name, form, f"∂{time_offset_name(state, 0)}/∂{time_offset_name(state, k)} "
-                      f"through {k} step{'s' if k > 1 else ''} of the {cell.name} cell",
+    return Derivation(name, form, f"∂{state}_t/∂{state}_(t-{k}) through {k} step{'s' if k > 1 else ''} "
+                      f"of the {cell.name} cell",
                       proven, definitions, kinds, result)
 
 
