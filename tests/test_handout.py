@@ -227,3 +227,29 @@ def test_bad_network_layer_names_item_and_key(tmp_path):
     with pytest.raises(DlderiveError) as err:
         load(write(tmp_path, text))
     assert "item 1 (H)" in str(err.value) and "kernal" in str(err.value)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_conv_drill_variants_match_pytorch(seed):
+    """Every drawn variant of the drill: its answers against PyTorch's own layers."""
+    torch = pytest.importorskip("torch")
+    handout = load(ROOT / "derivations" / "conv_drill.toml")
+    sections = handout.data["sections"]
+    size, inverse = (draw(item, seed, f"1.{j}") for j, item in enumerate(sections[0]["items"], 1))
+    counts = draw(sections[1]["items"][0], seed, "2.1")
+    items = answers_by_heading(build_document(handout, seed=seed))
+
+    conv = torch.nn.Conv2d(1, 1, size["kernel"], stride=size["stride"], padding=size["padding"])
+    h, w = conv(torch.zeros(1, 1, *size["input"])).shape[2:]
+    text = " ".join(p for p in items["1"].answer if isinstance(p, str))
+    assert f"$H_{{out}} = {h}$, $W_{{out}} = {w}$" in text
+
+    conv = torch.nn.Conv1d(1, 1, inverse["kernel"], stride=inverse["stride"], padding=inverse["padding"])
+    smallest = max(1, inverse["kernel"] - 2 * inverse["padding"])
+    solutions = [d for d in range(smallest, 400) if conv(torch.zeros(1, 1, d)).shape[2] == inverse["output"]]
+    text = " ".join(p for p in items["2"].answer if isinstance(p, str))
+    assert f"\\{{{', '.join(map(str, solutions))}\\}}" in text
+
+    layer = torch.nn.Conv2d(counts["in_channels"], counts["out_channels"], counts["kernel"])
+    text = " ".join(p for p in items["3"].answer if isinstance(p, str))
+    assert f"**{sum(p.numel() for p in layer.parameters()):,}**" in text
