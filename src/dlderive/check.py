@@ -927,7 +927,8 @@ class Checker:
             if agrees:
                 return "valid", f"agrees with the model's definition of {shown}", None, None, False
             scope.defs[name] = value
-            note = f"the model's is {shown} = {model_value}" if agrees is False else f"not compared: {why}"
+            note = (f"the model's is {shown} = {_in_terms_of(model_value, value, scope.model_defs)}"
+                    if agrees is False else f"not compared: {why}")
             return ("valid", f"definition: the document's own version of {shown}, in force from here on ({note})",
                     None, None, False)
         if not first and step.rel != "def":
@@ -941,12 +942,23 @@ class Checker:
             scope.defs[name] = value
             scope.tuples.pop(name, None)
             scope.stated[name] = step.line
-            return "valid", f"definition: {shown} is redefined (it was defined on line {since})", None, None, False
+            return ("valid", f"definition: {shown} = {step.b.source.strip()}, a new value (it was defined on line "
+                    f"{since})", None, None, False)
         scope.defs[name] = value
         scope.tuples.pop(name, None)
         scope.stated[name] = step.line
         kind = "given" if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", step.b.source) else "definition"
         return "valid", f"{kind}: {shown} = {step.b.source.strip()}", None, None, False
+
+
+def _in_terms_of(model_value: sp.Basic, written: sp.Basic, defs: dict) -> sp.Basic:
+    """The model's expression with the names the document did not write replaced by their definitions."""
+    for _ in range(5):
+        subs = {s: defs[s] for s in model_value.free_symbols if s in defs and s not in written.free_symbols}
+        if not subs:
+            break
+        model_value = model_value.xreplace(subs)
+    return model_value
 
 
 def _segments(st: Statement):
