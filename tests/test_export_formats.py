@@ -110,6 +110,13 @@ def test_notebook_bundle():
     assert "diag" in bundle["text/plain"]
 
 
+def test_ipython_formatter_uses_the_bundle():
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.DisplayFormatter().format(Display(SIGMOID))
+    assert set(data) == {"text/plain", "text/latex", "text/html", "text/markdown"}
+    assert data["text/plain"].startswith("Derivative of the sigmoid")
+
+
 def test_unknown_format_is_an_error():
     with pytest.raises(DlderiveError, match="choose one of"):
         render(SIGMOID, "pdf")
