@@ -12,12 +12,23 @@ from dlderive import DlderiveError, evaluate
 from dlderive.cells import Cell, at, param
 from dlderive.cells.declared import cell_from_toml, load_cell, parse_equation
 from dlderive.cli import main
-from dlderive.derive import DERIVATIONS, derive, register
+from dlderive.derive import DERIVATIONS, derive, register, unregister
 from dlderive.functions import NUMPY_FUNCTIONS, sigmoid
 from oracle import fd_jacobian, sym
 
 MGU_FILE = Path(__file__).parents[1] / "docs" / "cells" / "mgu.toml"
-register(load_cell(MGU_FILE))
+MGU_CASES = [("mgu.forget_gate", "mgu", ("derivative", "f_t", "")), ("mgu.gated_state", "mgu", ("derivative", "g_t", "")),
+             ("mgu.candidate", "mgu", ("derivative", "u_t", "")), ("mgu.hidden", "mgu", ("derivative", "h_t", ""))]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def mgu():
+    """The TOML cell of docs/cells.md, declared for this module only."""
+    names = register(load_cell(MGU_FILE))
+    assert [c[0] for c in MGU_CASES] == [n for n in names if DERIVATIONS[n][2][0] == "derivative"]
+    yield names
+    unregister("mgu")
+    assert not any(n.startswith("mgu.") for n in DERIVATIONS)
 
 
 def _s(name):
@@ -86,7 +97,7 @@ def random_vector_values(cell, n, m, rng):
 
 
 CASES = [(name, entry[1], entry[2]) for name, entry in DERIVATIONS.items()
-         if entry[1] in ("gru", "rnn", "peephole", "mgu") and entry[2][0] == "derivative"]
+         if entry[1] in ("gru", "rnn", "peephole") and entry[2][0] == "derivative"] + MGU_CASES
 
 
 @pytest.mark.parametrize("name,cell,what", CASES, ids=[c[0] for c in CASES])

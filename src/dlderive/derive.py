@@ -307,6 +307,16 @@ def register(cell: Cell) -> list[str]:
     return list(entries)
 
 
+def unregister(cell_name: str) -> None:
+    """Forget a cell declared with ``register`` and every cached result (its name may be reused)."""
+    from .evaluate import compiled
+    CELLS.pop(cell_name, None)
+    for name in [n for n, entry in DERIVATIONS.items() if entry[1] == cell_name]:
+        del DERIVATIONS[name]
+    for cache in (model, _derive, derive_vector_result, compiled, bptt.one_step_program):
+        cache.cache_clear()
+
+
 def _scalar_steps(vector_steps: list[Step]) -> list[Step]:
     out = []
     for s in vector_steps:
