@@ -205,3 +205,36 @@ def test_peephole_matches_torch_autograd_of_its_equations():
              "peephole.cell_wrt_c": jacobian(lambda cc: step(h, cc)[1], c)}
     for name, expected in cases.items():
         assert np.max(np.abs(evaluate(name, values, "vector") - expected.numpy())) < TOL, name
+
+
+@pytest.mark.parametrize("k", [1, 5, 12])
+def test_peephole_through_time_matches_torch_autograd(k):
+    rng = np.random.default_rng(k)
+    n, m = 4, 2
+    values = {}
+    for g in "fiou":
+        values.update({f"W_{g}": rng.uniform(-1, 1, (n, m)), f"U_{g}": rng.uniform(-1, 1, (n, n)),
+                       f"b_{g}": rng.uniform(-1, 1, n)})
+    for g in "fio":
+        values[f"P_{g}"] = rng.uniform(-1, 1, n)
+    names = _time_names(k)
+    for name in names:
+        values[name] = rng.uniform(-1, 1, m)
+    back = f"_prev{k}" if k > 1 else "_prev"
+    values[f"h{back}"], values[f"c{back}"] = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
+    T = {key: torch.tensor(v) for key, v in values.items()}
+
+    def run(h, c):
+        for name in names:
+            pre = {g: T[f"W_{g}"] @ T[name] + T[f"U_{g}"] @ h + T[f"b_{g}"] for g in "fiou"}
+            f = torch.sigmoid(pre["f"] + T["P_f"] * c)
+            i = torch.sigmoid(pre["i"] + T["P_i"] * c)
+            c = f * c + i * torch.tanh(pre["u"])
+            h = torch.sigmoid(pre["o"] + T["P_o"] * c) * torch.tanh(c)
+        return h, c
+
+    h0, c0 = T[f"h{back}"], T[f"c{back}"]
+    dh = jacobian(lambda h: run(h, c0)[0], h0).numpy()
+    dc = jacobian(lambda c: run(h0, c)[1], c0).numpy()
+    assert np.max(np.abs(evaluate("peephole.bptt", values, "vector", steps=k) - dh)) < TOL
+    assert np.max(np.abs(evaluate("peephole.bptt_c", values, "vector", steps=k) - dc)) < TOL
