@@ -50,7 +50,7 @@ def parser() -> Lark:
 def read_block(text: str, model: str | None = None) -> tuple[Statement, ...]:
     """The statements of one math block, in order; raise ReadError with an offset if unreadable."""
     _screen(text)
-    text = _blank_comments(text)
+    text = _blank_comments(_mark_matrices(text))
     try:
         tree = parser().parse(text)
     except UnexpectedInput as exc:
@@ -74,6 +74,14 @@ def read_expression(text: str, model: str | None = None) -> sp.Basic:
 
 _JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\\text\{[^{}]*\}|(?<=,)\s*\\text\{[^{}]*\}\s*(?=\\\\|$)",
                             re.M)
+
+
+_MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix)\}.*?\\end\{\1\}", re.S)
+
+
+def _mark_matrices(text: str) -> str:
+    """Inside matrix environments ``&`` and ``\\\\`` separate entries: they get marks of their own length."""
+    return _MATRIX.sub(lambda m: m.group().replace("\\\\", "\x1f\x1f").replace("&", "\x1e"), text)
 
 
 _CONTINUED_ROW = re.compile(r"\\\\(?=(?:\s|&|\\q?quad\b|\\left\.)*(?:[+\-*]|\\cdot\b|\\times\b))")
@@ -149,7 +157,8 @@ _LEFT = re.compile(r"^\\left\s*|^\\[bB]igg?l?\s*")
 def _is_gauss_bracket(source: str) -> bool:
     """True if a whole side is one ``[...]``: a bracket that groups nothing is the floor (Gauss) bracket."""
     s = _LEFT.sub("", source.strip())
-    if not s.startswith("[") or not source.rstrip().endswith("]") or not ("\\frac" in s or "/" in s):
+    if (not s.startswith("[") or not source.rstrip().endswith("]") or not ("\\frac" in s or "/" in s)
+            or "\\begin" in s):
         return False
     depth = 0
     for i, ch in enumerate(s):

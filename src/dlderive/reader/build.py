@@ -151,6 +151,17 @@ class Build(Transformer):
         _require_expr(x)
         return sp.Abs(x)
 
+    def matrix(self, children):
+        rows = [c for c in children if isinstance(c, list)]
+        if len({len(r) for r in rows}) != 1:
+            raise DlderiveError("a matrix whose rows have different lengths")
+        for row in rows:
+            _require_expr(*row)
+        return sp.ImmutableMatrix(rows)
+
+    def mrow(self, children):
+        return _exprs(children)
+
     def sqrt(self, children):
         (x,) = _exprs(children)
         _require_expr(x)
