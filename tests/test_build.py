@@ -78,6 +78,7 @@ def test_notation_option(tmp_path):
                                       re.S))
     assert "W_{hf}" in derivations and "\\odot" in derivations
     assert "U^{f}" not in derivations and "\\circ" not in derivations
+    assert "weights $W_{if}, W_{hf}$" in (tmp_path / "week8.tex").read_text()  # prose follows the notation too
 
 
 @pytest.mark.parametrize("bad, key", [("colour = 1", "colour"), ("stride = \"three\"", "stride")])

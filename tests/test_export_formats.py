@@ -159,6 +159,13 @@ def test_math_in_prose_is_allow_listed(math_text):
         check_math(math_text)
 
 
+@pytest.mark.parametrize("preset, expected", [("sample", r"$W^{f} x_t$ and $a \circ b$"),
+                                              ("pytorch", r"$W_{if} x_t$ and $a \odot b$")])
+def test_prose_symbols_follow_the_notation(preset, expected):
+    from dlderive.export.markup import with_notation
+    assert with_notation(r"$\sym{W_f} x_t$ and $a \hadamard b$", PRESETS[preset]).replace("  ", " ") == expected
+
+
 def test_allowed_prose_math_and_markup():
     html = str(prose_html("The **gate** $f_t = \\sigma(a)$ and `code`\n\n- one\n- two"))
     root = ET.fromstring(f"<div>{html}</div>")

@@ -26,13 +26,13 @@ def _(d: Derivation, notation: Notation = DEFAULT) -> Markup:
 
 def render_document_html(doc: Document, notation: Notation | None = None) -> str:
     """A complete HTML page for a ``Document``, every user text escaped by Jinja's autoescape."""
-    from .markup import prose_html
+    from .markup import prose_html, with_notation
     from .templating import render_template
 
     notation = notation or doc.notation
 
     def part(p):
-        return render_html_fragment(p, notation) if not isinstance(p, str) else prose_html(p)
+        return render_html_fragment(p, notation) if not isinstance(p, str) else prose_html(with_notation(p, notation))
 
     return render_template("handout.html.j2", {"part": part}, doc=doc)
 

@@ -136,13 +136,13 @@ UNICODE_CHARACTERS = {
 
 def render_document_latex(doc, notation: Notation | None = None) -> str:
     """A standalone article (pdflatex, amsmath) for a ``Document``."""
-    from .markup import prose_latex
+    from .markup import prose_latex, with_notation
     from .templating import render_template
 
     notation = notation or doc.notation
 
     def part(p):
-        return render_latex(p, notation) if not isinstance(p, str) else prose_latex(p)
+        return render_latex(p, notation) if not isinstance(p, str) else prose_latex(with_notation(p, notation))
 
     return render_template("handout.tex.j2", {"tex": escape_latex, "part": part}, doc=doc,
                            unicode_chars=sorted(UNICODE_CHARACTERS.items()))

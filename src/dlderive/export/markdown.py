@@ -22,13 +22,13 @@ def _(d: Derivation, notation: Notation = DEFAULT) -> str:
 
 def render_document_markdown(doc, notation: Notation | None = None) -> str:
     """A Markdown handout for a ``Document``: headings, escaped prose, ``$$`` blocks."""
-    from .markup import escape_markdown_text, prose_markdown
+    from .markup import escape_markdown_text, prose_markdown, with_notation
     from .templating import render_template
 
     notation = notation or doc.notation
 
     def part(p):
-        return render_markdown(p, notation) if not isinstance(p, str) else prose_markdown(p)
+        return render_markdown(p, notation) if not isinstance(p, str) else prose_markdown(with_notation(p, notation))
 
     text = render_template("handout.md.j2", {"md": escape_markdown_text, "part": part}, doc=doc)
     return _squeeze_blank_lines(text)

@@ -27,6 +27,15 @@ _INLINE = re.compile(r"(?P<math>\$[^$\n]+\$)|(?P<bold>\*\*[^*\n]+\*\*)|(?P<itali
 MAX_PROSE = 20_000
 
 
+_SYM = re.compile(r"\\sym\{([A-Za-z][A-Za-z0-9_]{0,40})\}")
+
+
+def with_notation(text: str, notation) -> str:
+    """Prose with ``\\sym{W_f}`` written as the notation's name (W^{f}, W_{if}, ...) and ``\\hadamard`` as its product."""
+    text = _SYM.sub(lambda m: notation.symbol(m.group(1)), text)
+    return text.replace("\\hadamard", notation.hadamard + " ")
+
+
 def check_math(tex: str) -> str:
     """``tex`` unchanged if every command in it is allowed; otherwise a DlderiveError naming the command."""
     for m in _COMMAND.finditer(tex):
