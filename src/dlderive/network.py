@@ -6,15 +6,17 @@ each layer has an output of at least 1 and the flattened size matches the linear
 """
 from __future__ import annotations
 
-import dataclasses
+import functools
 import itertools
 import math
 import re
 import tomllib
+from fractions import Fraction
 from dataclasses import dataclass
 from pathlib import Path
 
 import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
 
 from . import conv
 from .errors import DlderiveError
@@ -189,13 +191,16 @@ def _per_dim(value, n, key="kernel"):
 def _size_formula(kind, size, k, s, p, d, op=0, ceil_mode=False):
     """The output-size formula of conv.py with this layer's numbers substituted (size may be symbolic)."""
     values = {conv.K: k, conv.S: s, conv.P: p, conv.DIL: d, conv.OP: op}
-    if kind == "transposed":
-        formula = conv.TRANSPOSED
-    elif kind in ("maxpool", "avgpool") and ceil_mode:
-        formula = conv.plug(conv.CEIL_POOL, {conv.C: conv.CEIL_WINDOWS})
-    else:
-        formula = conv.CONV
-    return formula.doit().xreplace({**{sym: sp.Integer(v) for sym, v in values.items()}, conv.D_IN: size})
+    formula = _evaluated("transposed" if kind == "transposed" else "ceil" if kind != "conv" and ceil_mode else "conv")
+    return formula.xreplace({**{sym: sp.Integer(v) for sym, v in values.items()}, conv.D_IN: size})
+
+
+@functools.cache
+def _evaluated(name):
+    """conv.py's formula for ``name``, evaluated once (the shown, unevaluated form is for derivations)."""
+    shown = {"transposed": conv.TRANSPOSED, "conv": conv.CONV,
+             "ceil": conv.plug(conv.CEIL_POOL, {conv.C: conv.CEIL_WINDOWS})}[name]
+    return shown.doit()
 
 
 def _count(name, values):
@@ -316,8 +321,22 @@ class ValidInputs:
         return not self.boxes
 
 
-def _value(expr, assignment):
-    return int(expr.xreplace({s: sp.Integer(v) for s, v in assignment.items()})) if isinstance(expr, sp.Basic) else expr
+class _ExactPrinter(PythonCodePrinter):
+    """Rationals as fractions.Fraction, so that floor and ceiling stay exact."""
+
+    def _print_Rational(self, expr):
+        return f"Fraction({expr.p}, {expr.q})"
+
+    def _print_Half(self, expr):
+        return "Fraction(1, 2)"
+
+
+def _fast(expr, sym):
+    """``expr`` as an exact Python function of ``sym`` (Fraction arithmetic) for bisection."""
+    f = sp.lambdify(sym, expr, modules=[{"floor": math.floor, "ceiling": math.ceil, "Fraction": Fraction}, "math"],
+                    printer=_ExactPrinter({"fully_qualified_modules": False, "inline": True,
+                                           "allow_unknown_functions": True, "user_functions": {}}))
+    return lambda x: f(Fraction(x))
 
 
 def _first_true(predicate, lo=1, hi=conv.MAX_SIZE):
@@ -350,7 +369,7 @@ def valid_inputs(table: Table) -> ValidInputs:
         if isinstance(cond, sp.Eq) or cond is sp.true:
             continue
         (sym,) = cond.free_symbols
-        least = _first_true(lambda x: bool(cond.xreplace({sym: sp.Integer(x)})))
+        least = _first_true(_fast(cond, sym))
         if least is None:
             return _none(steps, f"layer {index}: {key} < 1 for every {sym} up to {conv.MAX_SIZE}")
         lows[sym] = max(lows[sym], least)
@@ -411,10 +430,11 @@ def _match_flatten(table, index, eq, box):
         for factor, v in zip(symbolic, values):
             (sym,) = factor.free_symbols
             lo, hi = sub[sym]
-            first = _first_true(lambda x: _value(factor, {sym: x}) >= v, lo, hi or conv.MAX_SIZE)
-            after = _first_true(lambda x: _value(factor, {sym: x}) >= v + 1, lo, hi or conv.MAX_SIZE)
+            f = _fast(factor, sym)
+            first = _first_true(lambda x: f(x) >= v, lo, hi or conv.MAX_SIZE)
+            after = _first_true(lambda x: f(x) >= v + 1, lo, hi or conv.MAX_SIZE)
             last = (after - 1) if after is not None else (hi or conv.MAX_SIZE)
-            if first is None or _value(factor, {sym: first}) != v or first > last:
+            if first is None or int(factor.xreplace({sym: sp.Integer(first)})) != v or first > last:
                 ok = False
                 break
             sub[sym] = (first, last)
