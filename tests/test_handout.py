@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-import sympy as sp
 
 from dlderive.errors import DlderiveError
 from dlderive.export.printer import Literal

@@ -9,7 +9,6 @@ A number may be a range ``{min = a, max = b}`` (floats: ``digits``) or ``{choose
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 import tomllib
@@ -254,13 +253,18 @@ def load(path: str | Path) -> Handout:
             count += 1
     if count > MAX_ITEMS:
         raise where.error("items", f"more than {MAX_ITEMS} items")
-    for i, section in enumerate(sections, 1):
+    for _, _, item, iwhere in placed_items(data, where):
+        KINDS[item["kind"]].build(iwhere, draw(item, 0), check_only=True)
+    return Handout(path, data)
+
+
+def placed_items(data: dict, where: Where):
+    """(section number, item number, item, Where naming both) for every item, in order."""
+    for i, section in enumerate(data["sections"], 1):
         for j, item in enumerate(section["items"], 1):
             label = item.get("heading", "")
-            iwhere = where.at(section=f"section {i} ({section['title']})",
-                              item=f"item {j}" + (f" ({label})" if label else ""))
-            KINDS[item["kind"]].build(iwhere, draw(item, 0), check_only=True)
-    return Handout(path, data)
+            yield i, j, item, where.at(section=f"section {i} ({section['title']})",
+                                       item=f"item {j}" + (f" ({label})" if label else ""))
 
 
 # ---------------------------------------------------------------------------------- variants
@@ -309,28 +313,26 @@ def build_document(handout: Handout, seed: int | None = None, answers: bool = Tr
     data = handout.data
     notation = notation or preset(data.get("notation", "sample"))
     where = Where(str(handout.path))
-    sections = []
-    for i, section in enumerate(data["sections"], 1):
-        items = []
-        for j, item in enumerate(section["items"], 1):
-            label = item.get("heading", "")
-            iwhere = where.at(section=f"section {i} ({section['title']})",
-                              item=f"item {j}" + (f" ({label})" if label else ""))
-            drawn = draw(item, seed, f"{i}.{j}")
-            built = KINDS[item["kind"]].build(iwhere, drawn, notation=notation)
-            question = tuple(p for p in (drawn.get("question"),) if p) + built.question
-            answer = (tuple(p for p in (drawn.get("before"),) if p) + built.answer
-                      + tuple(p for p in (drawn.get("after"),) if p))
-            items.append(Item(heading=label, question=question, answer=answer))
-        sections.append(Section(title=section["title"], items=tuple(items),
-                                intro=tuple(p for p in (section.get("intro"),) if p)))
+    items: dict[int, list[Item]] = {i: [] for i in range(1, len(data["sections"]) + 1)}
+    for i, j, item, iwhere in placed_items(data, where):
+        drawn = draw(item, seed, f"{i}.{j}")
+        built = KINDS[item["kind"]].build(iwhere, drawn, notation=notation)
+        question = _present(drawn.get("question")) + built.question
+        answer = _present(drawn.get("before")) + built.answer + _present(drawn.get("after"))
+        items[i].append(Item(heading=item.get("heading", ""), question=question, answer=answer))
+    sections = [Section(title=section["title"], items=tuple(items[i]), intro=_present(section.get("intro")))
+                for i, section in enumerate(data["sections"], 1)]
     variant = f"variant {seed}" if seed is not None and has_ranges(data) else ""
     return Document(title=data["title"], author=data.get("author", ""), sections=tuple(sections),
                     notation=notation, answers=answers, variant=variant,
-                    intro=tuple(p for p in (data.get("intro"),) if p))
+                    intro=_present(data.get("intro")))
 
 
-def math_list(pairs, notation: Notation) -> str:
+def _present(text: str | None) -> tuple:
+    return (text,) if text else ()
+
+
+def math_list(pairs) -> str:
     """``$a = 1$, $b = 2$`` for (LaTeX name, number) pairs: generated prose, numbers formatted."""
     return ", ".join(f"${name} = {value}$" for name, value in pairs)
 
@@ -390,8 +392,8 @@ def _evaluate_item(where, item, notation=None, check_only=False):
     values = {cell.symbols[k]: float(v) for k, v in item["values"].items()}
     derivation = evaluate(cell.name, equations, [cell.symbols[t] for t in item["targets"]], values)
     notation = notation or preset("sample")
-    given = math_list(((latex_expr(s, notation), format_number(v)) for s, v in
-                       sorted(values.items(), key=lambda kv: _leaf_order(kv[0].name))), notation)
+    given = math_list((latex_expr(s, notation), format_number(v)) for s, v in
+                      sorted(values.items(), key=lambda kv: _leaf_order(kv[0].name)))
     wanted = ", ".join(f"${latex_expr(cell.symbols[t], notation)}$" for t in item["targets"])
     return Built(question=(f"Evaluate {wanted} at {given}.",), answer=(derivation,))
 
@@ -489,7 +491,7 @@ def _conv_size_item(where, item, notation=None, check_only=False):
     given = math_list([(f"{d}_{{in}}", v) for d, v in zip(dims, sizes)]
                       + [("k", _tuple(item["kernel"])), ("S", _tuple(item.get("stride", 1))),
                          ("P", _tuple(item.get("padding", 0)))]
-                      + ([("d", _tuple(item["dilation"]))] if "dilation" in item else []), notation)
+                      + ([("d", _tuple(item["dilation"]))] if "dilation" in item else []))
     answer = ", ".join(f"${d}_{{out}} = {v}$" for d, v in zip(dims, result.output))
     return Built(question=(f"Given {given}, compute the output size.",),
                  answer=tuple(result.derivations) + (f"Output size: {answer}.",))
@@ -506,7 +508,7 @@ def _conv_inverse_item(where, item, notation=None, check_only=False):
     if check_only:
         return None
     given = math_list([("D_{out}", item["output"]), ("P", item.get("padding", 0)), ("k", item["kernel"]),
-                       ("S", item["stride"])], notation)
+                       ("S", item["stride"])])
     if result.solutions.is_empty:
         summary = f"No input size gives this output: {result.reason}."
     else:
@@ -532,7 +534,7 @@ def _conv_counts_item(where, item, notation=None, check_only=False):
         return None
     given = math_list([("C_{in}", item["in_channels"]), ("C_{out}", item["out_channels"]),
                        ("k", _tuple(item["kernel"])), ("\\text{output}", _tuple(item["output"], " \\times "))]
-                      + ([("g", item["groups"])] if "groups" in item else []), notation)
+                      + ([("g", item["groups"])] if "groups" in item else []))
     convention = (
         "Counting convention: a weight is one trainable parameter and each output channel has one bias "
         f"({'included' if bias else 'absent'} here); a multiplication is one product of a weight and an input "

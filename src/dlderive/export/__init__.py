@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..errors import DlderiveError
 from ..notation import DEFAULT, Notation
-from ..steps import Derivation, Step
+from ..steps import Derivation
 
 FORMATS = ("text", "latex", "json", "markdown", "html")
 

@@ -1,7 +1,6 @@
 """LaTeX math -> MathML via latex2mathml, with aligned tables and a well-formedness check."""
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
 from latex2mathml.converter import convert
