@@ -22,7 +22,7 @@ OUT = Path(__file__).with_name("results_bptt.md")
 KS = [1, 2, 3, 4, 8, 16, 32, 64]
 BASELINE_KS = [1, 2, 3]
 BASELINE_TIMEOUT = 150.0
-REPEAT = 3
+REPEAT = 5
 
 BASELINE = r'''
 import sys, time
