@@ -18,6 +18,22 @@ ROOT = Path(__file__).resolve().parents[1]
 WEEK8 = ROOT / "derivations" / "week8.toml"
 HANDOUTS = sorted((ROOT / "derivations").glob("*.toml"))
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
+SMALL = """title = "Small"
+[[sections]]
+title = "S"
+[[sections.items]]
+kind = "conv_size"
+heading = "1"
+input = [28, 28]
+kernel = 3
+"""
+
+
+@pytest.fixture
+def small(tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +112,7 @@ def test_bad_handout_exit_2_and_nothing_written(tmp_path, capsys, bad, key):
     assert not out.exists()
 
 
-def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+def test_a_failed_write_leaves_no_partial_file(small, tmp_path, monkeypatch):
     real = os.replace
 
     def failing(src, dst):
@@ -105,18 +121,20 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
         return real(src, dst)
 
     monkeypatch.setattr(build_module.os, "replace", failing)
+    out = tmp_path / "out"
     with pytest.raises(OSError):
-        build_module.build(WEEK8, tmp_path)
-    assert not (tmp_path / "week8.html").exists()
-    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+        build_module.build(small, out)
+    assert (out / "small.tex").exists() and not (out / "small.html").exists()
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]
 
 
-def test_pdf_without_latex_says_what_to_install(tmp_path, monkeypatch, capsys):
+def test_pdf_without_latex_says_what_to_install(small, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(build_module.shutil, "which", lambda name: None)
-    assert main(["build", str(WEEK8), "--out", str(tmp_path), "--pdf"]) == 2
+    out = tmp_path / "out"
+    assert main(["build", str(small), "--out", str(out), "--pdf"]) == 2
     err = capsys.readouterr().err
     assert "apt-get install texlive-latex-base texlive-latex-recommended" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["week8.html", "week8.md", "week8.tex"]
+    assert sorted(p.name for p in out.iterdir()) == ["small.html", "small.md", "small.tex"]
 
 
 # ------------------------------------------------------------------------------ real tools
