@@ -162,6 +162,7 @@ def answers_by_heading(doc):
     return {i.heading.split()[0]: i for s in doc.sections for i in s.items}
 
 
+@pytest.mark.tool
 def test_week8_conv_answers_match_pytorch(week8):
     torch = pytest.importorskip("torch")
     doc = build_document(week8)
@@ -198,6 +199,7 @@ def test_week8_covers_every_task_of_the_sample(week8):
     assert {"lstm.cell_independence", "lstm.hidden", "sigmoid", "lstm.forget_gate"} <= names
 
 
+@pytest.mark.tool
 def test_week8_network_item_matches_pytorch(week8):
     torch = pytest.importorskip("torch")
     nn = torch.nn
@@ -228,6 +230,7 @@ def test_bad_network_layer_names_item_and_key(tmp_path):
     assert "item 1 (H)" in str(err.value) and "kernal" in str(err.value)
 
 
+@pytest.mark.tool
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_conv_drill_variants_match_pytorch(seed):
     """Every drawn variant of the drill: its answers against PyTorch's own layers."""
