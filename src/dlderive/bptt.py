@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from .cells import Cell, at, get_cell, timed
+from .cells import Cell, at, get_cell, shift, timed
 from .errors import DlderiveError, ProofError
 from .evaluate import checked, compile_vector, compiled
 from .functions import IDENTITY, Jacobian, diag
@@ -63,11 +63,6 @@ class Form:
         return sp.S.One if self.name == "scalar" else IDENTITY
 
 
-def _shift_all(expr, j):
-    from .cells import shift
-    return shift(expr, j)
-
-
 def one_step_blocks(cell: Cell, form: str) -> dict:
     """(row state, column state) -> (∂row_t/∂col_{t-1} as proven, derivation name or None)."""
     from .derive import DERIVATIONS, derivation_name, derive
@@ -93,9 +88,9 @@ def _weight_free(result, form: str):
 
 def derive_through_time(name: str, cell: Cell, state: str, k: int, form: str) -> Derivation:
     """The proven derivation ``name``: ∂state_t/∂state_{t-k} of ``cell`` in ``form``."""
+    from .derive import model
     steps, result = _steps(cell, state, k, form)
     proven = prove_steps(cell, steps, k, form)
-    from .derive import model
     m = model(cell.name)
     definitions = {str(s): e for s, e in m.full.items()}
     kinds = {n: cell.kind(n) for n in _names(steps)} if form == "vector" else {}
@@ -118,7 +113,6 @@ def _steps(cell: Cell, state: str, k: int, form: str):
     F = Form(form, stack_base(cell))
     blocks = one_step_blocks(cell, form)
     target, source = at(state, 0), at(state, k)
-    hidden = time_offset_name(cell.hidden, 0)
     steps = []
     if len(cell.states) == 1:
         per_step = [F.d(at(state, j), at(state, j + 1)) for j in range(k)]
@@ -126,9 +120,9 @@ def _steps(cell: Cell, state: str, k: int, form: str):
         steps.append(Step(F.d(target, source), _product(per_step), "chain rule", _total_note(cell, k, [state])))
         steps.append(Step(per_step[0], result0, "substitution",
                           f"from {origin}; at step t-j every identifier moves j steps back"))
-        explicit = _product([_shift_all(result0, j) for j in range(k)])
+        explicit = _product([shift(result0, j) for j in range(k)])
         steps.extend(_carousels(cell, F, {state: result0}, k))
-        steps.append(Step(_product(per_step), explicit, "substitution", _growth_note(k, F, [result0])))
+        steps.append(Step(_product(per_step), explicit, "substitution", _growth_note(k)))
         return steps, Step(F.d(target, source), explicit, "result")
 
     S = [at(F.stack, j) for j in range(k + 1)]
@@ -155,8 +149,7 @@ def _steps(cell: Cell, state: str, k: int, form: str):
     steps.append(Step(F.d(S[k], source), row.T, "definition",
                       f"{source} is block {index + 1} of {S[k]}; the other states at t-{k} are held fixed"))
     factored = F.d(target, S[0]) * _product(per_step) * F.d(S[k], source)
-    steps.append(Step(F.d(target, source), factored, "substitution",
-                      _growth_note(k, F, [blocks[r, q][0] for r in states for q in states])))
+    steps.append(Step(F.d(target, source), factored, "substitution", _growth_note(k)))
     return steps, Step(F.d(target, source), factored, "result")
 
 
@@ -182,8 +175,8 @@ def _carousels(cell: Cell, F: Form, diagonal: dict, k: int) -> list[Step]:
                 free = [sl[0] for sk, sl in terms(result) if not sk]
                 if free and len(cell.states) == 1:
                     v = sp.Add(*free)
-                    lhs = _product([F.diag(_shift_all(v, j)) for j in range(k)])
-                    out.append(Step(lhs, F.diag(sp.Mul(*[_shift_all(v, j) for j in range(k)])), "algebra",
+                    lhs = _product([F.diag(shift(v, j)) for j in range(k)])
+                    out.append(Step(lhs, F.diag(sp.Mul(*[shift(v, j) for j in range(k)])), "algebra",
                                     f"the term {F.diag(v)} of ∂{at(q, 0)}/∂{at(q, 1)} carries the gradient "
                                     "with no weight matrix: along that path alone the product is elementwise "
                                     "and stays near 1 while the gate is near 1 (an additive, gated path)"))
@@ -193,13 +186,13 @@ def _carousels(cell: Cell, F: Form, diagonal: dict, k: int) -> list[Step]:
                         f"{at(q, 1)} reaches {at(q, 0)} elementwise, with no weight matrix: the constant "
                         f"error carousel (partial derivative, every other state at t-1 held fixed)"))
         if k > 1:
-            out.append(Step(atoms, F.diag(sp.Mul(*[_shift_all(v, j) for j in range(k)])), "substitution",
+            out.append(Step(atoms, F.diag(sp.Mul(*[shift(v, j) for j in range(k)])), "substitution",
                             f"the path along {q} alone: an elementwise product of k = {k} factors; it neither "
                             "vanishes nor explodes while they stay near 1"))
     return out
 
 
-def _growth_note(k: int, F: Form, results) -> str:
+def _growth_note(k: int) -> str:
     return (f"kept factored: {k} one-step Jacobians, never expanded (the work grows linearly in k); "
             "the norm of the product is at most the product of the norms, so the gradient vanishes "
             "geometrically when the factors stay below 1 (σ' ≤ 1/4, tanh' ≤ 1, small U) and can explode "
@@ -338,7 +331,7 @@ class ProvenPartials:
             y, x = atom.args[0], atom.args[1] if isinstance(atom, Jacobian) else atom.variables[0]
             (r, j), (q, i) = timed(y.name), timed(x.name)
             if i == j + 1 and (r, q) in self.blocks:
-                self.done[atom] = _shift_all(self.blocks[r, q][0], j)
+                self.done[atom] = shift(self.blocks[r, q][0], j)
         return self.done[atom]
 
     def substitute(self, expr):

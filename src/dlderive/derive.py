@@ -13,8 +13,8 @@ import sympy as sp
 from . import bptt, verify
 from .cells import CELLS, Cell, at, get_cell, register_cell, timed
 from .errors import DlderiveError
-from .functions import IDENTITY, Jacobian, Prime, diag, sigmoid
-from .jacobian import atomize, collect, evaluate_primes, to_scalar
+from .functions import IDENTITY, Jacobian, Prime, sigmoid
+from .jacobian import atomize, collect, to_scalar
 from .notation import time_offset_name
 from .rules import PRIORITY, RULES, Context, classify
 from .steps import Derivation, Step

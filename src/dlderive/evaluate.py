@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import DlderiveError
-from .functions import IDENTITY, NUMPY_FUNCTIONS
+from .functions import NUMPY_FUNCTIONS
 from .jacobian import atomize, terms
 
 MAX_SIZE = 4096
@@ -194,4 +194,4 @@ def _in_leaves(expr: sp.Expr, full: dict) -> sp.Expr:
     return expr.xreplace(full) if full else expr
 
 
-__all__ = ["evaluate", "compiled", "compile_vector", "checked", "Evaluator", "IDENTITY"]
+__all__ = ["evaluate", "compiled", "compile_vector", "checked", "Evaluator"]
