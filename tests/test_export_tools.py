@@ -47,8 +47,14 @@ def latex(derivations):
     return out
 
 
+FORBIDDEN = re.compile(r"aligned|\\tag|\\label|\\eqref|\\intertext|\\\\\[|\\mathopen")
+"""Constructs that latex2mathml or the guide rule out: aligned, \\tag, \\label, \\eqref, \\intertext, \\\\[..], \\mathopen."""
+
+
 def test_every_derivation_has_clean_mathml(latex):
     for key, tex in latex.items():
+        assert tex.startswith("\\begin{align*}") and tex.endswith("\\end{align*}"), key
+        assert not FORBIDDEN.search(tex), (key, FORBIDDEN.search(tex).group(0))
         assert mathml_problem(to_mathml(tex)) is None, key
 
 
