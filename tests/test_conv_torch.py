@@ -9,6 +9,7 @@ from dlderive.errors import DlderiveError
 pytestmark = pytest.mark.tool
 torch = pytest.importorskip("torch")
 torch.set_grad_enabled(False)
+torch.set_num_threads(1)  # tiny layers: threads only add contention
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 MAX_SIDE = {1: 60, 2: 24, 3: 9}

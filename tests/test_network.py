@@ -53,6 +53,7 @@ def torch_layers(torch, layers, shape):
 
 def torch_forward(torch, modules, shape):
     """Shapes after each module for one unbatched zero input (batch norm in eval mode)."""
+    torch.set_num_threads(1)
     x = torch.zeros(*shape)
     shapes = []
     with torch.no_grad():
@@ -191,7 +192,7 @@ def test_random_stacks_match_pytorch(channels, size, data):
 
 @pytest.mark.tool
 @settings(max_examples=100, **SETTINGS)
-@given(channels=st.integers(1, 2), reference=st.integers(1, 30), data=st.data())
+@given(channels=st.integers(1, 2), reference=st.integers(1, 24), data=st.data())
 def test_random_stacks_symbolic_valid_sizes_match_pytorch(channels, reference, data):
     layers = data.draw(random_stack(channels))
     torch = pytest.importorskip("torch")
@@ -203,7 +204,7 @@ def test_random_stacks_symbolic_valid_sizes_match_pytorch(channels, reference, d
     valid = network.valid_inputs(network.build(network.from_dict({"layers": layers}), (channels, D, D)))
     assert _in_boxes(valid, {"D": reference})
     modules = torch_layers(torch, layers, shape)  # the modules do not depend on the spatial size
-    for d in range(1, 40):
+    for d in range(1, 28):
         assert _in_boxes(valid, {"D": d}) == _torch_runs(torch, layers, (channels, d, d), modules), d
 
 

@@ -424,13 +424,13 @@ def _match_flatten(table, index, eq, box):
         return []
     target //= numeric
     results = []
+    fast = [_fast(factor, next(iter(factor.free_symbols))) for factor in symbolic]
     for values in _factorizations(target, len(symbolic)):
         sub = dict(box)
         ok = True
-        for factor, v in zip(symbolic, values):
+        for factor, f, v in zip(symbolic, fast, values):
             (sym,) = factor.free_symbols
             lo, hi = sub[sym]
-            f = _fast(factor, sym)
             first = _first_true(lambda x: f(x) >= v, lo, hi or conv.MAX_SIZE)
             after = _first_true(lambda x: f(x) >= v + 1, lo, hi or conv.MAX_SIZE)
             last = (after - 1) if after is not None else (hi or conv.MAX_SIZE)
@@ -447,5 +447,8 @@ def _factorizations(n, parts):
     """Ordered tuples of ``parts`` positive integers whose product is n."""
     if parts == 0:
         return [()] if n == 1 else []
-    divisors = [d for d in range(1, n + 1) if n % d == 0] if n <= 10**6 else []
+    if parts == 1:
+        return [(n,)]
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    divisors = sorted(set(small + [n // d for d in small]))
     return [(d, *rest) for d in divisors for rest in _factorizations(n // d, parts - 1)]
