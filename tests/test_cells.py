@@ -208,6 +208,7 @@ def test_bad_declarations_are_named(equations, message):
     ('name = "b"\ninputs=["x"]\nstates=["h"]\nfoo=1\n[equations]\nh_t="x_t"', "unknown key 'foo'"),
     ('name = "b"\ninputs=["x"]\nstates=["h"]\n[equations]\nh = "x_t"', "must define a quantity at time t"),
     ('name = "b" = 1', "not valid TOML"),
+    ('name = "b"\ninputs=["h"]\nstates=["h"]\n[equations]\nh_t="h_t"', "different names"),
 ])
 def test_bad_cell_files_are_named(text, message):
     with pytest.raises(DlderiveError, match=message):
@@ -229,3 +230,30 @@ def test_grammar_builds_the_same_expressions_as_python():
         param("W_f") * at("x") + param("U_f") * at("h", 1) + param("b_f"))
     assert parse_equation("(1 - z_t) * n_t + z_t * h_prev") == (1 - at("z")) * at("n") + at("z") * at("h", 1)
     assert parse_equation("-x_t^2 + 0.5*h_prev") == -at("x") ** 2 + sp.Rational(1, 2) * at("h", 1)
+
+
+def test_a_declared_cell_with_two_states_derives_through_time():
+    """LSTM with coupled gates (docs/cells/cifg.toml): ∂c_t/∂c_(t-k) against finite differences."""
+    names = register(load_cell(MGU_FILE.with_name("cifg.toml")))
+    try:
+        assert {"cifg.bptt", "cifg.bptt_c", "cifg.cell_wrt_c", "cifg.cell_independence"} <= set(names)
+        rng = np.random.default_rng(4)
+        n, m, k = 3, 2, 3
+        v = {f"{w}_{g}": rng.uniform(-1, 1, (n, m) if w == "W" else (n, n)) for w in "WU" for g in "fou"}
+        v.update({f"b_{g}": rng.uniform(-1, 1, n) for g in "fou"})
+        xs = [rng.uniform(-1, 1, m) for _ in range(k)]
+        h0, c0 = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
+
+        def run(c):
+            h = h0
+            for x in xs:
+                a = lambda g: v[f"W_{g}"] @ x + v[f"U_{g}"] @ h + v[f"b_{g}"]
+                f, o, u = _np_sigmoid(a("f")), _np_sigmoid(a("o")), np.tanh(a("u"))
+                c = f * c + (1 - f) * u
+                h = o * np.tanh(c)
+            return c
+
+        values = {**v, "h_prev3": h0, "c_prev3": c0, "x_prev2": xs[0], "x_prev": xs[1], "x_t": xs[2]}
+        np.testing.assert_allclose(evaluate("cifg.bptt_c", values, "vector", steps=k), fd_jacobian(run, c0), atol=1e-8)
+    finally:
+        unregister("cifg")

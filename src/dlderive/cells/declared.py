@@ -205,6 +205,8 @@ def cell_from_toml(text: str, source: str = "cell") -> Cell:
     if not isinstance(name, str) or not _CELL_NAME.match(name):
         raise DlderiveError(f"{source}: name must be a lowercase identifier such as \"mgu\"")
     inputs, states = _strings(data, "inputs", source), _strings(data, "states", source)
+    if len(set(inputs + states)) != len(inputs + states):
+        raise DlderiveError(f"{source}: inputs and states must have different names")
     equations = data.get("equations")
     if not isinstance(equations, dict) or not equations:
         raise DlderiveError(f"{source}: [equations] must map identifiers such as h_t to strings")
