@@ -93,7 +93,7 @@ def derive_through_time(name: str, cell: Cell, state: str, k: int, form: str) ->
     proven = prove_steps(cell, steps, k, form)
     m = model(cell.name)
     definitions = {str(s): e for s, e in m.full.items()}
-    kinds = {n: cell.kind(n) for n in _names(steps)} if form == "vector" else {}
+    kinds = {n: cell.kind(n) for n in _names(steps) if n != str(IDENTITY)} if form == "vector" else {}
     if form == "vector" and len(cell.states) > 1:
         kinds.update({n: ("vector", "n") for n in _names(steps) if timed(n) and timed(n)[0] == stack_base(cell)})
     return Derivation(name, form, f"∂{state}_t/∂{state}_(t-{k}) through {k} step{'s' if k > 1 else ''} "
