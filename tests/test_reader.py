@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from dlderive.cells import at, get_cell, param
 from dlderive.errors import DlderiveError
-from dlderive.functions import prime, sigmoid
+from dlderive.functions import Jacobian, prime, sigmoid
 from dlderive.reader import ReadError, read_block, read_expression
 from dlderive.reader.names import identifier
 
@@ -65,8 +65,11 @@ EXPRESSIONS = [
     (r"|x| y", sp.Abs(x) * y),
     (r"(5,5)", sp.Tuple(5, 5)),
     # derivative fractions: partial, total, operator form
-    (r"\frac{\partial h_t}{\partial h_{t-1}}", sp.Derivative(h_t, h_prev)),
-    (r"\frac{\partial(W^f x_t + U^f h_{t-1})}{\partial h_{t-1}}", sp.Derivative(W_f * x_t + U_f * h_prev, h_prev)),
+    (r"\frac{\partial h_t}{\partial h_{t-1}}", Jacobian(h_t, h_prev)),
+    (r"\frac{\partial(W^f x_t + U^f h_{t-1})}{\partial h_{t-1}}", Jacobian(W_f * x_t + U_f * h_prev, h_prev)),
+    (r"\frac{\partial h_t}{\partial S_t} \frac{\partial S_t}{\partial x}", Jacobian(h_t, R("S_t")) * Jacobian(R("S_t"), x)),
+    (r"\left[\begin{matrix}h_t\\c_t\end{matrix}\right]", sp.ImmutableMatrix([[h_t], [c_t]])),
+    (r"\begin{pmatrix}1 & \frac{1}{2}\end{pmatrix}", sp.ImmutableMatrix([[1, sp.Rational(1, 2)]])),
     (r"\frac{d\sigma(z)}{dz}", sp.Derivative(sigmoid(z), z)),
     (r"\frac{d}{dz}(z^2)", sp.Derivative(z**2, z)),
     (r"\frac{\mathrm{d}}{\mathrm{d} z} z^2", sp.Derivative(z**2, z)),

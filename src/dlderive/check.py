@@ -24,9 +24,9 @@ import mpmath
 import sympy as sp
 
 from .cells import get_cell
-from .cells.base import timed
+from .cells.base import at, timed
 from .errors import DlderiveError
-from .functions import Prime, sigmoid
+from .functions import Jacobian, Prime, sigmoid
 from .reader import ReadError, Statement, Term, read_block
 
 MAX_FILE_BYTES = 2_000_000
@@ -304,6 +304,21 @@ def _size(expr: sp.Basic, limit: int = MAX_NODES) -> int:
     return n
 
 
+def _fold_matrices(expr: sp.Basic) -> sp.Basic:
+    """1x1 matrices become their entry; a matrix left inside a scalar expression is an error of shapes."""
+    if isinstance(expr, sp.MatrixBase):
+        return expr[0, 0] if expr.shape == (1, 1) else expr
+    matrices = expr.atoms(sp.MatrixBase)
+    if not matrices:
+        return expr
+    expr = expr.xreplace({m: m[0, 0] for m in matrices if m.shape == (1, 1)})
+    if isinstance(expr, sp.MatrixBase):
+        return _fold_matrices(expr)
+    if expr.atoms(sp.MatrixBase):
+        raise Unverifiable("matrices of different shapes are added, or a matrix stands where a number must")
+    return expr
+
+
 def substitute(expr: sp.Basic, defs: dict, limit: int) -> sp.Basic | None:
     """``expr`` with the definitions substituted, or None if it grows over ``limit`` nodes."""
     for _ in range(50):
@@ -344,15 +359,44 @@ class Scope:
         if held:
             expr = expr.xreplace({u: u.args[0] for u in held})
         for _ in range(6):
-            ders, primes = expr.atoms(sp.Derivative), expr.atoms(Prime)
-            if not ders and not primes:
-                return expr
+            ders, primes, jacobians = expr.atoms(sp.Derivative), expr.atoms(Prime), expr.atoms(Jacobian)
+            if not ders and not primes and not jacobians:
+                return _fold_matrices(expr)
             mapping = {d: self.derivative(d) for d in ders}
+            mapping.update({j: self.jacobian(j) for j in jacobians})
             mapping.update({p: p.doit() for p in primes})
-            expr = expr.xreplace(mapping)
+            expr = _fold_matrices(expr.xreplace(mapping))
         raise Unverifiable("derivatives nested too deeply")
 
-    def derivative(self, d: sp.Derivative) -> sp.Basic:
+    def jacobian(self, j: Jacobian) -> sp.Basic:
+        """∂A/∂B: a derivative, or the matrix of them when A or B is a vector such as S_t = [h_t; c_t]
+        (the components of B are independent coordinates: each is held fixed for the others)."""
+        a, b = self.realize(j.args[0]), j.args[1]
+        rows, cols = self._vector(a), self._vector(b)
+        if rows is None and cols is None:
+            return self.derivative(sp.Derivative(a, b))
+        cols = cols if cols is not None else [b]
+        if not all(isinstance(c, sp.Symbol) for c in cols):
+            raise Unverifiable(f"a derivative with respect to {b}, which is not a vector of variables")
+        hold = frozenset(cols)
+        if rows is not None and hold & set(rows):  # ∂S_t/∂c_t: coordinates of one vector are independent
+            hold |= {r for r in rows if isinstance(r, sp.Symbol)}
+        return sp.ImmutableMatrix([[self.derivative(sp.Derivative(r, c), hold) for c in cols]
+                                   for r in (rows if rows is not None else [a])])
+
+    def _vector(self, x: sp.Basic) -> list | None:
+        """The entries of x if it is a vector: a matrix, or a name defined as one (S_{t-k} from S_t)."""
+        if isinstance(x, sp.MatrixBase):
+            return list(x)
+        if not isinstance(x, sp.Symbol):
+            return None
+        value, t = self.defs.get(x), timed(x.name)
+        if value is None and t and t[1] > 0 and isinstance(self.defs.get(at(t[0], 0)), sp.MatrixBase):
+            now = self.defs[at(t[0], 0)]
+            value = now.xreplace({s: at(u[0], u[1] + t[1]) for s in now.free_symbols if (u := timed(s.name))})
+        return list(value) if isinstance(value, sp.MatrixBase) else None
+
+    def derivative(self, d: sp.Derivative, hold: frozenset = frozenset()) -> sp.Basic:
         """∂y/∂v by the chain rule through the definitions of the names that depend on v, down to the step
         where v enters (at the earliest the relation's most recent step, whose older states are inputs)."""
         y = self.realize(d.expr)
@@ -363,7 +407,7 @@ class Scope:
             frame = max(context, self._entry_step(v))
             self.deepest = max(self.deepest, frame)
             for _ in range(int(count)):
-                y = self._chain(y, v, frame)
+                y = self._chain(y, v, frame, hold)
         return self.realize(y)
 
     def _entry_step(self, v: sp.Symbol) -> int:
@@ -373,14 +417,14 @@ class Scope:
             return -1
         return t[1] - 1 if t[0] in self.states else t[1]
 
-    def _chain(self, expr: sp.Basic, v: sp.Symbol, frame: int) -> sp.Basic:
+    def _chain(self, expr: sp.Basic, v: sp.Symbol, frame: int, hold: frozenset = frozenset()) -> sp.Basic:
         """d expr/dv: each name defined at a step up to ``frame`` that depends on v contributes ∂expr/∂name · dname/dv."""
         dependent: dict = {}
         derivatives: dict = {}
 
         def usable(s) -> bool:
             k = _time(s)
-            return s in self.defs and s != v and (k is None or k <= frame)
+            return s in self.defs and s != v and s not in hold and (k is None or k <= frame)
 
         def depends(s) -> bool:
             if s not in dependent:
@@ -486,6 +530,23 @@ def _proof(diff: sp.Basic, defs: dict | None = None) -> str | None:
     return None
 
 
+def _decide_matrices(lhs, rhs, seed: int, defs: dict) -> Outcome:
+    """Matrices are equal if their shapes are and every entry is."""
+    lhs, rhs = (defs.get(x, x) if isinstance(x, sp.Symbol) else x for x in (lhs, rhs))
+    shape = lambda m: "x".join(map(str, m.shape)) if isinstance(m, sp.MatrixBase) else "scalar"  # noqa: E731
+    if not (isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase)) or lhs.shape != rhs.shape:
+        return Outcome("invalid", f"the sides have different shapes: {shape(lhs)} and {shape(rhs)}",
+                       {"values": {}, "lhs": f"{shape(lhs)} matrix", "rhs": f"{shape(rhs)} matrix"})
+    reasons = []
+    for i in range(lhs.rows):
+        for j in range(lhs.cols):
+            out = decide_equal(lhs[i, j], rhs[i, j], seed + i * lhs.cols + j, defs)
+            if out.verdict != "valid":
+                return Outcome(out.verdict, f"entry ({i + 1}, {j + 1}): {out.reason}", out.counterexample)
+            reasons.append(out.reason)
+    return Outcome("valid", "every entry: " + "; ".join(dict.fromkeys(reasons)))
+
+
 class _Env(dict):
     """Values at a point: the leaves given, each defined name computed once from its definition."""
 
@@ -505,6 +566,9 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None 
 
     ``defs`` (name -> expression) gives the values of names left in the expressions: they are not leaves."""
     defs = defs or {}
+    if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
+        return _decide_matrices(lhs, rhs, seed, defs)
+    defs = {k: v for k, v in defs.items() if not isinstance(v, sp.MatrixBase)}
     everything = [lhs, rhs, *defs.values()]
     symbols = sorted(set().union(*(e.free_symbols for e in everything)) - set(defs), key=lambda s: s.name)
     f, g = compile_expr(lhs), compile_expr(rhs)

@@ -50,14 +50,14 @@ def parser() -> Lark:
 def read_block(text: str, model: str | None = None) -> tuple[Statement, ...]:
     """The statements of one math block, in order; raise ReadError with an offset if unreadable."""
     _screen(text)
-    text = _blank_comments(_mark_matrices(text))
+    original, text = text, _blank_comments(_mark_matrices(text))
     try:
         tree = parser().parse(text)
     except UnexpectedInput as exc:
         raise ReadError(_describe(exc, text), _offset(exc)) from None
     except RecursionError:
         raise ReadError("expression too deeply nested", 0) from None
-    return tuple(_statement(s, text, model) for row in tree.children if isinstance(row, Tree)
+    return tuple(_statement(s, text, original, model) for row in tree.children if isinstance(row, Tree)
                  for s in row.children if isinstance(s, Tree) and s.data == "statement")
 
 
@@ -110,7 +110,7 @@ def _screen(text: str) -> None:
             depth = max(depth - 1, 0)
 
 
-def _statement(tree: Tree, text: str, model: str | None) -> Statement:
+def _statement(tree: Tree, text: str, original: str, model: str | None) -> Statement:
     lead, terms, rels, rel_sources = None, [], [], []
     for child in tree.children:
         if child.data == "rel":
@@ -121,16 +121,17 @@ def _statement(tree: Tree, text: str, model: str | None) -> Statement:
             else:
                 lead = RELATIONS[tok.type]
         else:
-            terms.append(_term(child, text, model))
+            terms.append(_term(child, text, original, model))
     return Statement(lead, tuple(terms), tuple(rels), tuple(rel_sources))
 
 
-def _term(tree: Tree, text: str, model: str | None) -> Term:
+def _term(tree: Tree, text: str, original: str, model: str | None) -> Term:
+    """One side, built from the parse of ``text``; its source is the slice of ``original`` (same offsets)."""
     start, end = tree.meta.start_pos, tree.meta.end_pos
     opener = re.search(r"\\left\s*$", text[max(0, start - 12):start])
     if opener:
         start -= len(opener.group())
-    source = text[start:end]
+    source = original[start:end]
     try:
         expr = Build(model, text).transform(tree.children[0])
         if isinstance(expr, DerivativeOperator):

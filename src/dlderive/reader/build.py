@@ -8,7 +8,7 @@ import sympy as sp
 from lark import Token, Transformer, v_args
 
 from ..errors import DlderiveError
-from ..functions import prime, sigmoid
+from ..functions import Jacobian, prime, sigmoid
 from .names import WEIGHT_BASES, identifier, symbol, text_identifier, weight
 
 MAX_BITS = 20_000  # size of an exact number the reader agrees to compute
@@ -183,7 +183,7 @@ class Build(Transformer):
         if len(parts) == 1:
             return DerivativeOperator(var)
         _require_expr(parts[0])
-        return sp.Derivative(parts[0], var)
+        return Jacobian(parts[0], var)  # not commutative: products of ∂S_t/∂S_{t-1} keep their order
 
     def apply(self, children):
         func = FUNCTIONS[_func_name(children[0])]
