@@ -117,6 +117,13 @@ def test_ipython_formatter_uses_the_bundle():
     assert data["text/plain"].startswith("Derivative of the sigmoid")
 
 
+@pytest.mark.parametrize("fmt", ["text", "latex", "json", "markdown", "html"])
+def test_a_single_step_renders_in_every_format(fmt):
+    step = Step(f_t, 2 * h_prev, "algebra")
+    out = render(step, fmt)
+    assert "algebra" in out and ("h_{t-1}" in out or "hₜ₋₁" in out or "h_prev" in out or "<math" in out)
+
+
 def test_unknown_format_is_an_error():
     with pytest.raises(DlderiveError, match="choose one of"):
         render(SIGMOID, "pdf")

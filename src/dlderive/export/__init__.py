@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..errors import DlderiveError
 from ..notation import DEFAULT, Notation
-from ..steps import Derivation
+from ..steps import Derivation, Step
 
 FORMATS = ("text", "latex", "json", "markdown", "html")
 
@@ -26,6 +26,11 @@ def derivations_of(obj) -> list[Derivation]:
     raise DlderiveError(f"cannot render a {type(obj).__name__}: it carries no derivation")
 
 
+def as_derivation(step: Step) -> Derivation:
+    """A single step shown as a one-line derivation."""
+    return Derivation(name="step", form="scalar", title="", steps=(step,))
+
+
 def render(obj, fmt: str, notation: Notation = DEFAULT) -> str:
     """``obj`` rendered in format ``fmt`` under ``notation``, as a string."""
     from .document import Document
@@ -37,6 +42,8 @@ def render(obj, fmt: str, notation: Notation = DEFAULT) -> str:
 
     if fmt not in FORMATS:
         raise DlderiveError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if isinstance(obj, Step):
+        obj = as_derivation(obj)
     if isinstance(obj, Document):
         documents = {"latex": render_document_latex, "markdown": render_document_markdown, "html": render_html}
         if fmt not in documents:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import singledispatch
 
 from ..notation import DEFAULT, Notation
-from ..steps import Derivation, Step
+from ..steps import Derivation
 from .linebreak import balance, break_expr, visual_width
 from .printer import as_basic, latex_expr, relation_between
 
@@ -107,12 +107,6 @@ def render_latex(obj, notation: Notation = DEFAULT) -> str:
 @render_latex.register
 def _(d: Derivation, notation: Notation = DEFAULT) -> str:
     return align(derivation_lines(d, notation))
-
-
-@render_latex.register
-def _(step: Step, notation: Notation = DEFAULT) -> str:
-    rel = RELATION_LATEX[relation_between(step.lhs, step.rhs)]
-    return align([(latex_expr(step.lhs, notation), rel, latex_expr(step.rhs, notation), step.rule)])
 
 
 def result_latex(d: Derivation, notation: Notation = DEFAULT) -> str:

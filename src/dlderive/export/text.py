@@ -9,7 +9,7 @@ from sympy.printing.str import StrPrinter
 
 from ..functions import Jacobian, Prime, diag
 from ..notation import DEFAULT, Notation
-from ..steps import Derivation, Step
+from ..steps import Derivation
 from .latex import uses_total_derivative
 from .printer import Literal, as_basic, format_number, keeps_order, relation_between, split_vector_product, symbol_name
 
@@ -192,8 +192,3 @@ def is_chain(d: Derivation) -> bool:
     """True if every step continues the previous one, so that first lhs = last rhs is the result."""
     return all(b.lhs == a.rhs for a, b in zip(d.steps, d.steps[1:]))
 
-
-@render_text.register
-def _(step: Step, notation: Notation = DEFAULT) -> str:
-    rel = RELATION_TEXT[relation_between(step.lhs, step.rhs)]
-    return f"{text_expr(step.lhs, notation)} {rel} {text_expr(step.rhs, notation)}    [{step.rule}]"
