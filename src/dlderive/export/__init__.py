@@ -12,14 +12,15 @@ FORMATS = ("text", "latex", "json", "markdown", "html")
 
 
 def derivations_of(obj) -> list[Derivation]:
-    """The derivations a result carries: ``.derivation``, ``.derivations`` or a list/tuple of them."""
+    """The derivations a result carries: ``.derivation``, ``.derivations``, a network table's ``.rows``,
+    or a list/tuple of them."""
     if isinstance(obj, Derivation):
         return [obj]
     if isinstance(obj, (list, tuple)):
         return [d for o in obj for d in derivations_of(o)]
     if isinstance(obj, dict):
         return [d for o in obj.values() for d in derivations_of(o)]
-    for attr in ("derivations", "derivation"):
+    for attr in ("derivations", "derivation", "rows"):
         value = getattr(obj, attr, None)
         if value is not None:
             return derivations_of(value)
