@@ -8,6 +8,7 @@ import sympy as sp
 
 from .. import conv
 from ..errors import DlderiveError
+from ..export import render
 
 SIZES = re.compile(r"[0-9]{1,7}(?:x[0-9]{1,7}){0,2}")
 FORMATS = ("text", "latex", "json")
@@ -61,21 +62,6 @@ def text_lines(steps) -> list[str]:
     return [f"{t.ljust(width)}   [{r}]" for t, r in lines]
 
 
-def latex_block(steps) -> str:
-    """align* with one step per line and the rule as && \\text{rule}."""
-    rows, previous = [], None
-    for st in steps:
-        rel = _TEX_REL[relation(st)]
-        left = "" if previous is not None and st.lhs == previous else tex(st.lhs)
-        rows.append(f"{left} &{rel} {tex(st.rhs)} && \\text{{{_escape(st.rule)}}}")
-        previous = st.rhs
-    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
-
-
-def _escape(text: str) -> str:
-    return re.sub(r"([&%$#_{}])", r"\\\1", text)
-
-
 def register(subparsers) -> None:
     p = subparsers.add_parser("conv", help="output size, counts and inverse problems of a conv/pool layer")
     p.add_argument("--input", help="input size per spatial dimension, e.g. 78x84")
@@ -124,10 +110,9 @@ def run_forward(args) -> int:
     result = conv.output_size(kind, sizes("input", args.input), sizes("kernel", args.kernel),
                               sizes("stride", args.stride) or 1, padding, sizes("dilation", args.dilation) or 1,
                               sizes("output-padding", args.output_padding) or 0, args.ceil_mode, args.convention)
-    steps = [st for d in result.derivations for st in d.steps]
     counted = _counts(args, kind, result)
-    if counted is not None:
-        steps += list(counted.derivation.steps)
+    derivations = list(result.derivations) + ([counted.derivation] if counted is not None else [])
+    steps = [st for d in derivations for st in d.steps]
     if args.format == "json":
         data = {"output": list(result.output), "padding": [list(p) for p in result.padding]}
         if counted is not None:
@@ -136,7 +121,7 @@ def run_forward(args) -> int:
         data["steps"] = [step_json(st) for st in steps]
         print(json.dumps(data, indent=2))
     elif args.format == "latex":
-        print(latex_block(steps))
+        print(render(derivations, "latex"))
     else:
         print("\n".join(text_lines(steps)))
         print(f"output: {' x '.join(map(str, result.output))}")
@@ -200,7 +185,7 @@ def run_solve(args) -> int:
             data["reason"] = result.reason
         print(json.dumps(data, indent=2))
     elif args.format == "latex":
-        print(latex_block(steps))
+        print(render(result.derivation, "latex"))
     else:
         print("\n".join(text_lines(steps)))
         if result.reason:
