@@ -666,28 +666,47 @@ def _equal_with_free_atoms(lhs: sp.Basic, rhs: sp.Basic, seed: int, points: int 
 
 # ---------------------------------------------------------------- deciding an implication
 
-def _holds(pairs, env) -> bool:
-    for f, g in pairs:
+INEQUALITIES = {"<": "<", ">": ">", "\\lt": "<", "\\gt": ">", "\\le": "<=", "\\leq": "<=", "\\leqslant": "<=",
+                "\\ge": ">=", "\\geq": ">=", "\\geqslant": ">="}
+"""Written inequality -> its operator; an inequality is decided as a condition (a step of an implication)."""
+
+
+def _compare(lv: Value, rv: Value, op: str) -> bool:
+    if op == "=":
+        return same(lv, rv)
+    if same(lv, rv):
+        return op in ("<=", ">=")
+    return {"<": lv < rv, ">": lv > rv, "<=": lv < rv, ">=": lv > rv}[op]
+
+
+def _holds(conditions, env) -> bool:
+    for f, g, op in conditions:
         try:
-            if not same(evaluate(f, env), evaluate(g, env)):
+            if not _compare(evaluate(f, env), evaluate(g, env), op):
                 return False
         except Undefined:
             return False
     return True
 
 
-def decide_implies(premise: list, conclusion: list) -> Outcome:
-    """Every solution of the premise (equations lhs = rhs) solves the conclusion? Integers with floor/ceil."""
-    exprs = [e for pair in premise + conclusion for e in pair]
+def _triple(c):
+    return c if len(c) == 3 else (c[0], c[1], "=")
+
+
+def decide_implies(premise: list, conclusion: list, integer: bool = False) -> Outcome:
+    """Every solution of the premise solves the conclusion? Conditions are (lhs, rhs[, op]) with op one of
+    = < <= > >=; with floor or ceil the unknowns are integers, searched in a range."""
+    premise, conclusion = [_triple(c) for c in premise], [_triple(c) for c in conclusion]
+    exprs = [e for c in premise + conclusion for e in c[:2]]
     unknowns = sorted(set().union(*(e.free_symbols for e in exprs)), key=lambda s: s.name)
-    integer = any(e.has(sp.floor, sp.ceiling) for e in exprs)
+    integer = integer or any(e.has(sp.floor, sp.ceiling) for e in exprs)
     if not integer:
         return _implies_real(premise, conclusion, unknowns)
     if len(unknowns) not in INTEGER_RANGE:
         raise Unverifiable(f"an implication with {len(unknowns)} unknowns is not searched")
     width = INTEGER_RANGE[len(unknowns)]
-    prem = [(compile_expr(a), compile_expr(b)) for a, b in premise]
-    conc = [(compile_expr(a), compile_expr(b)) for a, b in conclusion]
+    prem = [(compile_expr(a), compile_expr(b), op) for a, b, op in premise]
+    conc = [(compile_expr(a), compile_expr(b), op) for a, b, op in conclusion]
     ranges = [range(-width, width + 1)] * len(unknowns)
     solutions, lost = [], []
     for values in _product(ranges):
@@ -703,12 +722,12 @@ def decide_implies(premise: list, conclusion: list) -> Outcome:
     if not lost:
         return Outcome("valid", f"implied: every solution of the premise ({listing}) satisfies it ({where})")
     env = lost[0]
-    for (f, g) in conc:
+    for (f, g, op) in conc:
         try:
             lv, rv = evaluate(f, env), evaluate(g, env)
         except Undefined:
             lv = rv = None
-        if lv is None or not same(lv, rv):
+        if lv is None or not _compare(lv, rv, op):
             break
     cx = _counterexample(env, lv, rv) if lv is not None else {"values": {s.name: show(v) for s, v in env.items()}}
     cx["lost"] = [_one(e, unknowns) for e in lost]
@@ -739,35 +758,67 @@ def _listing(envs, unknowns) -> str:
     return prefix + ", ".join(items) + more
 
 
+def _show_set(region: sp.Set) -> str:
+    """{-2, 2}, (2, ∞), [1, 2) ∪ {5}: a set of reals as people write it."""
+    bound = lambda v: "∞" if v is sp.oo else "-∞" if v is -sp.oo else str(v)  # noqa: E731
+    if isinstance(region, sp.Interval):
+        return (f"{'(' if region.left_open else '['}{bound(region.start)}, {bound(region.end)}"
+                f"{')' if region.right_open else ']'}")
+    if isinstance(region, sp.FiniteSet):
+        return "{" + ", ".join(str(v) for v in sorted(region, key=sp.default_sort_key)) + "}"
+    if isinstance(region, sp.Union):
+        return " ∪ ".join(_show_set(r) for r in region.args)
+    if region is sp.S.Reals:
+        return "all reals"
+    return str(region)
+
+
+def _member(region: sp.Set):
+    """One element of a non-empty set of reals (a finite set, an interval or a union), or None."""
+    if region is sp.S.EmptySet:
+        return None
+    if isinstance(region, sp.FiniteSet):
+        return sorted(region, key=sp.default_sort_key)[0]
+    if isinstance(region, sp.Union):
+        return _member(region.args[0])
+    if isinstance(region, sp.Interval):
+        lo, hi = region.start, region.end
+        if lo.is_finite and hi.is_finite:
+            return (lo + hi) / 2
+        return lo + 1 if lo.is_finite else (hi - 1 if hi.is_finite else sp.Integer(0))
+    return None
+
+
 def _implies_real(premise, conclusion, unknowns) -> Outcome:
     if len(unknowns) != 1:
         raise Unverifiable(f"an implication over the reals with {len(unknowns)} unknowns is not decided")
     (x,) = unknowns
 
-    def solutions(pairs):
+    def solutions(conditions):
         out = sp.S.Reals
-        for a, b in pairs:
-            s = sp.solveset(sp.Eq(a, b), x, sp.S.Reals)
+        for a, b, op in conditions:
+            s = sp.solveset(sp.Eq(a, b) if op == "=" else sp.Rel(a, b, op), x, sp.S.Reals)
             if isinstance(s, sp.ConditionSet):
-                raise Unverifiable(f"cannot solve {a} = {b} for {x}")
+                raise Unverifiable(f"cannot solve {a} {op} {b} for {x}")
             out = sp.Intersection(out, s)
         return out
 
     before, after = solutions(premise), solutions(conclusion)
     lost = sp.Complement(before, after)
     if lost is sp.S.EmptySet:
-        return Outcome("valid", f"implied: the premise's solutions {before} all satisfy it")
-    if isinstance(lost, sp.FiniteSet):
-        v = sorted(lost, key=sp.default_sort_key)[0]
-        cx = {"values": {x.name: str(v)}, "lhs": "", "rhs": "", "lost": [str(s) for s in lost]}
-        for a, b in conclusion:
+        return Outcome("valid", f"implied: the premise's solutions, {x.name} in {_show_set(before)}, all satisfy it")
+    v = _member(lost)
+    if v is not None:
+        cx = {"values": {x.name: str(v)}, "lhs": "", "rhs": "",
+              "lost": [str(s) for s in lost] if isinstance(lost, sp.FiniteSet) else [_show_set(lost)]}
+        for a, b, op in conclusion:
             lv, rv = a.xreplace({x: v}), b.xreplace({x: v})
-            if lv != rv:
+            if not (sp.Eq(lv, rv) if op == "=" else sp.Rel(lv, rv, op)) == sp.true:
                 cx.update(lhs=str(lv), rhs=str(rv))
                 break
-        return Outcome("invalid", f"loses solutions: the premise holds for {x.name} in {before}, "
-                       f"this step keeps {after}; lost: {x.name} in {lost}", cx)
-    raise Unverifiable(f"cannot compare the solution sets {before} and {after}")
+        return Outcome("invalid", f"loses solutions: the premise holds for {x.name} in {_show_set(before)}, "
+                       f"this step keeps {_show_set(after)}; lost: {x.name} in {_show_set(lost)}", cx)
+    raise Unverifiable(f"cannot compare the solution sets {_show_set(before)} and {_show_set(after)}")
 
 
 # ---------------------------------------------------------------- the document
@@ -844,6 +895,7 @@ class _Chain:
     last: Term | None = None
     conditions: list = field(default_factory=list)  # (lhs, rhs) prepared, when it is a chain of conditions
     kind: str = "identity"  # "identity" | "condition"
+    integer: bool = False  # a chain of conditions that began with floor or ceil: its unknowns are integers
 
 
 @dataclass
@@ -858,6 +910,8 @@ class _Step:
     chain_start: bool
     after_condition: list | None  # premises, if this step follows an implication from a condition
     premise_next: bool  # the chain continues with an implication
+    both_ways: bool = False  # ⟺: the converse must hold too
+    integer: bool = False  # the unknowns are integers (the implications began with floor or ceil)
 
 
 class Checker:
@@ -892,15 +946,15 @@ class Checker:
     def _statement(self, st: Statement, chunk: Chunk, lines, chain: _Chain, next_implies: bool, out: list):
         segments = _segments(st)
         for i, (lead, lead_source, terms, rels, rel_sources) in enumerate(segments):
-            premises = None
+            premises, integer = None, False
             if lead in ("implies", "iff") and chain.kind == "condition":
-                premises = chain.conditions
+                premises, integer = chain.conditions, chain.integer
             continuing = lead == "=" or lead == "def" or lead == "other"
             if continuing and chain.last is not None:
                 terms = [chain.last] + terms
                 rels = [lead] + rels
                 rel_sources = [lead_source] + rel_sources
-                kind, conditions = chain.kind, chain.conditions
+                kind, conditions, integer = chain.kind, chain.conditions, chain.integer
             else:
                 chain = _Chain(chain.id + 1)
                 kind, conditions = "identity", []
@@ -910,14 +964,16 @@ class Checker:
                 line = lines.position(chunk.offset + b.start)[0] if chunk.kind == "block" \
                     else lines.position(chunk.offset)[0]
                 step = _Step(a, rels[j], rel_sources[j], b, line, chain_start=(j == 0 and not continuing),
-                             after_condition=premises, premise_next=more_implies and j == len(rels) - 1)
+                             after_condition=premises, premise_next=more_implies and j == len(rels) - 1,
+                             both_ways=lead == "iff", integer=integer)
                 relation, prepared, is_condition = self._decide(step, chain.id)
                 out.append(relation)
                 if is_condition:
                     kind = "condition"
                     conditions = conditions + [prepared]
+                    integer = integer or any(e.has(sp.floor, sp.ceiling) for e in prepared[:2])
             chain.last = terms[-1]
-            chain.kind, chain.conditions = kind, conditions
+            chain.kind, chain.conditions, chain.integer = kind, conditions, integer
         return chain
 
     def _decide(self, step: _Step, chain_id: int):
@@ -941,9 +997,12 @@ class Checker:
         for term in (step.a, step.b):
             if term.error:
                 raise Unverifiable(f"cannot read {term.source.strip()[:60]!r}: {term.error}")
-        if step.rel == "other":
-            raise Unverifiable(f"the relation {step.rel_source} is not checked (only = and ⇒ are)")
         a, b = step.a.expr, step.b.expr
+        if step.rel == "other":
+            op = INEQUALITIES.get(step.rel_source.strip())
+            if op is None:
+                raise Unverifiable(f"the relation {step.rel_source} is not checked (only =, ⇒, ⇔ and <, ≤ are)")
+            return self._inequality(step, a, b, op)
         if (step.chain_start and step.after_condition is None and isinstance(a, sp.Symbol)
                 and (step.rel == "def" or a not in b.free_symbols)):
             decided = self._definition(a, b, step)
@@ -964,11 +1023,48 @@ class Checker:
         if outcome.verdict == "valid":
             return outcome.verdict, outcome.reason, None, condition, True
         if step.after_condition is not None:
-            implied = decide_implies(step.after_condition, [condition])
+            implied = decide_implies(step.after_condition, [condition], step.integer)
+            if implied.verdict == "valid" and step.both_ways:
+                converse = decide_implies([condition], step.after_condition, step.integer)
+                if converse.verdict != "valid":
+                    return (converse.verdict, f"the converse does not hold: {converse.reason}",
+                            converse.counterexample, condition, True)
+                implied = Outcome("valid", f"equivalent: {implied.reason}, and conversely")
             return implied.verdict, implied.reason, implied.counterexample, condition, True
         names = ", ".join(sorted(s.name for s in unknowns))
         return ("valid", f"premise: a condition on {names}, the starting point of the implication below",
                 None, condition, True)
+
+    def _inequality(self, step: _Step, a, b, op: str):
+        """``a op b``: arithmetic, a step of an implication, a premise, or a claim refuted at some point."""
+        lhs, rhs = self.scope.prepare(a, b)
+        condition = (lhs, rhs, op)
+        unknowns = sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name)
+        if not unknowns:
+            lv, rv = evaluate(compile_expr(lhs), {}), evaluate(compile_expr(rhs), {})
+            if _compare(lv, rv, op):
+                return "valid", f"arithmetic: {show(lv)} {op} {show(rv)}", None, condition, False
+            return ("invalid", f"arithmetic: {show(lv)} {op} {show(rv)} is false",
+                    {"values": {}, "lhs": show(lv), "rhs": show(rv)}, condition, False)
+        if step.after_condition is not None:
+            implied = decide_implies(step.after_condition, [condition], step.integer)
+            return implied.verdict, implied.reason, implied.counterexample, condition, True
+        if step.premise_next:
+            names = ", ".join(s.name for s in unknowns)
+            return ("valid", f"premise: a condition on {names}, the starting point of the implication below",
+                    None, condition, True)
+        f, g = compile_expr(lhs), compile_expr(rhs)
+        points = _points(unknowns, zlib.crc32(step.b.source.encode()), lhs.has(sp.floor, sp.ceiling))
+        for _ in range(40):
+            env = next(points)
+            try:
+                lv, rv = evaluate(f, env), evaluate(g, env)
+            except Undefined:
+                continue
+            if not _compare(lv, rv, op):
+                return "invalid", f"false at a point", _counterexample(env, lv, rv), condition, False
+        raise Unverifiable("an inequality with unknowns is decided only as a step of an implication "
+                           "(no counterexample at 40 points)")
 
     def _definition(self, name: sp.Symbol, value: sp.Basic, step: _Step):
         """Record ``name = value`` if it is a definition or a given; None if it is a claim to check."""
