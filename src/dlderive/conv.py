@@ -216,24 +216,21 @@ def _rounded(e):
         return sp.Integer(e.doit())
 
 
-def chain(name, title, lhs, formula, values, extra_defs=None):
+def chain(name, title, lhs, formula, values):
     """Proven steps lhs = formula = (numbers) = (quotients) = (rounded) = value."""
     realize = _realizer(values)
-    defs = {lhs: formula, **(extra_defs or {})}
+    defs = {lhs: formula}
 
     def define(e):
         return realize(e.xreplace(defs).doit().xreplace(defs))
 
     plugged = plug(formula, values)
-    steps = [prove(Step(lhs, formula, "formula", "definition"), define)]
-    candidates = [(plugged, "substitution")]
     quotients = _walk(plugged, _quotient)
-    candidates.append((quotients, "arithmetic"))
-    rounded = _walk(quotients, _rounded)
-    rounding_rule = "ceil" if plugged.has(sp.ceiling) else "floor"
-    candidates.append((rounded, rounding_rule))
     value = sp.Integer(plugged.doit())
-    candidates.append((value, "ceil_mode" if plugged.has(sp.Piecewise) else "arithmetic"))
+    candidates = [(plugged, "substitution"), (quotients, "arithmetic"),
+                  (_walk(quotients, _rounded), "ceil" if plugged.has(sp.ceiling) else "floor"),
+                  (value, "ceil_mode" if plugged.has(sp.Piecewise) else "arithmetic")]
+    steps = [prove(Step(lhs, formula, "formula", "definition"), define)]
     previous = formula
     for expr, rule in candidates:
         if expr == previous:
@@ -371,87 +368,85 @@ def _check_equivalent(lhs, rhs, symbol, points):
     return f"interval algebra; equivalence checked at {symbol} = {', '.join(map(str, points))}"
 
 
-def solve(unknown, output, kind="conv", **known) -> SolveResult:
-    """All positive integers ``unknown`` with ⌊(D + 2P − d(k − 1) − 1)/S⌋ + 1 = output, and the interval derivation.
-
-    ``known`` holds the other four of input, padding, kernel, stride, dilation (dilation defaults to 1,
-    padding to 0). ``kind`` is conv, maxpool or avgpool (floor mode).
-    """
+def _known_values(unknown, output, kind, known):
+    """The given parameters with defaults (padding 0, dilation 1, stride 1), each checked."""
     _require(unknown in SOLVABLE, f"solve: one of {', '.join(SOLVABLE)} (got {unknown!r})")
     _require(kind in ("conv", "maxpool", "avgpool"), f"kind: solve handles conv, maxpool, avgpool (got {kind!r})")
-    _require(unknown not in known, f"{unknown}: given and asked for at once")
+    _require(known.get(unknown) is None, f"{unknown}: given and asked for at once")
     defaults = {n: v for n, v in (("padding", 0), ("dilation", 1), ("stride", 1)) if n != unknown}
     known = {**defaults, **{k: v for k, v in known.items() if v is not None}}
-    for name in known:
+    for name, v in known.items():
         _require(name in SOLVABLE, f"{name}: not a parameter of the output-size formula")
+        _require(isinstance(v, int) and not isinstance(v, bool) and abs(v) <= MAX_SIZE,
+                 f"{name}: must be an integer up to {MAX_SIZE} (got {v!r})")
+        least = 0 if name == "padding" else 1
+        _require(v >= least, f"{name}: must be {'non-negative' if least == 0 else 'positive'} (got {v})")
     missing = [n for n in SOLVABLE if n != unknown and n not in known]
     _require(not missing, f"{missing[0] if missing else ''}: needed to solve for {unknown}")
-    _require(isinstance(output, int) and 1 <= output <= MAX_SIZE, f"output: must be a positive integer (got {output})")
-    for name, v in known.items():
-        _require(isinstance(v, int) and not isinstance(v, bool) and abs(v) <= MAX_SIZE, f"{name}: must be an integer (got {v!r})")
-        _require(v >= (0 if name == "padding" else 1), f"{name}: must be {'non-negative' if name == 'padding' else 'positive'} (got {v})")
-    if kind == "avgpool":
-        _require(known.get("dilation", 1) == 1 and unknown != "dilation", "dilation: average pooling has no dilation")
+    _require(isinstance(output, int) and not isinstance(output, bool) and 1 <= output <= MAX_SIZE,
+             f"output: must be a positive integer up to {MAX_SIZE} (got {output!r})")
+    _require(kind != "avgpool" or (known.get("dilation", 1) == 1 and unknown != "dilation"),
+             "dilation: average pooling has no dilation")
+    return known
 
-    x = SYMBOLS[unknown]
+
+def solve(unknown, output, kind="conv", **known) -> SolveResult:
+    """Every integer ``unknown`` with ⌊(D + 2P − d(k − 1) − 1)/S⌋ + 1 = output, and the interval derivation.
+
+    ``known`` holds the others of input, padding, kernel, stride, dilation (padding defaults to 0, dilation
+    and stride to 1). ``kind`` is conv, maxpool or avgpool (floor mode; pooling also needs P ≤ ⌊k/2⌋).
+    Steps are equivalences of conditions on the unknown; each is checked at the integers around both ends
+    of the solution interval and of the domain (the ``proof`` field says where).
+    """
+    known = _known_values(unknown, output, kind, known)
+    x, o = SYMBOLS[unknown], output
     values = {SYMBOLS[n]: v for n, v in known.items()}
-    realize = _realizer(values)
-    o = output
-    equation = sp.Eq(sp.Integer(o), plug(CONV, values), evaluate=False)
-    e = realize(span(_mul(2, P)).doit())  # the span, linear in every unknown but the stride
-    if unknown != "stride":
-        coeff, rest = e.coeff(x), e.xreplace({x: 0})
-        e = _add(x if coeff == 1 else _mul(coeff, x), rest) if rest != 0 else e
-    s_ = values.get(S, S)
-    lower = sp.LessThan(s_ * (o - 1), e, evaluate=False)
-    upper = sp.LessThan(e, s_ * o - 1, evaluate=False)
-    conditions = [
-        (sp.And(sp.LessThan(o - 1, _over(e, s_), evaluate=False), sp.StrictLessThan(_over(e, s_), o, evaluate=False),
-                evaluate=False),
-         "floor", "⌊q⌋ = n ⇔ n ≤ q < n + 1"),
-        (sp.And(lower, upper, evaluate=False), "algebra", "multiply by S > 0; integers: q < n ⇔ q ≤ n − 1"),
-    ]
-    lo, hi = _bounds(unknown, x, o, known, e)
-    floor_lo = 0 if unknown == "padding" else 1
-    ends = [floor_lo, lo] + ([hi] if hi is not None else [lo + 3])
-    points = sorted({v for end in ends for v in range(end - 3, end + 4) if v >= floor_lo})
-    lo = max(lo, floor_lo)
-    if hi is not None and lo > hi:
-        solutions = sp.EmptySet
-    else:
-        solutions = sp.Range(lo, hi + 1) if hi is not None else sp.Range(lo, sp.oo)
-    solutions = _filter_valid(kind, unknown, solutions, known)
-    steps = [Step(equation, conditions[0][0], *conditions[0][1:]), Step(conditions[0][0], conditions[1][0], *conditions[1][1:])]
-    domain = sp.Contains(x, sp.Naturals0 if unknown == "padding" else sp.Naturals, evaluate=False)
-    final = sp.Contains(x, solutions if not isinstance(solutions, sp.Range) or not solutions.is_finite_set
-                        else sp.FiniteSet(*solutions), evaluate=False) if solutions != sp.EmptySet else sp.false
+    e = _realizer(values)(span(_mul(2, P)))  # D + 2P − d(k − 1) − 1 with the knowns: linear in x unless x = S
+    coeff, rest = e.coeff(x), e.xreplace({x: 0})
+    if unknown != "stride" and rest != 0 and coeff != 0:  # shown as a·x + b, or b − a·x
+        term = x if coeff == 1 else _mul(coeff, x)
+        e = _add(term, rest) if coeff > 0 else _add(rest, term)
+    stride = values.get(S, S)
+    floored = sp.And(sp.LessThan(o - 1, _over(e, stride), evaluate=False),
+                     sp.StrictLessThan(_over(e, stride), o, evaluate=False), evaluate=False)
+    interval = sp.And(sp.LessThan(stride * (o - 1), e, evaluate=False),
+                      sp.LessThan(e, stride * o - 1, evaluate=False), evaluate=False)
+    least = 0 if unknown == "padding" else 1
+    domain = sp.Contains(x, sp.Naturals0 if least == 0 else sp.Naturals, evaluate=False)
     if kind != "conv":
         domain = sp.And(domain, sp.LessThan(values.get(P, P), sp.floor(values.get(K, K) / 2)), evaluate=False)
-    steps.append(Step(sp.And(conditions[1][0], domain, evaluate=False), final, "solve",
-                      f"all {unknown} values allowed" + (f" for {kind}" if kind != "conv" else "")))
-    proven = []
-    previous_rhs = None
-    for step in steps:
-        lhs = step.lhs if previous_rhs is None or step.rule == "solve" else previous_rhs
-        how = _check_equivalent(_as_condition(lhs, x, floor_lo), _as_condition(step.rhs, x, floor_lo), x, points)
-        proven.append(dataclasses.replace(step, proof=how))
-        previous_rhs = step.rhs
-    finite = solutions.is_finite_set
-    reason = "" if solutions != sp.EmptySet else _no_solution_reason(unknown, kind, floor_lo, conditions[1][0])
-    shown = sp.FiniteSet(*solutions) if finite else solutions
-    return SolveResult(unknown, shown, Derivation(name=f"solve_{unknown}", form="numeric",
-                                                  title=f"{unknown} from output size {o}", steps=tuple(proven),
-                                                  definitions={D_OUT: CONV},
-                                                  result=Step(x, shown, "solve")), reason)
+    lo, hi = _bounds(unknown, x, o, known, e)
+    ends = [least, lo] + ([hi] if hi is not None else [lo + 3])
+    points = sorted({v for end in ends for v in range(end - 3, end + 4) if v >= least})
+    lo, hi = _clip(kind, unknown, known, max(lo, least), hi)
+    empty = hi is not None and lo > hi
+    solutions = sp.EmptySet if empty else sp.Range(lo, hi + 1 if hi is not None else sp.oo)
+    if not empty and hi is not None and hi - lo < 50:
+        solutions = sp.FiniteSet(*range(lo, hi + 1))
+    steps = [Step(sp.Eq(sp.Integer(o), plug(CONV, values), evaluate=False), floored, "floor",
+                  "⌊q⌋ = n ⇔ n ≤ q < n + 1"),
+             Step(floored, interval, "algebra", "multiply by S > 0; integers: q < n ⇔ q ≤ n − 1"),
+             Step(sp.And(interval, domain, evaluate=False),
+                  sp.false if empty else sp.Contains(x, solutions, evaluate=False), "solve",
+                  f"the {unknown} values the layer accepts")]
+    proven = tuple(dataclasses.replace(st, proof=_check_equivalent(_as_condition(st.lhs, x, least),
+                                                                   _as_condition(st.rhs, x, least), x, points))
+                   for st in steps)
+    reason = _no_solution_reason(unknown, kind, least, interval) if empty else ""
+    return SolveResult(unknown, solutions, Derivation(name=f"solve_{unknown}", form="numeric",
+                                                      title=f"{unknown} from output size {o}", steps=proven,
+                                                      definitions={D_OUT: CONV}, result=Step(x, solutions, "solve")),
+                       reason)
 
 
-def _as_condition(expr, x, floor_lo):
-    """A step side as a predicate on x (the domain x ≥ floor_lo is implied everywhere)."""
-    return sp.And(expr, sp.GreaterThan(x, floor_lo), evaluate=False) if expr is not sp.false else expr
+def _as_condition(expr, x, least):
+    """A step side as a predicate on x (the domain x ≥ least is implied everywhere)."""
+    return expr if expr is sp.false else sp.And(expr, sp.GreaterThan(x, least), evaluate=False)
 
 
 def _bounds(unknown, x, o, known, e):
     """Integer interval [lo, hi] (hi None when unbounded) of x from S(o−1) ≤ e(x) ≤ So − 1."""
+    e = e.doit()
     if unknown == "stride":
         span_value = int(e)
         if span_value < 0:
@@ -461,7 +456,6 @@ def _bounds(unknown, x, o, known, e):
         return -(-(span_value + 1) // o), span_value // (o - 1)
     s = known["stride"]
     a, b = s * (o - 1), s * o - 1
-    e = e.doit()
     coeff = int(sp.diff(e, x))  # e = coeff·x + rest, coeff = 1 (input), 2 (padding) or −d, −(k − 1)
     rest = int(e.xreplace({x: 0}))
     if coeff == 0:
@@ -470,21 +464,21 @@ def _bounds(unknown, x, o, known, e):
     return int(sp.ceiling(lo_q)), int(sp.floor(hi_q))
 
 
-def _filter_valid(kind, unknown, solutions, known):
-    """Keep the values PyTorch accepts (pooling padding ≤ k//2); the formula alone ignores that rule."""
-    if kind == "conv" or solutions == sp.EmptySet:
-        return solutions
-    def ok(v):
-        params = {**known, unknown: v}
-        return params["padding"] <= params["kernel"] // 2
-    if solutions.is_finite_set:
-        return sp.FiniteSet(*[v for v in solutions if ok(int(v))])
-    return solutions if ok(int(solutions.inf)) else sp.EmptySet
+def _clip(kind, unknown, known, lo, hi):
+    """Narrow [lo, hi] to the values PyTorch accepts for pooling (P ≤ ⌊k/2⌋); conv accepts all."""
+    if kind == "conv":
+        return lo, hi
+    if unknown == "padding":
+        half = known["kernel"] // 2
+        return lo, half if hi is None else min(hi, half)
+    if unknown == "kernel":
+        return max(lo, 2 * known["padding"]), hi
+    return (lo, hi) if known["padding"] <= known["kernel"] // 2 else (1, 0)
 
 
-def _no_solution_reason(unknown, kind, floor_lo, condition):
-    rule = "" if kind == "conv" else f" with pooling padding <= k//2"
-    return f"no integer {unknown} >= {floor_lo} satisfies {sp.sstr(condition, order='none')}{rule}"
+def _no_solution_reason(unknown, kind, least, condition):
+    rule = "" if kind == "conv" else " with pooling padding <= k//2"
+    return f"no integer {unknown} >= {least} satisfies {sp.sstr(condition, order='none')}{rule}"
 
 
 # --- counts ---------------------------------------------------------------------------------
