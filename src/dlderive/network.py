@@ -363,7 +363,11 @@ def valid_inputs(table: Table) -> ValidInputs:
         return ValidInputs(({},), Derivation("valid_inputs", "numeric", "valid inputs", ()))
     steps = []
     lows = {s: 1 for s in symbols}
+    seen = set()
     for index, key, cond in table.conditions:
+        if cond in seen:  # the same condition for H and W of a square input
+            continue
+        seen.add(cond)
         if cond is sp.false:
             return _none(steps, f"layer {index}: {key} can never hold")
         if isinstance(cond, sp.Eq) or cond is sp.true:

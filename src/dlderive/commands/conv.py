@@ -48,20 +48,6 @@ def step_json(step) -> dict:
 _TEX_REL = {"=": "=", "<=>": r"\iff"}
 
 
-def text_lines(steps) -> list[str]:
-    """Chains print as lhs = rhs, then '= next' while each step continues the previous one."""
-    lines, previous = [], None
-    for st in steps:
-        rel = relation(st)
-        if previous is not None and st.lhs == previous:
-            lines.append((" " * 4 + f"{rel} {show(st.rhs)}", st.rule))
-        else:
-            lines.append((f"{show(st.lhs)} {rel} {show(st.rhs)}", st.rule))
-        previous = st.rhs
-    width = max(len(t) for t, _ in lines)
-    return [f"{t.ljust(width)}   [{r}]" for t, r in lines]
-
-
 def register(subparsers) -> None:
     p = subparsers.add_parser("conv", help="output size, counts and inverse problems of a conv/pool layer")
     p.add_argument("--input", help="input size per spatial dimension, e.g. 78x84")
@@ -123,7 +109,7 @@ def run_forward(args) -> int:
     elif args.format == "latex":
         print(render(derivations, "latex"))
     else:
-        print("\n".join(text_lines(steps)))
+        print(render(derivations, "text"))
         print(f"output: {' x '.join(map(str, result.output))}")
         if any(l != r for l, r in result.padding):
             print("padding (left, right): " + ", ".join(f"({l}, {r})" for l, r in result.padding))
@@ -187,7 +173,7 @@ def run_solve(args) -> int:
     elif args.format == "latex":
         print(render(result.derivation, "latex"))
     else:
-        print("\n".join(text_lines(steps)))
+        print(render(result.derivation, "text"))
         if result.reason:
             print(f"no solution: {result.reason}")
         else:

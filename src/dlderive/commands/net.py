@@ -6,7 +6,8 @@ import json
 import sympy as sp
 
 from .. import network
-from .conv import step_json, tex, text_lines
+from ..export import render
+from .conv import step_json, tex
 
 HEADERS = ("#", "layer", "output", "params", "MACs")
 
@@ -36,9 +37,8 @@ def run(args) -> int:
     shape = network.parse_input(args.input, "input") if args.input else None
     table = network.build(net, shape)
     valid = network.valid_inputs(table) if table.symbols else None
-    steps = [st for row in table.rows for d in row.derivations for st in d.steps]
-    if valid is not None:
-        steps += list(valid.derivation.steps)
+    derivations = [d for row in table.rows for d in row.derivations] + ([valid.derivation] if valid else [])
+    steps = [st for d in derivations for st in d.steps]
     rows = [(str(r.index), r.type, _shape(r.shape), _cell(r.params), _cell(r.macs)) for r in table.rows]
     totals = ("", "total", "", _cell(_total(table.params)), _cell(_total(table.macs)))
     if args.format == "json":
@@ -64,9 +64,9 @@ def run(args) -> int:
     print(line(totals))
     if valid is not None:
         print("valid inputs: " + _describe(valid))
-    if args.steps:
+    if args.steps and steps:
         print()
-        print("\n".join(text_lines(steps)))
+        print(render([d for d in derivations if d.steps], "text"))
     return 0
 
 
