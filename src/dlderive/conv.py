@@ -496,6 +496,12 @@ def counts(in_channels, out_channels, kernel, output, groups=1, bias=True, trans
     Conv: n = (C_in/g)·Πk products per output element, n − 1 additions (n with bias).
     Transposed: each input element scatters C_out/g·Πk products; additions are those of accumulating them
     (a position's first product is stored, not added) plus one bias add per output position that holds a product.
+    MACs = multiplications; FLOPs = multiplications + additions.
+
+    ``tools`` (batch 1): torchinfo "Mult-Adds" = (weights + bias)·N_out; fvcore "flops" = one per
+    multiply-add, bias ignored (transposed: over input positions); ptflops "MACs" = multiply-adds + one
+    bias add per output element; thop "MACs" = multiplications only, bias ignored; DeepSpeed "flops" =
+    2·MACs + one bias add per output element (transposed MACs over input positions).
     """
     for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
         _require(isinstance(v, int) and 1 <= v <= MAX_SIZE, f"{name}: must be a positive integer (got {v})")
