@@ -102,6 +102,17 @@ def test_html_page_is_xml_with_clean_aligned_mathml():
     assert "http" not in page.replace("http://www.w3.org/", "")  # no network resource
 
 
+def test_mathml_signs_relations_and_function_spacing():
+    root = ET.fromstring(to_mathml(r"a = -0.2 \cdot \left(-x\right) - y \iff o \tanh\left(c\right)"))
+    minus = [mo for mo in root.iter(f"{MATHML}mo") if mo.text == "\u2212"]
+    assert [mo.get("form") for mo in minus] == ["prefix", "prefix", None]  # two signs, one subtraction
+    iff = next(e for e in root.iter() if e.text == "\u27fa")
+    assert iff.tag == f"{MATHML}mo" and iff.get("lspace") == "0.2778em"
+    assert len(list(root.iter(f"{MATHML}mspace"))) == 1  # the thin space before tanh
+    fences = [mo for mo in root.iter(f"{MATHML}mo") if mo.get("fence") == "true"]
+    assert fences and all(mo.get("stretchy") == "false" for mo in fences)  # nothing tall inside
+
+
 def test_notebook_bundle():
     bundle = Display(FORGET)._repr_mimebundle_()
     assert set(bundle) >= {"text/latex", "text/html", "text/markdown", "text/plain"}

@@ -52,11 +52,27 @@ def aligned(xml: str) -> str:
             mo.set("lspace", "0.2778em")
             mo.set("rspace", "0.2778em")
     for parent in root.iter():
-        for i, child in reversed(list(enumerate(parent))):
+        children = list(parent)
+        for i, child in reversed(list(enumerate(children))):
+            before = _previous_visible(children, i)
+            if child.tag == f"{{{MATHML}}}mo" and child.text in ("\u2212", "-") and (
+                    before is None or before.tag == f"{{{MATHML}}}mo"):
+                child.set("form", "prefix")  # a sign, not a subtraction: no space after it
+                child.set("lspace", "0em")
+                child.set("rspace", "0em")
             name = child[0] if child.tag in (f"{{{MATHML}}}msup", f"{{{MATHML}}}msub") and len(child) else child
-            if i and name.tag == f"{{{MATHML}}}mi" and name.text in _FUNCTIONS:
+            if (name.tag == f"{{{MATHML}}}mi" and name.text in _FUNCTIONS and before is not None
+                    and before.tag != f"{{{MATHML}}}mo"):
                 parent.insert(i, ET.Element(f"{{{MATHML}}}mspace", width="0.1667em"))
     return ET.tostring(root, encoding="unicode", short_empty_elements=True)
+
+
+def _previous_visible(children: list, i: int):
+    """The sibling before ``children[i]``, skipping the empty <mi/> latex2mathml puts at a cell's start."""
+    for el in reversed(children[:i]):
+        if not (el.tag == f"{{{MATHML}}}mi" and not el.text and not len(el)):
+            return el
+    return None
 
 
 _RELATIONS = {"\u27fa", "\u21d4", "\u2208", "\u2264", "\u2265", "\u2248", "\u27f9", "\u21d2"}
