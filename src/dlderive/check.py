@@ -7,6 +7,7 @@ each relation is valid, invalid (with a counterexample) or unverifiable (with th
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import random
 import re
@@ -275,11 +276,13 @@ def same(a: Value, b: Value) -> bool:
         return abs(a - b) <= mpmath.mpf(10) ** -35 * max(1, abs(a), abs(b))
 
 
-def show(v: Value) -> str:
+def show(v) -> str:
     if isinstance(v, Fraction):
         return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
-    with mpmath.workdps(50):
-        return mpmath.nstr(v, 12)
+    if isinstance(v, mpmath.mpf):
+        with mpmath.workdps(50):
+            return mpmath.nstr(v, 12)
+    return _show_set(v) if isinstance(v, sp.Set) else str(v)
 
 
 # ---------------------------------------------------------------- scope: definitions in force
@@ -671,7 +674,25 @@ INEQUALITIES = {"<": "<", ">": ">", "\\lt": "<", "\\gt": ">", "\\le": "<=", "\\l
 """Written inequality -> its operator; an inequality is decided as a condition (a step of an implication)."""
 
 
-def _compare(lv: Value, rv: Value, op: str) -> bool:
+def _integer_condition(condition) -> bool:
+    """Floor or ceil in it, or membership in a set of integers: its unknowns are integers."""
+    a, b, op = _triple(condition)
+    if op == "in":
+        return b.is_subset(sp.S.Integers) is True
+    return a.has(sp.floor, sp.ceiling) or b.has(sp.floor, sp.ceiling)
+
+
+def _compile_side(b: sp.Basic):
+    """The right side of a condition: an expression, or a set (evaluated to itself)."""
+    if isinstance(b, sp.Set):
+        return lambda env: b
+    return compile_expr(b)
+
+
+def _compare(lv: Value, rv, op: str) -> bool:
+    if op == "in":
+        v = lv if isinstance(lv, Fraction) else _exact(lv)
+        return rv.contains(sp.Rational(v.numerator, v.denominator)) == sp.true
     if op == "=":
         return same(lv, rv)
     if same(lv, rv):
@@ -679,10 +700,15 @@ def _compare(lv: Value, rv: Value, op: str) -> bool:
     return {"<": lv < rv, ">": lv > rv, "<=": lv < rv, ">=": lv > rv}[op]
 
 
+def _sides(f, g, op, env):
+    """Both sides of a condition at env: values, or a value and a set."""
+    return evaluate(f, env), (g(env) if op == "in" else evaluate(g, env))
+
+
 def _holds(conditions, env) -> bool:
     for f, g, op in conditions:
         try:
-            if not _compare(evaluate(f, env), evaluate(g, env), op):
+            if not _compare(*_sides(f, g, op, env), op):
                 return False
         except Undefined:
             return False
@@ -697,16 +723,19 @@ def decide_implies(premise: list, conclusion: list, integer: bool = False) -> Ou
     """Every solution of the premise solves the conclusion? Conditions are (lhs, rhs[, op]) with op one of
     = < <= > >=; with floor or ceil the unknowns are integers, searched in a range."""
     premise, conclusion = [_triple(c) for c in premise], [_triple(c) for c in conclusion]
-    exprs = [e for c in premise + conclusion for e in c[:2]]
+    exprs = [e for c in premise + conclusion for e in c[:2] if not isinstance(e, sp.Set)]
+    integer = integer or any(_integer_condition(c) for c in premise + conclusion)
     unknowns = sorted(set().union(*(e.free_symbols for e in exprs)), key=lambda s: s.name)
     integer = integer or any(e.has(sp.floor, sp.ceiling) for e in exprs)
     if not integer:
+        if any(op == "in" for _, _, op in premise + conclusion):
+            raise Unverifiable("membership over the reals is not decided")
         return _implies_real(premise, conclusion, unknowns)
     if len(unknowns) not in INTEGER_RANGE:
         raise Unverifiable(f"an implication with {len(unknowns)} unknowns is not searched")
     width = INTEGER_RANGE[len(unknowns)]
-    prem = [(compile_expr(a), compile_expr(b), op) for a, b, op in premise]
-    conc = [(compile_expr(a), compile_expr(b), op) for a, b, op in conclusion]
+    prem = [(compile_expr(a), _compile_side(b), op) for a, b, op in premise]
+    conc = [(compile_expr(a), _compile_side(b), op) for a, b, op in conclusion]
     ranges = [range(-width, width + 1)] * len(unknowns)
     solutions, lost = [], []
     for values in _product(ranges):
@@ -724,13 +753,13 @@ def decide_implies(premise: list, conclusion: list, integer: bool = False) -> Ou
     env = lost[0]
     for (f, g, op) in conc:
         try:
-            lv, rv = evaluate(f, env), evaluate(g, env)
+            lv, rv = _sides(f, g, op, env)
         except Undefined:
             lv = rv = None
         if lv is None or not _compare(lv, rv, op):
             break
     cx = _counterexample(env, lv, rv) if lv is not None else {"values": {s.name: show(v) for s, v in env.items()}}
-    cx["lost"] = [_one(e, unknowns) for e in lost]
+    cx["lost"] = [_one(e, unknowns) for e in lost[:12]] + (["…"] if len(lost) > 12 else [])
     return Outcome("invalid", f"loses solutions: the premise holds for {listing} but this step keeps "
                    f"only {_listing([e for e in solutions if e not in lost], unknowns) or 'none'}; lost: "
                    f"{_listing(lost, unknowns)}", cx)
@@ -910,7 +939,6 @@ class _Step:
     chain_start: bool
     after_condition: list | None  # premises, if this step follows an implication from a condition
     premise_next: bool  # the chain continues with an implication
-    both_ways: bool = False  # ⟺: the converse must hold too
     integer: bool = False  # the unknowns are integers (the implications began with floor or ceil)
 
 
@@ -959,19 +987,24 @@ class Checker:
                 chain = _Chain(chain.id + 1)
                 kind, conditions = "identity", []
             more_implies = next_implies if i == len(segments) - 1 else True
+            start, segment_conditions = len(out), []
             for j in range(len(rels)):
+                if rels[j] == "and":  # a ∧ b: the next relation starts afresh, in the same condition
+                    continue
                 a, b = terms[j], terms[j + 1]
                 line = lines.position(chunk.offset + b.start)[0] if chunk.kind == "block" \
                     else lines.position(chunk.offset)[0]
                 step = _Step(a, rels[j], rel_sources[j], b, line, chain_start=(j == 0 and not continuing),
-                             after_condition=premises, premise_next=more_implies and j == len(rels) - 1,
-                             both_ways=lead == "iff", integer=integer)
+                             after_condition=premises, premise_next=more_implies, integer=integer)
                 relation, prepared, is_condition = self._decide(step, chain.id)
                 out.append(relation)
                 if is_condition:
                     kind = "condition"
                     conditions = conditions + [prepared]
-                    integer = integer or any(e.has(sp.floor, sp.ceiling) for e in prepared[:2])
+                    segment_conditions.append(prepared)
+                    integer = integer or _integer_condition(prepared)
+            if lead == "iff" and premises is not None and len(out) > start:
+                self._converse(segment_conditions, premises, integer, out)
             chain.last = terms[-1]
             chain.kind, chain.conditions, chain.integer = kind, conditions, integer
         return chain
@@ -998,6 +1031,8 @@ class Checker:
             if term.error:
                 raise Unverifiable(f"cannot read {term.source.strip()[:60]!r}: {term.error}")
         a, b = step.a.expr, step.b.expr
+        if step.rel == "in":
+            return self._membership(step, a, b)
         if step.rel == "other":
             op = INEQUALITIES.get(step.rel_source.strip())
             if op is None:
@@ -1024,16 +1059,48 @@ class Checker:
             return outcome.verdict, outcome.reason, None, condition, True
         if step.after_condition is not None:
             implied = decide_implies(step.after_condition, [condition], step.integer)
-            if implied.verdict == "valid" and step.both_ways:
-                converse = decide_implies([condition], step.after_condition, step.integer)
-                if converse.verdict != "valid":
-                    return (converse.verdict, f"the converse does not hold: {converse.reason}",
-                            converse.counterexample, condition, True)
-                implied = Outcome("valid", f"equivalent: {implied.reason}, and conversely")
             return implied.verdict, implied.reason, implied.counterexample, condition, True
         names = ", ".join(sorted(s.name for s in unknowns))
         return ("valid", f"premise: a condition on {names}, the starting point of the implication below",
                 None, condition, True)
+
+    def _converse(self, conditions: list, premises: list, integer: bool, out: list) -> None:
+        """⟺: the conditions of the segment together must also imply the premises; if not, its last relation says so."""
+        if len(conditions) == 0:
+            return
+        last = out[-1]
+        try:
+            with time_limit(self.timeout):
+                converse = decide_implies(conditions, premises, integer)
+        except (RelationTimeout, Unverifiable) as exc:
+            reason = str(exc) or "no decision within the time limit"
+            converse = Outcome("unverifiable", reason)
+        if converse.verdict == "valid":
+            out[-1] = dataclasses.replace(last, reason=f"{last.reason}; and conversely (⟺)")
+        elif last.verdict != "invalid":
+            out[-1] = dataclasses.replace(last, verdict=converse.verdict, counterexample=converse.counterexample,
+                                          reason=f"the converse (⟸) does not hold: {converse.reason}"
+                                          if converse.verdict == "invalid" else
+                                          f"the converse (⟸) is not decided: {converse.reason}")
+
+    def _membership(self, step: _Step, a, b):
+        """``a \\in S``: arithmetic, a step of an implication, or a premise."""
+        if not isinstance(b, sp.Set):
+            raise Unverifiable(f"{step.b.source.strip()} is not a set")
+        (lhs,) = self.scope.prepare(a)
+        condition = (lhs, b, "in")
+        if not lhs.free_symbols:
+            inside = b.contains(lhs)
+            if inside in (sp.true, sp.false):
+                return (("valid", f"{lhs} is in {b}", None, condition, False) if inside == sp.true else
+                        ("invalid", f"{lhs} is not in {b}", {"values": {}, "lhs": str(lhs), "rhs": str(b)},
+                         condition, False))
+        if step.after_condition is not None:
+            implied = decide_implies(step.after_condition, [condition], step.integer)
+            return implied.verdict, implied.reason, implied.counterexample, condition, True
+        if step.premise_next:
+            return "valid", "premise: a condition, the starting point of the implication below", None, condition, True
+        raise Unverifiable("a membership with unknowns is decided only as a step of an implication")
 
     def _inequality(self, step: _Step, a, b, op: str):
         """``a op b``: arithmetic, a step of an implication, a premise, or a claim refuted at some point."""

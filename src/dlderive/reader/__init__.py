@@ -16,7 +16,8 @@ from .names import identifier, symbol, text_identifier
 
 MAX_BLOCK = 20_000  # characters in one math block
 MAX_NESTING = 100  # depth of brackets and braces
-RELATIONS = {"EQ": "=", "IMPLIES": "implies", "IFF": "iff", "DEF": "def", "OTHERREL": "other"}
+RELATIONS = {"EQ": "=", "IMPLIES": "implies", "IFF": "iff", "DEF": "def", "OTHERREL": "other", "AND": "and",
+             "IN": "in"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

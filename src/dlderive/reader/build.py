@@ -79,6 +79,8 @@ def _require_expr(*items):
             raise DlderiveError(f"d/d{x.var} is not followed by the expression it differentiates")
         if isinstance(x, sp.Tuple):
             raise DlderiveError("a tuple such as (5,5) cannot take part in arithmetic")
+        if isinstance(x, sp.Set):
+            raise DlderiveError(f"the set {x} cannot take part in arithmetic")
 
 
 def _exprs(children):
@@ -135,6 +137,14 @@ class Build(Transformer):
         items = _exprs(children)
         _require_expr(*items)
         return sp.Tuple(*items)
+
+    def finite_set(self, children):
+        items = _exprs(children)
+        _require_expr(*items)
+        return sp.FiniteSet(*items)
+
+    def set_name(self, children):
+        return {"N": sp.S.Naturals0, "Z": sp.S.Integers, "R": sp.S.Reals}[str(children[0])[-2]]
 
     def floor(self, children):
         (x,) = _exprs(children)
