@@ -68,3 +68,46 @@ def test_checking_the_engine_finds_nothing_invalid(name):
     assert report.relations
     assert report.summary["invalid"] == 0 and report.summary["unverifiable"] == 0, [
         (r.line, r.verdict, r.reason) for r in report.relations if r.verdict != "valid"]
+
+
+# ---------------------------------------------------------------- conv and pooling derivations
+
+try:
+    from dlderive import conv
+except ImportError:  # pragma: no cover
+    conv = None
+
+needs_conv = pytest.mark.skipif(conv is None, reason="dlderive.conv is not importable")
+
+
+def _real(expr):
+    return expr.xreplace({s: sp.Symbol(s.name, real=True) for s in expr.free_symbols})
+
+
+@needs_conv
+@pytest.mark.parametrize("result", ["size", "counts"])
+def test_conv_latex_reads_back(result):
+    from dlderive.export import derivations_of
+    obj = conv.output_size("conv", 78, 5, stride=3, padding=2) if result == "size" else conv.counts(32, 64, 7, 5)
+    for d in derivations_of(obj):
+        body = render(d, "latex").split("\\begin{align*}", 1)[1].split("\\end{align*}", 1)[0]
+        pairs, last = [], None
+        for st in read_block(body):
+            terms = ([last] if st.lead else []) + list(st.terms)
+            pairs += list(zip(terms, terms[1:]))
+            last = terms[-1]
+        assert len(pairs) == len(d.steps)
+        for (a, b), step in zip(pairs, d.steps):
+            for term, printed in ((a, step.lhs), (b, step.rhs)):
+                printed = _real(_plain(printed))
+                assert term.error is None and (term.expr == printed or sp.simplify(term.expr - printed) == 0), (
+                    term.source, printed)
+
+
+@needs_conv
+@pytest.mark.parametrize("output, kernel, stride, padding", [(16, 9, 3, 1), (8, 3, 2, 0)])
+def test_conv_inverse_problem_checks(output, kernel, stride, padding):
+    solved = conv.solve("input", output, kind="conv", kernel=kernel, stride=stride, padding=padding)
+    report = check_text(render(solved, "latex"), timeout=10)
+    assert report.relations and report.summary["invalid"] == report.summary["unverifiable"] == 0, [
+        (r.line, r.verdict, r.reason) for r in report.relations if r.verdict != "valid"]
