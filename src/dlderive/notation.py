@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from .errors import DlderiveError
 
 _TIMED = re.compile(r"^(?P<base>[A-Za-z]+)_(?:(?P<t>t)|prev(?P<k>\d*))$")
-_WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>[A-Za-z]+)$")
+_WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>(?!(?:in|out)$)[A-Za-z]+)$")
+"""Weights of a gate: ``W_f`` is W^{f}.  ``W_in``, ``H_out`` are sizes (W_{in}), never weights."""
 _GREEK = {"sigma", "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "tau", "phi"}
 
 

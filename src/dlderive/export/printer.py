@@ -83,7 +83,7 @@ class NotationLatexPrinter(LatexPrinter):
         self.total = total  # single-variable derivatives written d/dz rather than ∂/∂z
 
     def _print_Symbol(self, expr, style="plain"):
-        return symbol_name(self.notation, expr.name, self.form)
+        return self.notation.symbol(expr.name)
 
     def _print_Literal(self, expr):
         return format_number(expr.value)
@@ -223,17 +223,6 @@ def _is_negative(expr) -> bool:
 
 def _is_condition(expr) -> bool:
     return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
-
-
-def symbol_name(notation: Notation, identifier: str, form: str) -> str:
-    """The notation's LaTeX name; in numeric (size) derivations ``H_in``, ``W_out`` are sizes, not weights."""
-    if form == "numeric" and _SIZE.match(identifier):
-        base, sub = identifier.split("_", 1)
-        return f"{base}_{{{sub}}}"
-    return notation.symbol(identifier)
-
-
-_SIZE = re.compile(r"^[A-Z]_(in|out)$")
 
 
 def in_print_order(expr: sp.Basic) -> sp.Basic:

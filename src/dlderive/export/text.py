@@ -11,7 +11,7 @@ from ..functions import Jacobian, Prime, diag
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 from .latex import uses_total_derivative
-from .printer import Literal, as_basic, format_number, keeps_order, relation_between, split_vector_product, symbol_name
+from .printer import Literal, as_basic, format_number, keeps_order, relation_between, split_vector_product
 
 RELATION_TEXT = {"=": "=", "iff": "⇔", "in": "∈"}
 
@@ -48,7 +48,7 @@ class TextPrinter(StrPrinter):
         self.hadamard = unicode_name(notation.hadamard)
 
     def _print_Symbol(self, expr):
-        return unicode_name(symbol_name(self.notation, expr.name, self.form))
+        return unicode_name(self.notation.symbol(expr.name))
 
     def _print_Relational(self, expr):
         op = {"==": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">", "!=": "≠"}[expr.rel_op]
