@@ -1,12 +1,10 @@
 """SymPy expression -> LaTeX under a notation preset (every Symbol goes through the notation)."""
 from __future__ import annotations
 
-import re
-
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..functions import Jacobian, Prime, diag, sigmoid
+from ..functions import Jacobian, Prime, diag
 from ..notation import DEFAULT, Notation
 
 FUNCTION_LATEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log"}
