@@ -22,7 +22,7 @@ SCALAR = [
     (x_t, "x_t"),
     (W_f, "W^{f}"),
     (sigmoid(z), r"\sigma\left(z\right)"),
-    (sigmoid(W_f * x_t + U_f * h_prev + b_f), r"\sigma\left(U^{f} h_{t-1} + W^{f} x_t + b^{f}\right)"),
+    (sigmoid(W_f * x_t + U_f * h_prev + b_f), r"\sigma\left(W^{f} x_t + U^{f} h_{t-1} + b^{f}\right)"),
     (prime(sigmoid)(z), r"\sigma'\left(z\right)"),
     (prime(sp.tanh)(c_t), r"\tanh'\left(c_t\right)"),
     (sp.tanh(c_t) ** 2, r"\tanh^{2}\left(c_t\right)"),
@@ -30,7 +30,7 @@ SCALAR = [
     (sp.Derivative(f_t, h_prev), r"\frac{\partial f_t}{\partial h_{t-1}}"),
     (sp.Derivative(c_prev, h_prev), r"\frac{\partial c_{t-1}}{\partial h_{t-1}}"),
     (sp.Derivative(W_f * x_t + U_f * h_prev, h_prev),
-     r"\frac{\partial}{\partial h_{t-1}} \left(U^{f} h_{t-1} + W^{f} x_t\right)"),
+     r"\frac{\partial}{\partial h_{t-1}} \left(W^{f} x_t + U^{f} h_{t-1}\right)"),
     (U_f * f_t * (1 - f_t), r"U^{f} f_t \left(1 - f_t\right)"),
     (diag(f_t), r"\operatorname{diag}\left(f_t\right)"),
     (Jacobian(h_t := S["h_t"], h_prev), r"\frac{\partial h_t}{\partial h_{t-1}}"),
@@ -49,7 +49,7 @@ def test_scalar_latex(expr, expected):
 VECTOR = [
     (f_t * c_prev + i_t * u_t, r"c_{t-1} \circ f_t + i_t \circ u_t"),
     (o_t * sp.tanh(c_t), r"o_t \circ \tanh\left(c_t\right)"),
-    (W_f * x_t + U_f * h_prev + b_f, r"U^{f} h_{t-1} + W^{f} x_t + b^{f}"),
+    (W_f * x_t + U_f * h_prev + b_f, r"W^{f} x_t + U^{f} h_{t-1} + b^{f}"),
     (diag(f_t * (1 - f_t)) * U_f_matrix, r"\operatorname{diag}\left(f_t \circ \left(1 - f_t\right)\right) U^{f}"),
     (diag(o_t) * Jacobian(sp.tanh(c_t), h_prev),
      r"\operatorname{diag}\left(o_t\right) \frac{\partial \tanh\left(c_t\right)}{\partial h_{t-1}}"),
@@ -98,8 +98,8 @@ def test_literals_show_substituted_values_in_order():
     with sp.evaluate(False):
         shown = expr.xreplace({W_f: Literal(0.5), x_t: Literal(1.25), U_f: Literal(-0.3), h_prev: Literal(2),
                                b_f: Literal(0.1)})
-    assert latex_expr(expr) == r"U^{f} h_{t-1} + W^{f} x_t + b^{f}"
-    assert latex_expr(shown) == r"\left(-0.3\right) \cdot 2 + 0.5 \cdot 1.25 + 0.1"
+    assert latex_expr(expr) == r"W^{f} x_t + U^{f} h_{t-1} + b^{f}"
+    assert latex_expr(shown) == r"0.5 \cdot 1.25 + \left(-0.3\right) \cdot 2 + 0.1"
     assert latex_expr(Literal(0.123456789)) == "0.1235"
 
 

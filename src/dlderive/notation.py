@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .errors import DlderiveError
 
 _TIMED = re.compile(r"^(?P<base>[A-Za-z]+)_(?:(?P<t>t)|prev(?P<k>\d*))$")
-_WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>(?!(?:in|out)$)[A-Za-z]+)$")
+WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>(?!(?:in|out)$)[A-Za-z]+)$")
 """Weights of a gate: ``W_f`` is W^{f}.  ``W_in``, ``H_out`` are sizes (W_{in}), never weights."""
 _GREEK = {"sigma", "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "tau", "phi"}
 
@@ -39,7 +39,7 @@ class Notation:
                 return f"{base}_{{t}}" if len(base) > 1 else f"{base}_t"
             k = timed["k"] or "1"
             return f"{base}_{{t-{k}}}"
-        weight = _WEIGHT.match(identifier)
+        weight = WEIGHT.match(identifier)
         if weight and weight["kind"] in self.weight:
             return self.weight[weight["kind"]].format(label=weight["label"])
         if identifier in _GREEK:

@@ -10,7 +10,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .printer import BREAK_MARK, in_print_order, keeps_order
+from .printer import BREAK_MARK, conventional_order, in_print_order, keeps_order
 
 _TOKEN = re.compile(r"\\frac|\\(?:left|right)(?![A-Za-z])|\\[A-Za-z]+|\\.|[{}^_]|\s|.")
 _WIDE = {"+": 2.2, "-": 2.2, "=": 2.2, r"\circ": 2.2, r"\odot": 2.2, r"\cdot": 1.6}
@@ -65,7 +65,7 @@ def break_expr(expr: sp.Basic, tex: Callable[..., str], budget: float) -> list[s
 
 
 def _break_sum(expr: sp.Add, tex, budget: float) -> list[str]:
-    terms = list(expr.args) if keeps_order(expr) else expr.as_ordered_terms()
+    terms = list(expr.args) if keeps_order(expr) else conventional_order(expr.as_ordered_terms())
     rows, current = [], ""
     for i, term in enumerate(terms):
         negative = i > 0 and term.could_extract_minus_sign()

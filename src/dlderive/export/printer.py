@@ -5,7 +5,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..functions import Jacobian, Prime, diag
-from ..notation import DEFAULT, Notation
+from ..notation import DEFAULT, WEIGHT, Notation
 
 FUNCTION_LATEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log"}
 """LaTeX names of the one-argument functions whose derivative may appear as f'(a)."""
@@ -69,7 +69,26 @@ def split_vector_product(expr: sp.Mul, kinds: dict) -> tuple[sp.Expr, list, list
     return coeff, matrices, elementwise, noncomm
 
 
-class NotationLatexPrinter(LatexPrinter):
+_WEIGHT_RANK = {"W": 0, "U": 1, "P": 2, "b": 3}
+
+
+def conventional_order(terms: list) -> list:
+    """Sum terms as the cells declare them, ``W x + U h + p c + b``; others keep SymPy's order."""
+    def rank(term):
+        ranks = [_WEIGHT_RANK[m["kind"]] for s in term.free_symbols if (m := WEIGHT.match(s.name))]
+        return min(ranks, default=len(_WEIGHT_RANK))
+    return sorted(terms, key=rank) if any(rank(t) < len(_WEIGHT_RANK) for t in terms) else terms
+
+
+class ConventionalOrder:
+    """Printer mixin: sums in conventional order unless the expression keeps its written order."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order)
+        return terms if (order or self.order) == "none" else conventional_order(terms)
+
+
+class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
     """LaTeX printer that writes symbols, σ, f', diag, Jacobians and Hadamard products by notation."""
 
     def __init__(self, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
@@ -228,7 +247,7 @@ def in_print_order(expr: sp.Basic) -> sp.Basic:
     if not expr.args or isinstance(expr, Literal):
         return expr
     if isinstance(expr, sp.Add):
-        args = expr.as_ordered_terms()
+        args = conventional_order(expr.as_ordered_terms())
     elif isinstance(expr, sp.Mul):
         args = expr.as_ordered_factors()
     else:

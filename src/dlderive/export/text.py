@@ -11,7 +11,7 @@ from ..functions import Jacobian, Prime, diag
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 from .latex import uses_total_derivative
-from .printer import Literal, as_basic, format_number, keeps_order, relation_between, split_vector_product
+from .printer import ConventionalOrder, Literal, as_basic, format_number, keeps_order, relation_between, split_vector_product
 
 RELATION_TEXT = {"=": "=", "iff": "⇔", "in": "∈"}
 
@@ -38,7 +38,7 @@ def unicode_name(latex_name: str) -> str:
     return _SCRIPT.sub(script, text)
 
 
-class TextPrinter(StrPrinter):
+class TextPrinter(ConventionalOrder, StrPrinter):
     """Readable Unicode expressions: names by notation, · for products, ∘/⊙ for Hadamard products."""
 
     def __init__(self, notation: Notation = DEFAULT, form: str = "scalar", kinds: dict | None = None,
