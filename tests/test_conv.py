@@ -5,11 +5,12 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dlderive import conv
 from dlderive.cli import main
+from dlderive.errors import DlderiveError
 
 SETTINGS = dict(deadline=None)
 BOUND = 400
@@ -368,3 +369,36 @@ def test_cli_bad_input_is_one_line_naming_the_parameter(capsys, argv, parameter)
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"dlderive: error: {parameter}:"), err
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(kind=st.sampled_from(conv.KINDS), convention=st.sampled_from(conv.CONVENTIONS),
+       size=st.integers(-2, 40), k=st.integers(-1, 9), s=st.integers(-1, 5), d=st.integers(-1, 3),
+       p=st.one_of(st.integers(-1, 5), st.sampled_from(["same", "valid"])), op=st.integers(-1, 3),
+       ceil=st.booleans())
+def test_any_configuration_gives_positive_sizes_or_one_error(kind, convention, size, k, s, d, p, op, ceil):
+    """Valid or not, a configuration gives sizes >= 1 or a DlderiveError: never 0, never another exception."""
+    try:
+        result = conv.output_size(kind, size, k, s, p, d, op, ceil, convention)
+    except DlderiveError as exc:
+        assert "\n" not in str(exc) and ":" in str(exc)
+        return
+    assert result.size >= 1
+    if isinstance(p, int) and kind == "conv":
+        assert result.size == forward(size, k, s, p, d)
+
+
+TOKENS = ["--input", "--kernel", "--stride", "--padding", "--dilation", "--in-channels", "--out-channels",
+          "--groups", "--no-bias", "--transposed", "--output-padding", "--pool", "--ceil-mode", "--convention",
+          "--solve", "--output", "--format", "3", "0", "-2", "5x5", "7x", "x", "same", "valid", "max", "avg",
+          "input", "stride", "json", "tensorflow", "9999999", "2x3x4", "1e3", "__import__('os')"]
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], **SETTINGS)
+@given(argv=st.lists(st.sampled_from(TOKENS), max_size=10))
+def test_cli_never_shows_a_traceback(argv, capsys):
+    capsys.readouterr()  # capsys is shared by the examples: start each one empty
+    code = main(["conv", *argv])
+    _, err = capsys.readouterr()
+    assert code in (0, 2)
+    assert code == 0 or len(err.strip().splitlines()) == 1

@@ -262,3 +262,22 @@ def test_missing_file_and_bad_cli_input(capsys, tmp_path):
     assert code == 2 and err.startswith("dlderive: error: input:")
     code, _, err = run(capsys, "net", str(NETS[0]), "--input", "Cx8x8")
     assert code == 2 and "channel" in err
+
+
+ANY_KEY = sorted({k for keys in network.LAYERS.values() for k in keys} | {"type", "bogus"})
+ANY_VALUE = st.one_of(st.integers(-3, 40), st.booleans(), st.sampled_from(["same", "valid", "conv", "relu", "linear",
+                                                                            "flatten", "maxpool", "x"]),
+                      st.lists(st.integers(-1, 5), max_size=4), st.floats(allow_nan=False, width=16))
+
+
+@settings(max_examples=200, **SETTINGS)
+@given(layers=st.lists(st.dictionaries(st.sampled_from(ANY_KEY), ANY_VALUE, max_size=5), min_size=1, max_size=4),
+       shape=st.sampled_from([(3, 8, 8), (1, 5), (2, 4, 4, 4)]))
+def test_any_file_gives_a_table_or_one_error(layers, shape):
+    """Random layer tables: a table with sizes >= 1, or a DlderiveError naming the source; nothing else."""
+    try:
+        table = network.build(network.from_dict({"layers": layers}, "f.toml"), shape)
+    except network.DlderiveError as exc:
+        assert str(exc).startswith("f.toml") and "\n" not in str(exc)
+        return
+    assert all(v >= 1 for row in table.rows for v in row.shape)

@@ -166,7 +166,7 @@ def from_dict(data: dict, source="<network>") -> Network:
         if not isinstance(layer, dict):
             _fail(source, index, "type", "each layer must be a table")
         kind = layer.get("type")
-        if kind not in LAYERS:
+        if not isinstance(kind, str) or kind not in LAYERS:
             _fail(source, index, "type", f"unknown layer type {kind!r}; expected one of {', '.join(LAYERS)}")
         spec = LAYERS[kind]
         for key, value in layer.items():
