@@ -364,7 +364,7 @@ def prove_steps(cell: Cell, steps, k: int, form: str) -> tuple[Step, ...]:
     where the proven one-step results make both sides the same expression, that is said too."""
     partials = ProvenPartials(cell, form)
     stack = stack_base(cell)
-    sizes = ((1, 1),) if form == "scalar" else ((1, 1), (3, 2))
+    sizes = ((1, 1), (1, 1)) if form == "scalar" else ((1, 1), (3, 2))  # two random points in each form
     worlds = [random_unrolled(cell, k, n, m, seed) for seed, (n, m) in enumerate(sizes)]
     caches = [{} for _ in worlds]
     out = []
@@ -378,7 +378,7 @@ def prove_steps(cell: Cell, steps, k: int, form: str) -> tuple[Step, ...]:
             scale = max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-300)
             if a.shape != b.shape or np.max(np.abs(a - b)) > 1e-9 * scale:
                 raise ProofError(f"through-time step not proven ({step.rule}): {step.lhs} = {step.rhs}")
-        numeric_proof = ("complex-step derivatives of the unrolled cell agree at sizes "
+        numeric_proof = ("complex-step derivatives of the unrolled cell agree at random points, sizes "
                          + ", ".join(f"n={n}" for n, _ in sizes))
         exact = "exact with the proven one-step results substituted; " if exactly_equal(step.lhs, step.rhs, partials) else ""
         out.append(dataclasses.replace(step, proof=exact + numeric_proof))
@@ -408,15 +408,16 @@ def evaluate_through_time(name: str, values: dict, form: str, k: int):
             blocks[r, q] = compiled(dn, "vector") if dn in names else None
     timed_leaves, params = u.local_names()
     idents = [i for i, _ in cell.equations]
-    product = None
-    for j in range(k):
+    i, size = cell.states.index(state), len(cell.states) * n
+    columns = np.zeros((size, n))
+    columns[i * n:(i + 1) * n] = np.eye(n)  # ∂S_(t-k)/∂state_(t-k): the state's block, the others held
+    for j in range(k - 1, -1, -1):  # ∂S_t/∂S_(t-k) applied to those columns, oldest step first
         local = {p: u.values[p] for p in params}
         for nm in timed_leaves + idents:
             b, o = timed(nm)
             local[nm] = u.values[time_offset_name(b, o + j)]
         step = np.block([[blocks[r, q].run(local, sizes) if blocks[r, q] else np.zeros((n, n))
                           for q in cell.states] for r in cell.states])
-        product = step if product is None else product @ step
-    i = cell.states.index(state)
-    out = product[i * n:(i + 1) * n, i * n:(i + 1) * n]
+        columns = step @ columns
+    out = columns[i * n:(i + 1) * n]
     return float(out[0, 0]) if form == "scalar" else out
