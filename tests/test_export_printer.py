@@ -135,3 +135,13 @@ def test_line_breaking_keeps_each_row_balanced_and_within_budget():
         assert visual_width(row) <= 40 + 12, row  # a row may exceed the budget by one term at most
     joined = " ".join(rows).replace(r"\left. ", "").replace(r" \right.", "")
     assert joined.replace(" ", "") == tex(expr).replace(" ", "")
+
+
+def test_text_prints_block_matrices_on_one_line():
+    from dlderive.derive import derive
+    from dlderive.export import render
+
+    text = render(derive("lstm.bptt", "vector", steps=2), "text")
+    assert "Matrix(" not in text
+    assert "[hₜ; cₜ]" in text
+    assert "[∂hₜ/∂hₜ₋₁, ∂hₜ/∂cₜ₋₁; ∂cₜ/∂hₜ₋₁, ∂cₜ/∂cₜ₋₁]" in text
