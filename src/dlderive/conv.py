@@ -308,7 +308,7 @@ def _one_dim(kind, dim, size, k, s, p, d, op, ceil_mode, convention):
             _check_common(kind, size, k, s, 0, d, op, fixed_padding=False)
             _require(kind != "transposed", "padding: 'same' for transposed convolution is not supported; give an integer")
             value, _, deriv = run(TF_SAME, {})
-            pad, total = chain(f"P_{dim}", "total 'same' padding", sp.Symbol(f"P_total"), plug(TF_SAME_PAD, rename),
+            pad, total = chain(f"P_{dim}", "total 'same' padding", sp.Symbol("P_total"), plug(TF_SAME_PAD, rename),
                                {**base, sym_in: size, sym_out: value})
             deriv = dataclasses.replace(deriv, steps=deriv.steps + pad.steps, definitions={**deriv.definitions, **pad.definitions})
             return value, (total // 2, total - total // 2), deriv

@@ -184,10 +184,6 @@ def from_dict(data: dict, source="<network>") -> Network:
 
 
 # --- shapes, parameters, MACs ---------------------------------------------------------------
-def _per_dim(value, n, key="kernel"):
-    return conv.per_dim(key, value, n)
-
-
 def _size_formula(kind, size, k, s, p, d, op=0, ceil_mode=False):
     """The output-size formula of conv.py with this layer's numbers substituted (size may be symbolic)."""
     values = {conv.K: k, conv.S: s, conv.P: p, conv.DIL: d, conv.OP: op}
@@ -239,11 +235,11 @@ def _layer(src, index, layer, shape):
             _fail(src, index, "type", f"{kind} needs a (channels, spatial...) input, got a flat vector of {shape[0]}")
         c_in, spatial = shape[0], shape[1:]
         n = len(spatial)
-        k, s, d = (_per_dim(layer.get(key) or 1, n, key) for key in ("kernel", "stride", "dilation"))
+        k, s, d = (conv.per_dim(key, layer.get(key) or 1, n) for key in ("kernel", "stride", "dilation"))
         if kind in ("maxpool", "avgpool") and layer["stride"] is None:
             s = k  # PyTorch pooling: stride defaults to the kernel size
         pad = layer["padding"]
-        op = _per_dim(layer.get("output_padding", 0), n, "output_padding")
+        op = conv.per_dim("output_padding", layer.get("output_padding", 0), n)
         c_out = layer.get("out_channels", c_in)
         if layer.get("in_channels") not in (None, c_in):
             _fail(src, index, "in_channels", f"{layer['in_channels']} given, but the input has {c_in} channels")
@@ -258,7 +254,7 @@ def _layer(src, index, layer, shape):
         else:
             if isinstance(pad, str):
                 _fail(src, index, "padding", "'same'/'valid' need a numeric input size; give an integer")
-            pads = _per_dim(pad, n, "padding")
+            pads = conv.per_dim("padding", pad, n)
             for i in range(n):  # the rules that do not depend on the input size
                 conv._check_common(kind, conv.MAX_SIZE, k[i], s[i], pads[i], d[i], op[i])
             out = tuple(_size_formula(kind, spatial[i], k[i], s[i], pads[i], d[i], op[i], layer.get("ceil_mode", False))
