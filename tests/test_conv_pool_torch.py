@@ -1,4 +1,4 @@
-"""Pooling output sizes (floor and ceil_mode) against PyTorch MaxPool2d and AvgPool2d."""
+"""Pooling output sizes (floor and ceil_mode) against PyTorch MaxPool1d/2d/3d and AvgPool1d/2d/3d."""
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,19 +10,23 @@ pytestmark = pytest.mark.tool
 torch = pytest.importorskip("torch")
 
 
+MAXPOOL = {1: torch.nn.MaxPool1d, 2: torch.nn.MaxPool2d, 3: torch.nn.MaxPool3d}
+AVGPOOL = {1: torch.nn.AvgPool1d, 2: torch.nn.AvgPool2d, 3: torch.nn.AvgPool3d}
+
+
 @settings(max_examples=400, **SETTINGS)
-@given(cfg=layer(dims=2), ceil=st.booleans())
-def test_maxpool2d(cfg, ceil):
+@given(cfg=layer(), ceil=st.booleans())
+def test_maxpool(cfg, ceil):
     size, k, s, p, d = cfg.values()
-    module = torch.nn.MaxPool2d(k, s, p, d, ceil_mode=ceil)
+    module = MAXPOOL[len(size)](k, s, p, d, ceil_mode=ceil)
     agree(module, size, 1, lambda: output_size("maxpool", size, k, s, p, d, ceil_mode=ceil))
 
 
 @settings(max_examples=400, **SETTINGS)
-@given(cfg=layer(dims=2), ceil=st.booleans())
-def test_avgpool2d(cfg, ceil):
+@given(cfg=layer(), ceil=st.booleans())
+def test_avgpool(cfg, ceil):
     size, k, s, p, _ = cfg.values()
-    module = torch.nn.AvgPool2d(k, s, p, ceil_mode=ceil)
+    module = AVGPOOL[len(size)](k, s, p, ceil_mode=ceil)
     agree(module, size, 1, lambda: output_size("avgpool", size, k, s, p, ceil_mode=ceil))
 
 

@@ -347,6 +347,9 @@ def output_size(kind, size, kernel, stride=1, padding=0, dilation=1, output_padd
         pads = per_dim("padding", padding, n)
     ks, ss, ds, ops = (per_dim(nm, v, n) for nm, v in
                        (("kernel", kernel), ("stride", stride), ("dilation", dilation), ("output_padding", output_padding)))
+    if kind == "avgpool" and n == 3:  # PyTorch's AvgPool3d also checks the unpadded input against the kernel
+        for size_, k_ in zip(sizes, ks):
+            _require(size_ >= k_, f"kernel: 3-D average pooling needs every input size >= the kernel (got {size_} < {k_})")
     dims = [_one_dim(kind, DIM_NAMES[n][i], sizes[i], ks[i], ss[i], pads[i], ds[i], ops[i], ceil_mode, convention)
             for i in range(n)]
     return ConvResult(tuple(v for v, _, _ in dims), tuple(dv for _, _, dv in dims),

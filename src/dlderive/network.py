@@ -260,9 +260,12 @@ def _layer(src, index, layer, shape):
             out = tuple(_size_formula(kind, spatial[i], k[i], s[i], pads[i], d[i], op[i], layer.get("ceil_mode", False))
                         for i in range(n))
             for i in range(n):
-                cond = sp.GreaterThan(out[i], 1)
-                if cond is not sp.true:
-                    conditions.append((index, f"{conv.DIM_NAMES[n][i]}_out", cond))
+                dim = conv.DIM_NAMES[n][i]
+                for key, cond in ((f"{dim}_out >= 1", sp.GreaterThan(out[i], 1)),
+                                  (f"{dim}_in >= kernel", sp.GreaterThan(spatial[i], k[i])
+                                   if kind == "avgpool" and n == 3 else sp.true)):
+                    if cond is not sp.true:  # (AvgPool3d also needs the unpadded input >= the kernel)
+                        conditions.append((index, key, cond))
         if kind in ("conv", "transposed"):
             values = {conv.C_IN: c_in, conv.C_OUT: c_out, conv.G: groups, conv.KPROD: math.prod(k),
                       conv.NOUT: sp.Mul(*out), conv.NIN: sp.Mul(*spatial), conv.BIAS: int(layer["bias"])}
@@ -371,7 +374,7 @@ def valid_inputs(table: Table) -> ValidInputs:
         (sym,) = cond.free_symbols
         least = _first_true(_fast(cond, sym))
         if least is None:
-            return _none(steps, f"layer {index}: {key} < 1 for every {sym} up to {conv.MAX_SIZE}")
+            return _none(steps, f"layer {index}: {key} fails for every {sym} up to {conv.MAX_SIZE}")
         lows[sym] = max(lows[sym], least)
         steps.append(_interval_step(cond, sym, least, index, key))
     equalities = [(i, k, c) for i, k, c in table.conditions if isinstance(c, sp.Eq)]
@@ -398,7 +401,7 @@ def _interval_step(cond, sym, least, index, key):
     below = least > 1 and bool(cond.xreplace({sym: sp.Integer(least - 1)}))
     if below or not bool(cond.xreplace({sym: sp.Integer(least)})):
         raise DlderiveError(f"internal: layer {index} condition is not monotone in {sym}")
-    return Step(cond, sp.GreaterThan(sym, least), "solve", f"layer {index}: {key} >= 1",
+    return Step(cond, sp.GreaterThan(sym, least), "solve", f"layer {index}: {key}",
                 f"non-decreasing in {sym}; false at {least - 1}, true at {least}")
 
 
