@@ -181,11 +181,11 @@ def random_stack(draw, channels):
 
 @pytest.mark.tool
 @settings(max_examples=150, **SETTINGS)
-@given(channels=st.integers(1, 3), size=st.integers(1, 30), data=st.data())
-def test_random_stacks_match_pytorch(channels, size, data):
+@given(channels=st.integers(1, 3), dims=st.integers(1, 3), data=st.data())
+def test_random_stacks_match_pytorch(channels, dims, data):
     layers = data.draw(random_stack(channels))
     torch = pytest.importorskip("torch")
-    shape = (channels, size, size)
+    shape = (channels, *data.draw(st.lists(st.integers(1, {1: 40, 2: 24, 3: 10}[dims]), min_size=dims, max_size=dims)))
     assume(_torch_runs(torch, layers, shape))
     check_against_torch(torch, layers, shape)
 
