@@ -402,3 +402,20 @@ def test_cli_never_shows_a_traceback(argv, capsys):
     _, err = capsys.readouterr()
     assert code in (0, 2)
     assert code == 0 or len(err.strip().splitlines()) == 1
+
+
+def test_counts_carry_one_proven_derivation_per_count():
+    c = conv.counts(32, 64, 7, 5)
+    assert [d.name for d in c.derivations] == ["weights", "bias", "multiplications", "additions"]
+    for d, value in zip(c.derivations, (c.weights, c.bias, c.multiplications, c.additions)):
+        assert d.final.rhs == value and all(s.proof for s in d.steps)
+    assert not any(s.rhs.has(sp.Symbol("g", integer=True, positive=True)) for d in c.derivations for s in d.steps)
+    grouped = conv.counts(32, 64, 7, 5, groups=2)
+    assert grouped.derivations[0].steps[0].rhs.has(sp.Symbol("g", integer=True, positive=True))
+
+
+def test_results_display_in_a_notebook():
+    for obj in (conv.output_size("conv", 78, 5, stride=3, padding=2), conv.counts(32, 64, 7, 5),
+                conv.solve("input", 16, kernel=9, stride=3, padding=1)):
+        bundle = obj._repr_mimebundle_()
+        assert "<math" in bundle["text/html"] and "align*" in bundle["text/latex"]

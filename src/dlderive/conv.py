@@ -14,7 +14,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .errors import DlderiveError
 from .proof import prove
-from .steps import Derivation, Step
+from .steps import Derivation, Displayable, Step
 
 KINDS = ("conv", "transposed", "maxpool", "avgpool")
 CONVENTIONS = ("pytorch", "tensorflow")
@@ -25,7 +25,7 @@ DIM_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 _pos = dict(integer=True, positive=True)
 D_IN, D_OUT = sp.Symbol("D_in", **_pos), sp.Symbol("D_out", **_pos)
 K, S, DIL = sp.Symbol("k", **_pos), sp.Symbol("S", **_pos), sp.Symbol("d", **_pos)
-P, P_L, P_R, OP = (sp.Symbol(n, integer=True, nonnegative=True) for n in ("P", "P_l", "P_r", "p_out"))
+P, P_L, P_R, OP = (sp.Symbol(n, integer=True, nonnegative=True) for n in ("P", "P_left", "P_right", "p_out"))
 C = sp.Symbol("c", **_pos)  # window count before PyTorch's ceil_mode correction
 SYMBOLS = {"input": D_IN, "padding": P, "kernel": K, "stride": S, "dilation": DIL, "output_padding": OP}
 
@@ -75,7 +75,7 @@ T_FULL, T_OUT = sp.Symbol("T_full", integer=True), sp.Symbol("T_out", integer=Tr
 N_WIN = _mul(_over(C_IN, G), KPROD)
 COUNT_FORMULAS = {
     "weights": _mul(C_OUT, N_WIN),
-    "bias": _mul(BIAS, C_OUT),
+    "bias": _mul(C_OUT, BIAS),
     "multiplications": _mul(C_OUT, N_WIN, NOUT),
     "additions": _mul(C_OUT, NOUT, _add(N_WIN, -1, BIAS)),
     # transposed: each input element scatters its C_out/g·K products; T_* = positions that receive one
@@ -103,7 +103,7 @@ TOOLS_T = dict(TOOLS, fvcore=COUNT_FORMULAS["multiplications_t"],
 
 # --- records -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class ConvResult:
+class ConvResult(Displayable):
     """Output sizes per spatial dimension, with one derivation per dimension."""
 
     output: tuple[int, ...]
@@ -121,7 +121,7 @@ class ConvResult:
 
 
 @dataclass(frozen=True)
-class SolveResult:
+class SolveResult(Displayable):
     """Every positive integer value of ``unknown`` that gives ``output``."""
 
     unknown: str
@@ -144,7 +144,7 @@ class SolveResult:
 
 
 @dataclass(frozen=True)
-class Counts:
+class Counts(Displayable):
     """Exact parameter and operation counts of one conv layer, and what common tools report."""
 
     weights: int
@@ -152,7 +152,7 @@ class Counts:
     multiplications: int
     additions: int
     tools: dict
-    derivation: Derivation
+    derivations: tuple[Derivation, ...]  # one proven derivation per count
 
     @property
     def params(self) -> dict:
@@ -517,6 +517,9 @@ def counts(in_channels, out_channels, kernel, output, groups=1, bias=True, trans
               NOUT: math.prod(out), BIAS: int(bias)}
     names = ["weights", "bias", "multiplications", "additions"]
     formulas = dict(COUNT_FORMULAS)
+    if groups == 1:  # n = C_in·Πk, without a division by one
+        with sp.evaluate(False):
+            formulas = {k: f.xreplace({_over(C_IN, G): C_IN}) for k, f in formulas.items()}
     tools = TOOLS
     if transposed:
         _require(input is not None, "input: transposed counts need the input size")
@@ -527,14 +530,12 @@ def counts(in_channels, out_channels, kernel, output, groups=1, bias=True, trans
         values.update({NIN: math.prod(ins), T_FULL: math.prod(full), T_OUT: math.prod(kept)})
         formulas["multiplications"], formulas["additions"] = formulas["multiplications_t"], formulas["additions_t"]
         tools = TOOLS_T
-    steps, figures = [], {}
+    derivations, figures = [], {}
     for name in names:
-        lhs = sp.Symbol(name)
-        deriv, value = chain(name, f"{name} of the layer", lhs, formulas[name], values)
-        steps.extend(deriv.steps)
+        deriv, value = chain(name, f"{name} of the layer", sp.Symbol(name), formulas[name], values)
+        derivations.append(deriv)
         figures[name] = value
     tool_figures = {name: int(expr.xreplace({s: sp.Integer(v) for s, v in values.items()}).doit())
                     for name, expr in tools.items()}
     return Counts(figures["weights"], figures["bias"], figures["multiplications"], figures["additions"],
-                  tool_figures, Derivation("counts", "numeric", "parameters and operations", tuple(steps),
-                                           definitions={sp.Symbol(k): formulas[k] for k in names}))
+                  tool_figures, tuple(derivations))

@@ -546,7 +546,7 @@ def _conv_counts_item(where, item, notation=None, check_only=False):
                f"**{result.weights + result.bias:,}**. Multiplications: **{result.multiplications:,}**. "
                f"Additions: **{result.additions:,}**.")
     return Built(question=(f"Given {given}, count the trainable parameters, multiplications and additions.",),
-                 answer=(convention, result.derivation, summary,
+                 answer=(convention, *result.derivations, summary,
                          f"For comparison, what common tools report for this layer: {tools}."))
 
 

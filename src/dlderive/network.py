@@ -20,7 +20,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from . import conv
 from .errors import DlderiveError
-from .steps import Derivation, Step
+from .steps import Derivation, Displayable, Step
 
 REQUIRED = object()
 INT, INTS, BOOL, FLOAT, PAD = "integer", "integer or list of integers", "boolean", "number", "integer, list, 'same' or 'valid'"
@@ -72,7 +72,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Table:
+class Table(Displayable):
     network: Network
     input: tuple
     rows: tuple[Row, ...]

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from .errors import DlderiveError
 
 _TIMED = re.compile(r"^(?P<base>[A-Za-z]+)_(?:(?P<t>t)|prev(?P<k>\d*))$")
-WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>(?!(?:in|out)$)[A-Za-z]+)$")
-"""Weights of a gate: ``W_f`` is W^{f}.  ``W_in``, ``H_out`` are sizes (W_{in}), never weights."""
+WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>(?!(?:in|out)$)[A-Za-z]{1,3})$")
+"""Weights of a gate have short labels: ``W_f`` is W^{f}, ``b_hn`` b^{hn}.  ``W_in``, ``H_out`` are
+sizes (W_{in}) and ``P_total`` a padding (P_{total}), never weights."""
 _GREEK = {"sigma", "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "tau", "phi"}
 
 

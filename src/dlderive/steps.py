@@ -17,8 +17,17 @@ class Step:
     proof: str = ""  # how the engine proved it, filled in by the prover
 
 
+class Displayable:
+    """Jupyter display through the renderers (imported only when an object is shown)."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .export import Display
+
+        return Display(self)._repr_mimebundle_(include, exclude)
+
+
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(Displayable):
     """A named result: its steps, in order, and the definitions that give them meaning."""
 
     name: str
@@ -33,8 +42,3 @@ class Derivation:
     def final(self) -> Step:
         return self.result or Step(self.steps[0].lhs, self.steps[-1].rhs, "result")
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        """Jupyter display: LaTeX, HTML and Markdown from the renderers (imported only when shown)."""
-        from .export import Display
-
-        return Display(self)._repr_mimebundle_(include, exclude)

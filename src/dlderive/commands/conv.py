@@ -97,7 +97,7 @@ def run_forward(args) -> int:
                               sizes("stride", args.stride) or 1, padding, sizes("dilation", args.dilation) or 1,
                               sizes("output-padding", args.output_padding) or 0, args.ceil_mode, args.convention)
     counted = _counts(args, kind, result)
-    derivations = list(result.derivations) + ([counted.derivation] if counted is not None else [])
+    derivations = list(result.derivations) + (list(counted.derivations) if counted is not None else [])
     steps = [st for d in derivations for st in d.steps]
     if args.format == "json":
         data = {"output": list(result.output), "padding": [list(p) for p in result.padding]}

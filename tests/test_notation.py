@@ -1,0 +1,32 @@
+"""Identifiers -> LaTeX names under each preset (table-driven)."""
+import pytest
+
+from dlderive.errors import DlderiveError
+from dlderive.notation import PRESETS, preset
+
+CASES = [  # identifier, sample, pytorch, textbook
+    ("x_t", "x_t", "x_t", "x_t"),
+    ("h_prev", "h_{t-1}", "h_{t-1}", "h_{t-1}"),
+    ("c_prev2", "c_{t-2}", "c_{t-2}", "c_{t-2}"),
+    ("W_f", "W^{f}", "W_{if}", "W_{xf}"),
+    ("U_u", "U^{u}", "W_{hu}", "W_{hu}"),
+    ("b_hn", "b^{hn}", "b_{hn}", "b_{hn}"),
+    ("P_f", "p^{f}", "p_{f}", "w_{cf}"),
+    ("W_in", "W_{in}", "W_{in}", "W_{in}"),  # a width, not a weight
+    ("H_out", "H_{out}", "H_{out}", "H_{out}"),
+    ("P_total", "P_{total}", "P_{total}", "P_{total}"),  # a padding, not a peephole weight
+    ("P_left", "P_{left}", "P_{left}", "P_{left}"),
+    ("sigma", "\\sigma", "\\sigma", "\\sigma"),
+    ("z", "z", "z", "z"),
+]
+
+
+@pytest.mark.parametrize("identifier,sample,pytorch,textbook", CASES)
+def test_symbol_names(identifier, sample, pytorch, textbook):
+    assert [PRESETS[p].symbol(identifier) for p in ("sample", "pytorch", "textbook")] == [sample, pytorch, textbook]
+
+
+def test_hadamard_signs_and_unknown_preset():
+    assert PRESETS["sample"].hadamard == "\\circ" and PRESETS["pytorch"].hadamard == "\\odot"
+    with pytest.raises(DlderiveError, match="sample, pytorch, textbook"):
+        preset("nope")
