@@ -219,31 +219,35 @@ def _registry() -> dict:
     return out
 
 
+def _shown(base: str, k: int = 0) -> str:
+    """A timed variable as a reader writes it: ``h_{t-1}``."""
+    return "{}_{}".format(base, "t" if k == 0 else f"{{t-{k}}}")
+
+
 def cell_entries(cell: Cell) -> dict:
     """The derivations of one cell: each equation by the hidden state at t-1 and by every other
     state it depends on, the independence of the other states, and the derivatives through time."""
     out = {}
     for state in cell.states:
-        wrt = time_offset_name(state, 1)
         m = model(cell.name, state)
         for ident, _ in cell.equations:
             if state != cell.hidden and m.wrt not in m.depends[at(*timed(ident))]:
                 continue
-            held = "" if state == cell.hidden else f", {time_offset_name(cell.hidden, 1)} held fixed"
+            held = "" if state == cell.hidden else f", {_shown(cell.hidden, 1)} held fixed"
             out[derivation_name(cell, ident, state)] = (
-                f"∂{ident}/∂{wrt} of the {cell.name} cell{held}", cell.name, ("derivative", ident, state))
+                f"∂{_shown(*timed(ident))}/∂{_shown(state, 1)} of the {cell.name} cell{held}",
+                cell.name, ("derivative", ident, state))
     for state in cell.states:
         if state == cell.hidden:
             continue
         name = cell.names.get(time_offset_name(state, 0), state)
         out[f"{cell.name}.{name}_independence"] = (
-            f"proof that ∂{time_offset_name(state, 1)}/∂{time_offset_name(cell.hidden, 1)} = 0 ({cell.name})",
+            f"proof that ∂{_shown(state, 1)}/∂{_shown(cell.hidden, 1)} = 0 ({cell.name} cell)",
             cell.name, ("independence", state))
     for state in cell.states:
-        target = time_offset_name(state, 0)
         suffix = "" if state == cell.hidden else f"_{state}"
         out[f"{cell.name}.bptt{suffix}"] = (
-            f"∂{target}/∂{state}_(t-k) through k steps (--steps k, default {bptt.DEFAULT_STEPS}) "
+            f"∂{_shown(state)}/∂{state}_{{t-k}} through k steps (--steps k, default {bptt.DEFAULT_STEPS}) "
             f"of the {cell.name} cell", cell.name, ("bptt", state))
     return out
 
