@@ -5,11 +5,14 @@ import json
 import multiprocessing
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from ..cells import CELLS
-from ..check import DEFAULT_TIMEOUT, FileReport, check_file
+from ..check.limits import DEFAULT_TIMEOUT  # light: the checker and the reader are imported where they are used
 from ..errors import DlderiveError
-from ..reader import parser
+
+if TYPE_CHECKING:
+    from ..check import FileReport
 
 MEMORY_LIMIT = 3 * 2**30  # bytes of address space per worker process
 MARKS = {"valid": "✓", "invalid": "✗", "unverifiable": "?"}
@@ -56,6 +59,9 @@ def status(reports: list[FileReport]) -> int:
 
 def check_files(files, model=None, timeout=DEFAULT_TIMEOUT, jobs=1, progress=False) -> list[FileReport]:
     """Reports in the order of ``files``, checked by ``jobs`` worker processes with bounded memory."""
+    from ..check import FileReport, check_file
+    from ..reader import parser
+
     context = multiprocessing.get_context("fork")
     parser()  # built once here, inherited by the workers
     out = []

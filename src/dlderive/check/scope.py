@@ -1,0 +1,212 @@
+"""The definitions in force: the model's equations (``--model``), the document's definitions and givens."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..cells import get_cell
+from ..cells.base import at, timed
+from ..functions import Jacobian, Prime
+from .errors import TooLarge, Unverifiable
+from .limits import MAX_NODES, MODEL_STEPS
+
+def _time(sym: sp.Symbol) -> int | None:
+    t = timed(sym.name)
+    return None if t is None else t[1]
+
+
+def _frame(*exprs: sp.Basic) -> int:
+    """The most recent step mentioned: leaves of the relation are the inputs and states of that step."""
+    ks = [k for e in exprs for s in e.free_symbols if (k := _time(s)) is not None]
+    return min(ks) if ks else 0
+
+
+def _size(expr: sp.Basic, limit: int = MAX_NODES) -> int:
+    """Nodes of the expression tree, counted up to just over ``limit``."""
+    n, stack = 0, [expr]
+    while stack and n <= limit:
+        n += 1
+        stack.extend(stack.pop().args)
+    return n
+
+
+def _fold_matrices(expr: sp.Basic) -> sp.Basic:
+    """1x1 matrices become their entry; a matrix left inside a scalar expression is an error of shapes."""
+    if isinstance(expr, sp.MatrixBase):
+        return expr[0, 0] if expr.shape == (1, 1) else expr
+    matrices = expr.atoms(sp.MatrixBase)
+    if not matrices:
+        return expr
+    expr = expr.xreplace({m: m[0, 0] for m in matrices if m.shape == (1, 1)})
+    if isinstance(expr, sp.MatrixBase):
+        return _fold_matrices(expr)
+    if expr.atoms(sp.MatrixBase):
+        raise Unverifiable("matrices of different shapes are added, or a matrix stands where a number must")
+    return expr
+
+
+def substitute(expr: sp.Basic, defs: dict, limit: int) -> sp.Basic | None:
+    """``expr`` with the definitions substituted, or None if it grows over ``limit`` nodes."""
+    for _ in range(50):
+        subs = {s: defs[s] for s in expr.free_symbols if s in defs}
+        if not subs:
+            return expr
+        expr = expr.xreplace(subs)
+        if _size(expr, limit) > limit:
+            return None
+    return None
+
+
+@dataclass
+class Scope:
+    """The definitions in force: the model's equations, then the document's definitions and givens."""
+
+    model_defs: dict = field(default_factory=dict)
+    defs: dict = field(default_factory=dict)
+    tuples: dict = field(default_factory=dict)
+    stated: dict = field(default_factory=dict)  # symbol -> line of its first statement
+    states: frozenset = frozenset()  # the model's state names ("h", "c")
+    deepest: int = -1  # the deepest step a derivative expanded to, while preparing a relation
+    context: int | None = None  # the most recent step of the relation being prepared: it computes, older states are its inputs
+
+    @classmethod
+    def for_model(cls, model: str | None) -> "Scope":
+        defs, states = {}, frozenset()
+        if model:
+            cell = get_cell(model)
+            states = frozenset(cell.states)
+            for k in range(MODEL_STEPS):
+                defs.update(cell.equations_at(k))
+        return cls(model_defs=dict(defs), defs=dict(defs), states=states)
+
+    def realize(self, expr: sp.Basic) -> sp.Basic:
+        """Evaluate derivative fractions and f'(a) placeholders."""
+        held = expr.atoms(sp.UnevaluatedExpr)
+        if held:
+            expr = expr.xreplace({u: u.args[0] for u in held})
+        for _ in range(6):
+            ders, primes, jacobians = expr.atoms(sp.Derivative), expr.atoms(Prime), expr.atoms(Jacobian)
+            if not ders and not primes and not jacobians:
+                return _fold_matrices(expr)
+            mapping = {d: self.derivative(d) for d in ders}
+            mapping.update({j: self.jacobian(j) for j in jacobians})
+            mapping.update({p: p.doit() for p in primes})
+            expr = _fold_matrices(expr.xreplace(mapping))
+        raise Unverifiable("derivatives nested too deeply")
+
+    def jacobian(self, j: Jacobian) -> sp.Basic:
+        """∂A/∂B: a derivative, or the matrix of them when A or B is a vector such as S_t = [h_t; c_t]
+        (the components of B are independent coordinates: each is held fixed for the others)."""
+        a, b = self.realize(j.args[0]), j.args[1]
+        rows, cols = self._vector(a), self._vector(b)
+        if rows is None and cols is None:
+            return self.derivative(sp.Derivative(a, b))
+        cols = cols if cols is not None else [b]
+        if not all(isinstance(c, sp.Symbol) for c in cols):
+            raise Unverifiable(f"a derivative with respect to {b}, which is not a vector of variables")
+        hold = frozenset(cols)
+        if rows is not None and hold & set(rows):  # ∂S_t/∂c_t: coordinates of one vector are independent
+            hold |= {r for r in rows if isinstance(r, sp.Symbol)}
+        return sp.ImmutableMatrix([[self.derivative(sp.Derivative(r, c), hold) for c in cols]
+                                   for r in (rows if rows is not None else [a])])
+
+    def _vector(self, x: sp.Basic) -> list | None:
+        """The entries of x if it is a vector: a matrix, or a name defined as one (S_{t-k} from S_t)."""
+        if isinstance(x, sp.MatrixBase):
+            return list(x)
+        if not isinstance(x, sp.Symbol):
+            return None
+        value, t = self.defs.get(x), timed(x.name)
+        if value is None and t and t[1] > 0 and isinstance(self.defs.get(at(t[0], 0)), sp.MatrixBase):
+            now = self.defs[at(t[0], 0)]
+            value = now.xreplace({s: at(u[0], u[1] + t[1]) for s in now.free_symbols if (u := timed(s.name))})
+        return list(value) if isinstance(value, sp.MatrixBase) else None
+
+    def derivative(self, d: sp.Derivative, hold: frozenset = frozenset()) -> sp.Basic:
+        """∂y/∂v by the chain rule through the definitions of the names that depend on v, down to the step
+        where v enters (at the earliest the relation's most recent step, whose older states are inputs)."""
+        y = self.realize(d.expr)
+        for v, count in d.variable_count:
+            if not isinstance(v, sp.Symbol):
+                raise Unverifiable(f"a derivative with respect to {v}, which is not a variable")
+            context = self.context if self.context is not None else _frame(y, v)
+            frame = max(context, self._entry_step(v))
+            self.deepest = max(self.deepest, frame)
+            for _ in range(int(count)):
+                y = self._chain(y, v, frame, hold)
+        return self.realize(y)
+
+    def _entry_step(self, v: sp.Symbol) -> int:
+        """The step whose equations take v as an input: t-k for x_{t-k}, t-(k-1) for a state such as h_{t-k}."""
+        t = timed(v.name)
+        if t is None:
+            return -1
+        return t[1] - 1 if t[0] in self.states else t[1]
+
+    def _chain(self, expr: sp.Basic, v: sp.Symbol, frame: int, hold: frozenset = frozenset()) -> sp.Basic:
+        """d expr/dv: each name defined at a step up to ``frame`` that depends on v contributes ∂expr/∂name · dname/dv."""
+        dependent: dict = {}
+        derivatives: dict = {}
+
+        def usable(s) -> bool:
+            k = _time(s)
+            return s in self.defs and s != v and s not in hold and (k is None or k <= frame)
+
+        def depends(s) -> bool:
+            if s not in dependent:
+                dependent[s] = False  # a cycle does not make a dependency
+                free = self.defs[s].free_symbols
+                dependent[s] = v in free or any(depends(t) for t in free if usable(t))
+            return dependent[s]
+
+        def total(e: sp.Basic) -> sp.Basic:
+            out = sp.S.Zero
+            for s in sorted(e.free_symbols, key=lambda x: x.name):
+                if s == v:
+                    out += sp.diff(e, s)
+                elif usable(s) and depends(s):
+                    if s not in derivatives:
+                        derivatives[s] = total(self.realize(self.defs[s]))
+                    if derivatives[s] != 0:
+                        out += sp.diff(e, s) * derivatives[s]
+            return out
+
+        return total(expr)
+
+    def prepare_with_defs(self, *exprs: sp.Basic) -> tuple[list, dict]:
+        """The expressions with derivatives evaluated, and the definitions (name -> expression) in force in
+        their common frame that they need: those names are not free, their values follow from the leaves."""
+        self.deepest, self.context = -1, _frame(*exprs)
+        try:
+            exprs = [self.realize(e) for e in exprs]
+        finally:
+            self.context = None
+        frame = max(_frame(*exprs), self.deepest)
+        defs = self._reachable(exprs, frame)
+        for e in exprs + list(defs.values()):
+            bad = [s for s in e.free_symbols if s in self.tuples]
+            if bad:
+                raise Unverifiable(f"{bad[0]} stands for the tuple {self.tuples[bad[0]]}, not a number")
+            if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                raise Unverifiable("division by zero or an infinite value")
+        return exprs, defs
+
+    def prepare(self, *exprs: sp.Basic) -> list[sp.Basic]:
+        """The expressions with derivatives evaluated and definitions substituted in a common frame."""
+        out, defs = self.prepare_with_defs(*exprs)
+        expanded = [substitute(e, defs, MAX_NODES) for e in out]
+        if any(e is None for e in expanded):
+            raise TooLarge(f"the expression has over {MAX_NODES} nodes after substituting definitions")
+        return expanded
+
+    def _reachable(self, exprs, frame: int) -> dict:
+        out, todo = {}, [s for e in exprs for s in e.free_symbols]
+        while todo:
+            s = todo.pop()
+            k = _time(s)
+            if s in out or s not in self.defs or (k is not None and k > frame):
+                continue
+            out[s] = self.realize(self.defs[s])
+            todo.extend(out[s].free_symbols)
+        return out

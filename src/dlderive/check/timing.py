@@ -1,0 +1,55 @@
+"""CPU-time limits: the per-relation time limit and the budget of a symbolic proof attempt."""
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
+from .errors import OutOfBudget, RelationTimeout
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise RelationTimeout in the body after ``seconds`` of CPU time (main thread only; elsewhere no limit).
+
+    CPU time, not wall time: a verdict does not depend on how busy the machine is."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RelationTimeout()
+
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+@contextmanager
+def budget(seconds: float):
+    """Raise OutOfBudget after ``seconds`` of CPU time; the enclosing time_limit keeps running (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer, _ = signal.getitimer(signal.ITIMER_PROF)
+    if outer and outer <= seconds:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise OutOfBudget()
+
+    start = time.process_time()
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - start), 0.001))
