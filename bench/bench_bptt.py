@@ -6,7 +6,7 @@
 2. The hidden-size-64 Jacobian ∂h_t/∂h_{t-1}: ``dlderive.evaluate`` against
    ``torch.autograd.functional.jacobian`` through ``torch.nn.LSTMCell``.
 
-Writes bench/results_bptt.md.  Run: python bench/bench_bptt.py
+Writes bench/results/bptt.md (gathered into RESULTS.md by run_all.py).  Run: python bench/bench_bptt.py
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).with_name("results_bptt.md")
+OUT = Path(__file__).parent / "results" / "bptt.md"
 KS = [1, 2, 3, 4, 8, 16, 32, 64]
 BASELINE_KS = [1, 2, 3]
 BASELINE_TIMEOUT = 150.0
@@ -169,6 +169,7 @@ def main() -> int:
               f"| dlderive.evaluate (product of compiled one-step blocks) | {jac['ours_k'] * 1e3:.2f} | 1.0x |",
               f"| torch.autograd.functional.jacobian, vectorize=True | {jac['torch_k'] * 1e3:.2f} | {jac['torch_k'] / jac['ours_k']:.1f}x |",
               "", f"- Maximum absolute difference: {jac['diff_k']:.2e}.", ""]
+    OUT.parent.mkdir(exist_ok=True)
     OUT.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     return 0

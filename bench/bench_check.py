@@ -1,6 +1,6 @@
 """Benchmark of `dlderive check`: files per second with 1 and 2 worker processes, and the time limit.
 
-Run: python bench/bench_check.py [--copies N]; writes bench/results_check.md.
+Run: python bench/bench_check.py [--copies N]; writes bench/results/check.md (gathered into RESULTS.md by run_all.py).
 """
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def write(rows, hostile, copies, ceiling) -> None:
               "", "Hostile input (time limit 2 s of CPU per relation):", "",
               "| input | verdict | seconds | reason |", "|---|---|---:|---|"]
     lines += [f"| {n} | {v} | {s:.2f} | {reason[:90]} |" for n, v, s, reason in hostile]
-    out = ROOT / "bench" / "results_check.md"
+    out = ROOT / "bench" / "results" / "check.md"
+    out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 
