@@ -39,29 +39,58 @@ def reduces_to_zero(diff: sp.Expr) -> str | None:
     return None
 
 
-def numeric_agrees(diff: sp.Expr, points: int = 3, seed: int = 0, digits: int = 30) -> bool:
-    """True if ``diff`` vanishes, to 10^-(digits-10), at random real points in [-1.5, 1.5]."""
-    symbols = sorted(diff.free_symbols, key=str)
-    rng = random.Random(seed)
-    for _ in range(points if symbols else 1):
-        value = diff.xreplace({s: sp.Float(rng.uniform(-1.5, 1.5), digits) for s in symbols}).evalf(digits)
-        if not value.is_number:
-            return False
-        magnitude = abs(complex(value))
-        if not math.isfinite(magnitude) or magnitude > 10.0 ** (10 - digits):
-            return False
-    return True
+def _point(symbols, i: int, digits: int) -> dict:
+    """Random point number ``i``: each symbol's value depends on its name only, so that values
+    of the same expression computed for different steps are the same and can be shared."""
+    return {x: sp.Float(random.Random(f"{x.name}/{i}").uniform(-1.5, 1.5), digits) for x in symbols}
+
+
+class Prover:
+    """Proves the steps of one derivation; realizes and evaluates each expression only once
+    (in a chain, a step's right side is the next step's left side)."""
+
+    def __init__(self, realize: Realize = _identity, points: int = 3, digits: int = 30):
+        self.realize_once, self.points, self.digits = realize, points, digits
+        self._real: dict = {}
+        self._values: dict = {}
+
+    def realized(self, expr: sp.Basic) -> sp.Basic:
+        if expr not in self._real:
+            self._real[expr] = sp.sympify(self.realize_once(expr)).doit()
+        return self._real[expr]
+
+    def value(self, expr: sp.Basic, i: int) -> complex | None:
+        """The realized ``expr`` at random point ``i``, or None if it is not a finite number."""
+        key = (expr, i)
+        if key not in self._values:
+            real = self.realized(expr)
+            v = real.xreplace(_point(real.free_symbols, i, self.digits)).evalf(self.digits)
+            self._values[key] = complex(v) if v.is_number and math.isfinite(abs(complex(v))) else None
+        return self._values[key]
+
+    def numeric_agrees(self, step: Step) -> bool:
+        """Both sides agree to 10^-(digits-10), relatively, at every random point."""
+        tol = 10.0 ** (10 - self.digits)
+        for i in range(self.points):
+            a, b = self.value(step.lhs, i), self.value(step.rhs, i)
+            if a is None or b is None or abs(a - b) > tol * max(1.0, abs(a), abs(b)):
+                return False
+        return True
+
+    def prove(self, step: Step) -> Step:
+        """``step`` with the method that proved it; ProofError if it does not hold."""
+        diff = (self.realized(step.lhs) - self.realized(step.rhs)).doit()
+        method = reduces_to_zero(diff)
+        if method is None or not self.numeric_agrees(step):
+            raise ProofError(f"step not proven ({step.rule}): {step.lhs} = {step.rhs}")
+        return dataclasses.replace(step, proof=f"{method}; numeric check at {self.points} points")
 
 
 def prove(step: Step, realize: Realize = _identity) -> Step:
     """Prove ``step`` (scalar or numeric) after ``realize`` gives both sides meaning; raise if it fails."""
-    lhs, rhs = realize(step.lhs), realize(step.rhs)
-    diff = sp.sympify(lhs - rhs).doit()
-    method = reduces_to_zero(diff)
-    if method is None or not numeric_agrees(diff):
-        raise ProofError(f"step not proven ({step.rule}): {step.lhs} = {step.rhs}")
-    return dataclasses.replace(step, proof=f"{method}; numeric check at 3 points")
+    return Prover(realize).prove(step)
 
 
 def prove_all(steps, realize: Realize = _identity) -> tuple[Step, ...]:
-    return tuple(prove(s, realize) for s in steps)
+    prover = Prover(realize)
+    return tuple(prover.prove(s) for s in steps)
