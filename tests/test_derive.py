@@ -10,7 +10,7 @@ from sympy.parsing.sympy_parser import parse_expr
 from dlderive import proof
 from dlderive.cli import main
 from dlderive.derive import DERIVATIONS, derive
-from dlderive.errors import DlderiveError, ProofError
+from dlderive.errors import ProofError
 from dlderive.functions import IDENTITY, Jacobian, diag, prime, sigmoid
 from dlderive.jacobian import to_scalar
 from dlderive.steps import Step

@@ -160,8 +160,8 @@ def _total_note(cell: Cell, k: int, states) -> str:
             f"(through {paths} at every step); one step's partial derivative holds its other inputs "
             f"({fixed}, x_t) fixed, and the product of the one-step Jacobians (the chain rule) sums "
             f"all the paths without listing them"
-            + (f"; so ∂h_t/∂h_(t-2) is not ∂h_t/∂h_(t-1) ∂h_(t-1)/∂h_(t-2): that product of partial "
-               f"derivatives misses the paths through the other states" if len(states) > 1 else ""))
+            + ("; so ∂h_t/∂h_(t-2) is not ∂h_t/∂h_(t-1) ∂h_(t-1)/∂h_(t-2): that product of partial "
+               "derivatives misses the paths through the other states" if len(states) > 1 else ""))
 
 
 def _carousels(cell: Cell, F: Form, diagonal: dict, k: int) -> list[Step]:

@@ -386,7 +386,7 @@ def _evaluate_item(where, item, notation=None, check_only=False):
     needed = _needed(equations, [cell.symbols[t] for t in item["targets"]])
     for k in sorted(needed):
         if k not in item["values"]:
-            raise where.error(f"values.{k}", f"missing: the targets need it")
+            raise where.error(f"values.{k}", "missing: the targets need it")
     if check_only:
         return None
     values = {cell.symbols[k]: float(v) for k, v in item["values"].items()}

@@ -27,6 +27,11 @@ def param(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+def affine(label: str) -> sp.Expr:
+    """W_g x_t + U_g h_{t-1} + b_g: the pre-activation of gate ``label``."""
+    return param(f"W_{label}") * at("x") + param(f"U_{label}") * at("h", 1) + param(f"b_{label}")
+
+
 def shift(expr: sp.Basic, k: int) -> sp.Basic:
     """``expr`` read k steps earlier: every timed identifier moved k steps back (t -> t-k)."""
     if k == 0:

@@ -5,14 +5,10 @@ n_t = tanh(W_n x_t + b_n + r_t ∘ (U_n h_{t-1} + b_hn)),  h_t = (1 - z_t) ∘ n
 import sympy as sp
 
 from ..functions import sigmoid
-from .base import Cell, at, param
+from .base import Cell, affine, at, param
 
 x_t, h_prev = at("x"), at("h", 1)
 r_t, z_t, n_t = at("r"), at("z"), at("n")
-
-
-def _affine(gate: str) -> sp.Expr:
-    return param(f"W_{gate}") * x_t + param(f"U_{gate}") * h_prev + param(f"b_{gate}")
 
 
 GRU = Cell(
@@ -21,8 +17,8 @@ GRU = Cell(
     inputs=("x",),
     states=("h",),
     equations=(
-        ("r_t", sigmoid(_affine("r"))),
-        ("z_t", sigmoid(_affine("z"))),
+        ("r_t", sigmoid(affine("r"))),
+        ("z_t", sigmoid(affine("z"))),
         ("n_t", sp.tanh(param("W_n") * x_t + param("b_n") + r_t * (param("U_n") * h_prev + param("b_hn")))),
         ("h_t", (1 - z_t) * n_t + z_t * h_prev),
     ),

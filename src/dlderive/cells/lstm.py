@@ -2,14 +2,10 @@
 import sympy as sp
 
 from ..functions import sigmoid
-from .base import Cell, at, param
+from .base import Cell, affine, at
 
-x_t, h_prev, c_prev = at("x"), at("h", 1), at("c", 1)
+c_prev = at("c", 1)
 f_t, i_t, o_t, u_t, c_t = (at(g) for g in "fiouc")
-
-
-def _affine(gate: str) -> sp.Expr:
-    return param(f"W_{gate}") * x_t + param(f"U_{gate}") * h_prev + param(f"b_{gate}")
 
 
 LSTM = Cell(
@@ -18,10 +14,10 @@ LSTM = Cell(
     inputs=("x",),
     states=("h", "c"),
     equations=(
-        ("f_t", sigmoid(_affine("f"))),
-        ("i_t", sigmoid(_affine("i"))),
-        ("o_t", sigmoid(_affine("o"))),
-        ("u_t", sp.tanh(_affine("u"))),
+        ("f_t", sigmoid(affine("f"))),
+        ("i_t", sigmoid(affine("i"))),
+        ("o_t", sigmoid(affine("o"))),
+        ("u_t", sp.tanh(affine("u"))),
         ("c_t", f_t * c_prev + i_t * u_t),
         ("h_t", o_t * sp.tanh(c_t)),
     ),
