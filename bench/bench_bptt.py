@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import best
+
 import numpy as np
 
 OUT = Path(__file__).parent / "results" / "bptt.md"
@@ -42,15 +44,6 @@ start = time.perf_counter()
 d = sp.diff(h, S(name("h", k)))
 print(time.perf_counter() - start, sp.count_ops(d))
 '''
-
-
-def best(fn, repeat=REPEAT):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def ours():

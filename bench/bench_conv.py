@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import time
 from pathlib import Path
+
+from common import best
 
 import sympy as sp
 
@@ -18,15 +19,6 @@ from common import write_section  # noqa: E402
 from dlderive import conv, network  # noqa: E402
 
 NETS = Path(__file__).parent.parent / "derivations" / "nets"
-
-
-def best(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def sizes_with_steps():

@@ -16,6 +16,16 @@ def run_python(code: str, timeout: float = 600) -> str:
     return out.stdout
 
 
+def best(fn, repeat: int = 5) -> float:
+    """Best wall time of ``fn()`` over ``repeat`` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def wall(argv: list[str], repeat: int = 5) -> float:
     """Median wall time of a command, in seconds."""
     times = []
