@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from dlderive import DlderiveError, evaluate
-from dlderive.cells import Cell, at, param
+from dlderive.cells import CELLS, Cell, at, param
 from dlderive.cells.declared import cell_from_toml, load_cell, parse_equation
 from dlderive.cli import main
 from dlderive.derive import DERIVATIONS, derive, register, unregister
@@ -194,6 +194,7 @@ HEAD = 'name = "bad"\ninputs = ["x"]\nstates = ["h"]\n[equations]\n'
     ('h_t = "eval(x_t)"', "function 'eval' has no derivative rule"),
     ('h_t = "tanh(h_prev2)"', "uses h_prev2"),
     ('h_t = "x_t ^ 100"', "exponents are whole numbers"),
+    ('h_t = "tanh((U_h @ h_prev)^2 + b_h)"', "a matrix product cannot be raised to a power"),
     ('h_t = "' + "(" * 70 + "x_t" + ")" * 70 + '"', "nested more than"),
     ('h_t = "' + "x_t + " * 300 + 'x_t"', "longer than 1000 characters"),
 ])
@@ -209,16 +210,28 @@ def test_bad_declarations_are_named(equations, message):
     ('name = "b"\ninputs=["x"]\nstates=["h"]\n[equations]\nh = "x_t"', "must define a quantity at time t"),
     ('name = "b" = 1', "not valid TOML"),
     ('name = "b"\ninputs=["h"]\nstates=["h"]\n[equations]\nh_t="h_t"', "different names"),
+    ('name = "b"\ninputs=["x"]\nstates=["h"]\n[equations]\nh_t="tanh(W_h @ x_t)"\n[names]\nz_t="zz"', "no equation defines z_t"),
 ])
 def test_bad_cell_files_are_named(text, message):
     with pytest.raises(DlderiveError, match=message):
         cell_from_toml(text)
 
 
+def test_derivation_names_may_not_collide(tmp_path, capsys):
+    text = (Path(__file__).parent.parent / "docs" / "cells" / "mgu.toml").read_text()
+    bad = tmp_path / "mgu.toml"
+    bad.write_text(text.replace('f_t = "forget_gate"', 'f_t = "bptt"').replace('name = "mgu"', 'name = "twin"'))
+    assert main(["derive", "twin.bptt", "--cell", str(bad)]) == 2
+    assert "two derivations would be named twin.bptt" in capsys.readouterr().err
+    assert "twin" not in CELLS
+
+
 def test_python_declarations_are_checked_too():
     x, h = at("x"), at("h", 1)
     with pytest.raises(DlderiveError, match="has no derivative rule"):
         Cell("p", "", ("x",), ("h",), (("h_t", sp.Function("relu")(param("W") * x)),))
+    with pytest.raises(DlderiveError, match="raises a matrix"):  # (U h)^2 would read as U^2 h^2
+        Cell("p", "", ("x",), ("h",), (("h_t", sp.tanh((param("U_h") * h) ** 2)),))
     with pytest.raises(DlderiveError, match="multiplies two matrices"):
         Cell("p", "", ("x",), ("h",), (("h_t", sp.tanh(param("W_h") * param("U_h") * h)),))
     with pytest.raises(DlderiveError, match="already declared"):
@@ -257,3 +270,17 @@ def test_a_declared_cell_with_two_states_derives_through_time():
         np.testing.assert_allclose(evaluate("cifg.bptt_c", values, "vector", steps=k), fd_jacobian(run, c0), atol=1e-8)
     finally:
         unregister("cifg")
+
+
+def test_a_derivation_that_runs_too_long_stops_with_one_line(tmp_path, capsys):
+    links = ["a", "b", "d", "e", "g", "k"]
+    eqs = [f'{x}_t = "{y}_t * (1 - {y}_t) * h_prev"' for x, y in zip(links, links[1:])]
+    eqs.append('k_t = "tanh(W_h @ x_t + U_h @ h_prev + b_h)"')
+    path = tmp_path / "chain.toml"
+    path.write_text('name = "chain"\ninputs = ["x"]\nstates = ["h"]\n[equations]\n' + "\n".join(eqs) + '\nh_t = "a_t"\n')
+    try:
+        assert main(["derive", "chain.hidden", "--cell", str(path), "--timeout", "1"]) == 2
+        err = capsys.readouterr().err
+        assert "more than 1 s of CPU time" in err and err.count("\n") == 1
+    finally:
+        unregister("chain")

@@ -102,7 +102,8 @@ def test_draw_ranges_deterministic_and_bounded():
 
 
 def sigmoid(a):
-    return 1 / (1 + math.exp(-a))
+    """The logistic function, stable for large |a| (an oracle independent of the package's)."""
+    return 1 / (1 + math.exp(-a)) if a >= 0 else math.exp(a) / (1 + math.exp(a))
 
 
 def lstm_oracle(v):
@@ -255,3 +256,19 @@ def test_conv_drill_variants_match_pytorch(seed):
     layer = torch.nn.Conv2d(counts["in_channels"], counts["out_channels"], counts["kernel"])
     text = " ".join(p for p in items["3"].answer if isinstance(p, str))
     assert f"**{sum(p.numel() for p in layer.parameters()):,}**" in text
+
+
+def test_evaluation_with_extreme_preactivations(tmp_path):
+    """A gate driven to +-1000 saturates (sigma = 0 or 1) instead of overflowing."""
+    values = {"x_t": 1.0, "h_prev": 0.5, "c_prev": -0.25, "W_f": -1000.0, "U_f": 0.0, "b_f": 0.0,
+              "W_i": 1000.0, "U_i": 0.0, "b_i": 0.0, "W_o": 0.3, "U_o": -0.2, "b_o": 0.1,
+              "W_u": 0.5, "U_u": 0.5, "b_u": 0.0}
+    table = ", ".join(f"{k} = {v}" for k, v in values.items())
+    text = MINIMAL.replace('kind = "text"\nheading = "H"\ntext = "Hello"',
+                           f'kind = "evaluate"\nheading = "H"\ncell = "lstm"\n'
+                           f'targets = ["f_t", "i_t", "c_t", "h_t"]\nvalues = {{{table}}}')
+    evaluation = evaluation_of(build_document(load(write(tmp_path, text))))
+    shown = [s.rhs.value for s in evaluation.steps if s.rule == "evaluation"]
+    expected = lstm_oracle(values)
+    assert shown == pytest.approx([expected[k] for k in ("f_t", "i_t", "c_t", "h_t")], abs=1e-12)
+    assert shown[0] == pytest.approx(0.0, abs=1e-300) and shown[1] == pytest.approx(1.0)

@@ -228,27 +228,33 @@ def cell_entries(cell: Cell) -> dict:
     """The derivations of one cell: each equation by the hidden state at t-1 and by every other
     state it depends on, the independence of the other states, and the derivatives through time."""
     out = {}
+
+    def add(name, entry):
+        if name in out:
+            raise DlderiveError(f"cell {cell.name}: two derivations would be named {name}; rename one in [names]")
+        out[name] = entry
+
     for state in cell.states:
         m = model(cell.name, state)
         for ident, _ in cell.equations:
             if state != cell.hidden and m.wrt not in m.depends[at(*timed(ident))]:
                 continue
             held = "" if state == cell.hidden else f", {_shown(cell.hidden, 1)} held fixed"
-            out[derivation_name(cell, ident, state)] = (
+            add(derivation_name(cell, ident, state), (
                 f"∂{_shown(*timed(ident))}/∂{_shown(state, 1)} of the {cell.name} cell{held}",
-                cell.name, ("derivative", ident, state))
+                cell.name, ("derivative", ident, state)))
     for state in cell.states:
         if state == cell.hidden:
             continue
         name = cell.names.get(time_offset_name(state, 0), state)
-        out[f"{cell.name}.{name}_independence"] = (
+        add(f"{cell.name}.{name}_independence", (
             f"proof that ∂{_shown(state, 1)}/∂{_shown(cell.hidden, 1)} = 0 ({cell.name} cell)",
-            cell.name, ("independence", state))
+            cell.name, ("independence", state)))
     for state in cell.states:
         suffix = "" if state == cell.hidden else f"_{state}"
-        out[f"{cell.name}.bptt{suffix}"] = (
+        add(f"{cell.name}.bptt{suffix}", (
             f"∂{_shown(state)}/∂{state}_{{t-k}} through k steps (--steps k, default {bptt.DEFAULT_STEPS}) "
-            f"of the {cell.name} cell", cell.name, ("bptt", state))
+            f"of the {cell.name} cell", cell.name, ("bptt", state)))
     return out
 
 
@@ -306,7 +312,11 @@ def _derive(name: str, form: str, k: int | None) -> Derivation:
 def register(cell: Cell) -> list[str]:
     """Declare ``cell`` (e.g. read from a file) and list the names of its derivations."""
     register_cell(cell)
-    entries = cell_entries(cell)
+    try:
+        entries = cell_entries(cell)
+    except DlderiveError:
+        unregister(cell.name)
+        raise
     DERIVATIONS.update(entries)
     return list(entries)
 

@@ -82,6 +82,12 @@ IDENTITY = sp.Symbol("I", commutative=False)
 
 
 NUMPY_FUNCTIONS = {
-    "sigmoid": lambda z: 1 / (1 + __import__("numpy").exp(-z)),
+    "sigmoid": lambda z: 0.5 * (1 + __import__("numpy").tanh(0.5 * z)),
 }
-"""Implementations for lambdify of the functions that NumPy does not have."""
+"""Implementations for lambdify of the functions that NumPy does not have; σ(z) = (1 + tanh(z/2))/2
+never overflows."""
+
+MATH_FUNCTIONS = {
+    "sigmoid": lambda z: 0.5 * (1 + __import__("math").tanh(0.5 * z)),
+}
+"""The same for lambdify with the math module (plain floats)."""

@@ -21,6 +21,7 @@ import sympy as sp
 from .errors import DlderiveError
 from .export.document import Document, Item, Section
 from .export.printer import Literal, format_number, in_print_order, latex_expr
+from .functions import MATH_FUNCTIONS
 from .notation import PRESETS, Notation, preset
 from .steps import Derivation, Step
 
@@ -457,7 +458,7 @@ def _order(equations: dict, target) -> list:
 
 def _value(expr: sp.Expr, known: dict) -> float:
     symbols = sorted(expr.free_symbols, key=str)
-    f = sp.lambdify(symbols, expr, modules=[{"sigmoid": lambda a: 1 / (1 + math.exp(-a))}, "math"])
+    f = sp.lambdify(symbols, expr, modules=[MATH_FUNCTIONS, "math"])
     return float(f(*(known[s] for s in symbols)))
 
 

@@ -52,6 +52,10 @@ def is_weight(identifier: str) -> bool:
 def _check_products(cell: str, ident: str, expr: sp.Expr, matvecs: set) -> None:
     """Each matrix multiplies exactly one vector, and no elementwise product takes a matrix product
     as a factor: substituted, r ∘ a with a = U h would read U (r ∘ h)."""
+    for power in expr.atoms(sp.Pow):
+        if any(is_weight(b.name) for b in power.base.atoms(sp.Symbol)) and not isinstance(power.base, sp.Add):
+            raise DlderiveError(f"cell {cell}: in {ident}, {power} raises a matrix (product) to a power; "
+                                f"give the matrix product its own equation and raise that")
     for mul in expr.atoms(sp.Mul):
         mats = [f for f in mul.args if isinstance(f, sp.Symbol) and is_weight(f.name)]
         if len(mats) > 1:

@@ -134,6 +134,9 @@ class _Parser:
             kind, value = self.take()
             if kind != "number" or "." in value or not 0 <= int(value) <= 8:
                 raise self.error(f"exponents are whole numbers from 0 to 8, not {value!r}")
+            if _has_weight(base) and not isinstance(base, sp.Add):
+                raise self.error(f"({base})^{value}: a matrix product cannot be raised to a power; "
+                                 f"declare {base} as its own equation and raise its name")
             return base ** int(value)
         return base
 
@@ -221,6 +224,8 @@ def cell_from_toml(text: str, source: str = "cell") -> Cell:
     hidden = states[0]
     names = {time_offset_name(hidden, 0): "hidden"}
     for ident, label in (data.get("names") or {}).items():
+        if ident not in equations:
+            raise DlderiveError(f"{source}: names.{ident}: no equation defines {ident}")
         if not isinstance(label, str) or not re.match(r"^[a-z][a-z0-9_]{0,31}$", label):
             raise DlderiveError(f"{source}: names.{ident} must be a lowercase identifier")
         names[ident] = label

@@ -28,8 +28,19 @@ def _derive(args) -> int:
     from ..export import render
     from ..notation import preset
 
+    from ..check.errors import RelationTimeout
+    from ..check.timing import time_limit
+    from ..errors import DlderiveError
+
     _declare(args)
-    derivation = derive(args.name, args.form, args.steps)
+    if args.timeout <= 0:
+        raise DlderiveError(f"--timeout must be a positive number of seconds (got {args.timeout:g})")
+    try:
+        with time_limit(args.timeout):
+            derivation = derive(args.name, args.form, args.steps)
+    except RelationTimeout:
+        raise DlderiveError(f"{args.name}: the derivation took more than {args.timeout:g} s of CPU time "
+                            "(--timeout); a declared cell with long chains of products grows quickly") from None
     print(render(derivation, args.format, preset(args.notation)).rstrip("\n"))
     return 0
 
@@ -47,5 +58,7 @@ def register(sub) -> None:
                    help="how symbols are written: " + "; ".join(f"{k}: {v.description}" for k, v in PRESETS.items()))
     p.add_argument("--steps", type=int, metavar="K",
                    help="for <cell>.bptt: differentiate through K steps, 1 to 1000 (default 3)")
-    p.add_argument("--cell", metavar="FILE", help="a TOML file declaring a cell (see docs/cells.md)")
+    p.add_argument("--cell", metavar="FILE", help="a TOML file declaring a cell (see the README, and docs/cells/*.toml)")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="CPU seconds the derivation and its proofs may take (default 120)")
     p.set_defaults(run=_derive)

@@ -11,7 +11,7 @@ from ..errors import DlderiveError
 from ..functions import Jacobian, prime, sigmoid
 from .names import WEIGHT_BASES, identifier, symbol, text_identifier, weight
 
-MAX_BITS = 20_000  # size of an exact number the reader agrees to compute
+MAX_BITS = 14_000  # size of an exact number the reader agrees to compute (Python prints ints up to 4300 digits)
 MAX_EXPONENT = 1_000  # largest integer exponent on a symbolic base
 MAX_DIGITS = 1_000
 
