@@ -90,8 +90,13 @@ def brute_force(unknown, kind, output, known, bound=BOUND):
 @given(problem=inverse_problem())
 def test_solve_finds_every_solution(problem):
     unknown, kind, output, known = problem
-    result = conv.solve(unknown, output, kind, **known)
     expected = brute_force(unknown, kind, output, known)
+    if kind != "conv" and "padding" in known and "kernel" in known and known["padding"] > known["kernel"] // 2:
+        with pytest.raises(DlderiveError, match="exceeds half the kernel"):  # PyTorch refuses such a pool
+            conv.solve(unknown, output, kind, **known)
+        assert not expected
+        return
+    result = conv.solve(unknown, output, kind, **known)
     if result.solutions.is_finite_set:
         assert set(result.values) == expected
         assert not expected or max(expected) < BOUND - 1
@@ -419,3 +424,14 @@ def test_results_display_in_a_notebook():
                 conv.solve("input", 16, kernel=9, stride=3, padding=1)):
         bundle = obj._repr_mimebundle_()
         assert "<math" in bundle["text/html"] and "align*" in bundle["text/latex"]
+
+
+@pytest.mark.parametrize("output", [-5, 0, (1, 2, 3, 4), (3, 2.5)])
+def test_counts_refuse_an_impossible_output(output):
+    with pytest.raises(DlderiveError, match="output"):
+        conv.counts(1, 1, 3, output)
+
+
+def test_solving_a_pool_with_padding_over_half_the_kernel_is_refused(capsys):
+    assert main(["conv", "--solve", "input", "--output", "5", "--kernel", "3", "--pool", "max", "--padding", "2"]) == 2
+    assert "padding: pooling padding 2 exceeds half the kernel" in capsys.readouterr().err

@@ -390,6 +390,9 @@ def _known_values(unknown, output, kind, known):
              f"output: must be a positive integer up to {MAX_SIZE} (got {output!r})")
     _require(kind != "avgpool" or (known.get("dilation", 1) == 1 and unknown != "dilation"),
              "dilation: average pooling has no dilation")
+    if kind != "conv" and "padding" in known and "kernel" in known:
+        p, k = known["padding"], known["kernel"]
+        _require(p <= k // 2, f"padding: pooling padding {p} exceeds half the kernel (k//2 = {k // 2})")
     return known
 
 
@@ -511,6 +514,10 @@ def counts(in_channels, out_channels, kernel, output, groups=1, bias=True, trans
     _require(in_channels % groups == 0, f"groups: in_channels {in_channels} is not divisible by groups {groups}")
     _require(out_channels % groups == 0, f"groups: out_channels {out_channels} is not divisible by groups {groups}")
     out = (output,) if isinstance(output, int) else tuple(output)
+    _require(1 <= len(out) <= 3, f"output: one to three spatial sizes (got {len(out)})")
+    for v in out:
+        _require(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SIZE,
+                 f"output: sizes must be positive integers up to {MAX_SIZE} (got {v!r})")
     n = len(out)
     ks = per_dim("kernel", kernel, n)
     values = {C_IN: in_channels, C_OUT: out_channels, G: groups, KPROD: math.prod(ks),

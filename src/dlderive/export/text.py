@@ -87,6 +87,9 @@ class TextPrinter(ConventionalOrder, StrPrinter):
     def _print_UnevaluatedExpr(self, expr):
         return self._print(expr.args[0])
 
+    def _print_EmptySet(self, expr):
+        return "∅"
+
     def _print_MatrixBase(self, expr):
         """One line: [a, b; c, d] (rows separated by semicolons)."""
         return "[" + "; ".join(", ".join(self._print(v) for v in row) for row in expr.tolist()) + "]"
