@@ -134,7 +134,7 @@ def _collected(expr: sp.Basic, ctx: Context) -> sp.Basic:
 
 
 # ----------------------------------------------------------------------------- the derivations
-def _derivative_of(m: Model, target: sp.Symbol) -> Derivation:
+def _derivative_of(m: Model, target: sp.Symbol) -> tuple[list[Step], sp.Basic]:
     """∂target/∂h_{t-1} for an equation of the cell, vector form (the scalar form is read from it)."""
     gates = [] if m.is_gate(target) else [s for s in m.definitions if m.is_gate(s) and m.wrt in m.depends[s]]
     known = {g: derive_vector_result(m.cell.name, g, m.state) for g in gates}
@@ -160,7 +160,7 @@ def _def_label(m: Model, s: sp.Symbol) -> str:
     return f"definition ({n})" if n else "definition"
 
 
-def _independence(m: Model, state: sp.Symbol) -> list[Step]:
+def _independence(m: Model, state: sp.Symbol) -> tuple[list[Step], sp.Basic]:
     """∂s_{t-1}/∂h_{t-1} = 0, from the graph unrolled one step back."""
     back = m.cell.equations_at(1)
     leaves = sorted(m.previous[state].free_symbols, key=str)

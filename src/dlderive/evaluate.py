@@ -48,7 +48,7 @@ def shape_text(kind: tuple, sizes: dict) -> str:
         f" = ({known}{',' if len(dims) == 1 else ''})" if known else "")
 
 
-def checked(values: dict, leaves: list[str], kinds: dict, form: str, dtype=float) -> tuple[dict, dict]:
+def checked(values: dict, leaves: list[str], kinds: dict, form: str) -> tuple[dict, dict]:
     """The values of ``leaves`` as arrays, their sizes {"n": .., "m": ..}; a clear error otherwise."""
     if not isinstance(values, dict):
         raise DlderiveError(f"values must map identifiers to numbers, not {type(values).__name__}")
@@ -63,7 +63,7 @@ def checked(values: dict, leaves: list[str], kinds: dict, form: str, dtype=float
         try:
             if isinstance(raw, (bool, str, bytes)) or raw is None:
                 raise TypeError
-            arr = np.asarray(raw, dtype=dtype)
+            arr = np.asarray(raw, dtype=float)
         except (TypeError, ValueError):
             raise DlderiveError(f"{name} must be {shape_text(kind, sizes)}, not {type(raw).__name__}") from None
         dims = kind[1:]

@@ -10,6 +10,7 @@ from typing import Callable
 import sympy as sp
 
 from .errors import ProofError
+from .functions import sigmoid
 from .steps import Step
 
 Realize = Callable[[sp.Basic], sp.Basic]
@@ -20,21 +21,22 @@ def _identity(expr: sp.Basic) -> sp.Basic:
     return expr
 
 
-def reduces_to_zero(diff: sp.Expr) -> str | None:
-    """Name of the targeted rewrite that takes ``diff`` to zero, or None."""
+def reduces_to_zero(diff: sp.Expr, small: Callable[[sp.Expr], bool] = lambda e: sp.count_ops(e) <= SMALL) -> str | None:
+    """Name of the targeted rewrite that takes ``diff`` to zero, or None; a general ``simplify`` is
+    tried only on expressions that ``small`` accepts."""
     if diff == 0:
         return "exact"
-    rewrites = (("expand", sp.expand), ("cancel", lambda e: sp.cancel(sp.together(e))))
-    for name, rewrite in rewrites:
-        if rewrite(diff) == 0:
-            return name
-    if diff.has(sp.exp) or any(f.func.__name__ == "sigmoid" for f in diff.atoms(sp.Function)):
+    if sp.expand(diff) == 0:
+        return "expand"
+    if sp.cancel(sp.together(diff)) == 0:
+        return "cancel"
+    if diff.has(sp.exp, sp.tanh, sp.sinh, sp.cosh, sigmoid):
         as_exp = sp.expand(diff.rewrite(sp.exp))
-        if sp.cancel(sp.together(as_exp)) == 0:
-            return "rewrite as exp"
-        if sp.count_ops(as_exp) <= SMALL and sp.simplify(as_exp) == 0:
+        if as_exp == 0 or sp.cancel(sp.together(as_exp)) == 0:
+            return "rewrite as exp, cancel"
+        if small(as_exp) and sp.simplify(as_exp) == 0:
             return "simplify"
-    if sp.count_ops(diff) <= SMALL and sp.simplify(diff) == 0:
+    if small(diff) and sp.simplify(diff) == 0:
         return "simplify"
     return None
 

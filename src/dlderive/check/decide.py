@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..functions import sigmoid
+from ..proof import reduces_to_zero
 from .errors import OutOfBudget, Undefined, Unverifiable
 from .evaluate import Value, _counterexample, _exact, _points, _show_set, compile_expr, evaluate, same, show
 from .limits import INTEGER_RANGE, PROOF_BUDGET, PROOF_NODES, SIMPLIFY_NODES
@@ -27,17 +27,7 @@ def _proof(diff: sp.Basic, defs: dict | None = None) -> str | None:
         return "exact"
     if defs or _size(diff, PROOF_NODES) > PROOF_NODES:
         return None
-    if sp.expand(diff) == 0:
-        return "expand"
-    if sp.cancel(sp.together(diff)) == 0:
-        return "cancel"
-    if diff.has(sp.exp, sp.tanh, sigmoid, sp.sinh, sp.cosh):
-        as_exp = sp.expand(diff.rewrite(sp.exp))
-        if as_exp == 0 or sp.cancel(sp.together(as_exp)) == 0:
-            return "rewrite as exp, cancel"
-    if _size(diff) <= SIMPLIFY_NODES and sp.simplify(diff) == 0:
-        return "simplify"
-    return None
+    return reduces_to_zero(diff, small=lambda e: _size(e, SIMPLIFY_NODES) <= SIMPLIFY_NODES)
 
 
 def _decide_matrices(lhs, rhs, seed: int, defs: dict) -> Outcome:
