@@ -17,7 +17,7 @@ import sympy as sp
 
 from .errors import DlderiveError
 from .functions import NUMPY_FUNCTIONS
-from .jacobian import atomize, terms
+from .jacobian import atomize, split_matvec, terms
 
 MAX_SIZE = 4096
 """Largest hidden or input size accepted."""
@@ -120,10 +120,8 @@ def _get(local: dict, symbol):
 
 
 def _matvec(mv: sp.Mul, kinds: dict):
-    mats = [f for f in mv.args if isinstance(f, sp.Symbol) and kinds.get(f.name, ("vector",))[0] == "matrix"]
-    rest = [f for f in mv.args if f is not mats[0]]
-    coeff = float(sp.Mul(*[f for f in rest if f.is_number]))
-    return coeff, mats[0].name, sp.Mul(*[f for f in rest if not f.is_number])
+    coeff, mat, vec = split_matvec(mv, kinds)
+    return float(coeff), mat.name, vec
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,28 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .functions import IDENTITY, Jacobian, Prime, diag
+from .errors import DlderiveError
+from .functions import IDENTITY, NUMPY_FUNCTIONS, Jacobian, Prime, diag
+
+
+def is_matrix(e: sp.Basic, kinds: dict) -> bool:
+    """True if ``e`` is a symbol of matrix kind (W_*, U_* in the cells)."""
+    return isinstance(e, sp.Symbol) and kinds.get(e.name, ("vector",))[0] == "matrix"
+
+
+def split_matvec(e: sp.Basic, kinds: dict):
+    """(coefficient, M, v) if the commutative product ``e`` is coefficient · M · v with one matrix M,
+    else None.  The matrix takes the product of the other factors: M a b = M (a ∘ b)."""
+    if not (isinstance(e, sp.Mul) and e.is_commutative):
+        return None
+    mats = [f for f in e.args if is_matrix(f, kinds)]
+    if len(mats) != 1:
+        return None
+    rest = [f for f in e.args if f is not mats[0]]
+    vec = [f for f in rest if not f.is_number]
+    if not vec:
+        raise DlderiveError(f"matrix product {e} has no vector to multiply")
+    return sp.Mul(*[f for f in rest if f.is_number]), mats[0], sp.Mul(*vec)
 
 
 def matrix(name: str) -> sp.Symbol:
@@ -110,8 +131,7 @@ def atomize(expr: sp.Expr, kinds: dict) -> tuple[sp.Expr, dict]:
     found: dict[sp.Expr, sp.Symbol] = {}
 
     def is_matvec(e):
-        return isinstance(e, sp.Mul) and e.is_commutative and any(
-            isinstance(f, sp.Symbol) and kinds.get(f.name, ("vector",))[0] == "matrix" for f in e.args)
+        return isinstance(e, sp.Mul) and e.is_commutative and any(is_matrix(f, kinds) for f in e.args)
 
     def atom(e):
         if e not in found:
@@ -127,7 +147,7 @@ def evaluate_primes(expr: sp.Expr) -> sp.Expr:
 
 
 # ----------------------------------------------------------------------------- numbers
-_NUMPY = {"sigmoid": lambda a: 1 / (1 + np.exp(-a)), "tanh": np.tanh, "exp": np.exp, "log": np.log}
+_NUMPY = {**NUMPY_FUNCTIONS, "tanh": np.tanh, "exp": np.exp, "log": np.log}
 
 
 def numeric(expr: sp.Basic, env: dict, kinds: dict, memo: dict | None = None):
@@ -157,11 +177,9 @@ def _numeric(expr: sp.Basic, env: dict, kinds: dict, memo: dict):
         return sum(numeric(a, env, kinds) for a in expr.args)
     if isinstance(expr, sp.Mul):
         coeff, nc = expr.args_cnc()
-        mats = [f for f in coeff if isinstance(f, sp.Symbol) and kinds.get(f.name, ("vector",))[0] == "matrix"]
-        if mats:  # coefficient * M * v, a matrix-vector product
-            rest = [f for f in coeff if f is not mats[0]]
-            value = env[mats[0].name] @ numeric(sp.Mul(*[f for f in rest if not f.is_number]), env, kinds)
-            value = value * numeric(sp.Mul(*[f for f in rest if f.is_number]), env, kinds)
+        mv = split_matvec(sp.Mul(*coeff), kinds)
+        if mv:  # coefficient * M * v, a matrix-vector product
+            value = numeric(mv[0], env, kinds) * (env[mv[1].name] @ numeric(mv[2], env, kinds))
         else:
             value = 1.0
             for f in coeff:

@@ -13,7 +13,7 @@ import sympy as sp
 
 from .errors import DlderiveError
 from .functions import IDENTITY, Jacobian, Prime, diag, prime, sigmoid
-from .jacobian import matrix
+from .jacobian import matrix, split_matvec
 
 
 @dataclass
@@ -28,9 +28,6 @@ class Context:
     known: dict = field(default_factory=dict)  # intermediate symbol -> proven derivative
     known_from: dict = field(default_factory=dict)  # intermediate symbol -> derivation name
 
-    def is_matrix(self, s: sp.Basic) -> bool:
-        return isinstance(s, sp.Symbol) and self.kinds.get(s.name, ("vector",))[0] == "matrix"
-
     def leaves(self, e: sp.Basic) -> frozenset:
         return frozenset().union(*(self.depends.get(s, {s}) for s in e.free_symbols)) if e.free_symbols else frozenset()
 
@@ -39,17 +36,7 @@ class Context:
 
     def matvec(self, e: sp.Basic):
         """(coefficient, M, v) if ``e`` is coefficient * M * v with M a matrix, else None."""
-        if not isinstance(e, sp.Mul):
-            return None
-        mats = [f for f in e.args if self.is_matrix(f)]
-        if len(mats) != 1:
-            return None
-        rest = [f for f in e.args if f is not mats[0]]
-        coeff = sp.Mul(*[f for f in rest if f.is_number])
-        vec = [f for f in rest if not f.is_number]
-        if not vec:
-            raise DlderiveError(f"matrix product {e} has no vector to multiply")
-        return coeff, mats[0], sp.Mul(*vec)  # M a b = M (a ∘ b): the matrix takes the product of the rest
+        return split_matvec(e, self.kinds)
 
     def linear_coefficient(self, e: sp.Basic):
         """∂e/∂wrt as a matrix if ``e`` is affine in wrt (W x + U h + b), else None."""
