@@ -9,16 +9,10 @@ from contextlib import contextmanager
 from .errors import OutOfBudget, RelationTimeout
 
 @contextmanager
-def time_limit(seconds: float | None):
-    """Raise RelationTimeout in the body after ``seconds`` of CPU time (main thread only; elsewhere no limit).
-
-    CPU time, not wall time: a verdict does not depend on how busy the machine is."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
+def _cpu_alarm(seconds: float, error: type):
+    """Raise ``error`` in the body after ``seconds`` of CPU time; the previous handler comes back after."""
     def expire(signum, frame):
-        raise RelationTimeout()
+        raise error()
 
     previous = signal.signal(signal.SIGPROF, expire)
     signal.setitimer(signal.ITIMER_PROF, seconds)
@@ -27,6 +21,19 @@ def time_limit(seconds: float | None):
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise RelationTimeout in the body after ``seconds`` of CPU time (main thread only; elsewhere no limit).
+
+    CPU time, not wall time: a verdict does not depend on how busy the machine is."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    with _cpu_alarm(seconds, RelationTimeout):
+        yield
 
 
 @contextmanager
@@ -40,16 +47,10 @@ def budget(seconds: float):
         yield
         return
 
-    def expire(signum, frame):
-        raise OutOfBudget()
-
     start = time.process_time()
-    previous = signal.signal(signal.SIGPROF, expire)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
-        yield
+        with _cpu_alarm(seconds, OutOfBudget):
+            yield
     finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
         if outer:
             signal.setitimer(signal.ITIMER_PROF, max(outer - (time.process_time() - start), 0.001))

@@ -79,36 +79,33 @@ def inline(text: str):
         yield "text", text[pos:]
 
 
+def _inline(text: str, table: dict) -> list:
+    """Inline Markdown rendered part by part with ``table``: kind -> function of the part's body."""
+    return [table[kind](body) for kind, body in inline(text)]
+
+
+_INLINE_LATEX = {
+    "math": lambda b: f"${check_math(b)}$",
+    "bold": lambda b: f"\\textbf{{{escape_latex(b)}}}",
+    "italic": lambda b: f"\\emph{{{escape_latex(b)}}}",
+    "code": lambda b: f"\\texttt{{{escape_latex(b)}}}",
+    "text": lambda b: escape_latex(b),
+}
+_INLINE_HTML = {
+    "math": lambda b: Markup(to_mathml(check_math(b), display=False)),
+    "bold": lambda b: Markup("<strong>%s</strong>") % b,
+    "italic": lambda b: Markup("<em>%s</em>") % b,
+    "code": lambda b: Markup("<code>%s</code>") % b,
+    "text": lambda b: escape(b),
+}
+
+
 def inline_latex(text: str) -> str:
-    out = []
-    for kind, body in inline(text):
-        if kind == "math":
-            out.append(f"${check_math(body)}$")
-        elif kind == "bold":
-            out.append(f"\\textbf{{{escape_latex(body)}}}")
-        elif kind == "italic":
-            out.append(f"\\emph{{{escape_latex(body)}}}")
-        elif kind == "code":
-            out.append(f"\\texttt{{{escape_latex(body)}}}")
-        else:
-            out.append(escape_latex(body))
-    return "".join(out)
+    return "".join(_inline(text, _INLINE_LATEX))
 
 
 def inline_html(text: str) -> Markup:
-    out = []
-    for kind, body in inline(text):
-        if kind == "math":
-            out.append(Markup(to_mathml(check_math(body), display=False)))
-        elif kind == "bold":
-            out.append(Markup("<strong>%s</strong>") % body)
-        elif kind == "italic":
-            out.append(Markup("<em>%s</em>") % body)
-        elif kind == "code":
-            out.append(Markup("<code>%s</code>") % body)
-        else:
-            out.append(escape(body))
-    return Markup("").join(out)
+    return Markup("").join(_inline(text, _INLINE_HTML))
 
 
 def escape_markdown_text(text: str) -> str:
@@ -117,20 +114,17 @@ def escape_markdown_text(text: str) -> str:
     return re.sub(r"([\\`*_\[\]#|$])", r"\\\1", text)
 
 
+_INLINE_MARKDOWN = {
+    "math": lambda b: f"${check_math(b)}$",
+    "bold": lambda b: f"**{escape_markdown_text(b)}**",
+    "italic": lambda b: f"*{escape_markdown_text(b)}*",
+    "code": lambda b: f"`{b.replace('`', '')}`",
+    "text": lambda b: escape_markdown_text(b),
+}
+
+
 def inline_markdown(text: str) -> str:
-    out = []
-    for kind, body in inline(text):
-        if kind == "math":
-            out.append(f"${check_math(body)}$")
-        elif kind == "bold":
-            out.append(f"**{escape_markdown_text(body)}**")
-        elif kind == "italic":
-            out.append(f"*{escape_markdown_text(body)}*")
-        elif kind == "code":
-            out.append(f"`{body.replace('`', '')}`")
-        else:
-            out.append(escape_markdown_text(body))
-    return "".join(out)
+    return "".join(_inline(text, _INLINE_MARKDOWN))
 
 
 def prose_latex(text: str) -> str:
