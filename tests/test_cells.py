@@ -25,7 +25,7 @@ MGU_CASES = [("mgu.forget_gate", "mgu", ("derivative", "f_t", "")), ("mgu.gated_
 def mgu():
     """The TOML cell of docs/cells.md, declared for this module only."""
     names = register(load_cell(MGU_FILE))
-    assert [c[0] for c in MGU_CASES] == [n for n in names if DERIVATIONS[n][2][0] == "derivative"]
+    assert [c[0] for c in MGU_CASES] == [n for n in names if DERIVATIONS[n].kind == "derivative"]
     yield names
     unregister("mgu")
     assert not any(n.startswith("mgu.") for n in DERIVATIONS)
@@ -96,8 +96,8 @@ def random_vector_values(cell, n, m, rng):
     return out
 
 
-CASES = [(name, entry[1], entry[2]) for name, entry in DERIVATIONS.items()
-         if entry[1] in ("gru", "rnn", "peephole") and entry[2][0] == "derivative"] + MGU_CASES
+CASES = [(name, e.cell, (e.kind, e.target, e.state)) for name, e in DERIVATIONS.items()
+         if e.cell in ("gru", "rnn", "peephole") and e.kind == "derivative"] + MGU_CASES
 
 
 @pytest.mark.parametrize("name,cell,what", CASES, ids=[c[0] for c in CASES])
@@ -131,7 +131,7 @@ def test_vector_result_matches_finite_differences(name, cell, what):
 
 @pytest.mark.parametrize("cell", ["gru", "rnn", "peephole", "mgu"])
 def test_every_derivation_of_every_cell_is_proven_in_both_forms(cell):
-    names = [n for n, e in DERIVATIONS.items() if e[1] == cell]
+    names = [n for n, e in DERIVATIONS.items() if e.cell == cell]
     assert f"{cell}.hidden" in names and f"{cell}.bptt" in names
     for name in names:
         for form in ("scalar", "vector"):

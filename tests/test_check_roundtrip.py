@@ -17,7 +17,7 @@ NAMES = sorted(describe())
 
 
 def _cell(name):
-    return DERIVATIONS[name][1]
+    return DERIVATIONS[name].cell
 
 
 def _printed_pairs(name):

@@ -10,7 +10,7 @@ from typing import Callable
 import sympy as sp
 
 from .errors import ProofError
-from .functions import sigmoid
+from .functions import EXP_LIKE
 from .steps import Step
 
 Realize = Callable[[sp.Basic], sp.Basic]
@@ -30,7 +30,7 @@ def reduces_to_zero(diff: sp.Expr, small: Callable[[sp.Expr], bool] = lambda e: 
         return "expand"
     if sp.cancel(sp.together(diff)) == 0:
         return "cancel"
-    if diff.has(sp.exp, sp.tanh, sp.sinh, sp.cosh, sigmoid):
+    if diff.has(*EXP_LIKE):
         as_exp = sp.expand(diff.rewrite(sp.exp))
         if as_exp == 0 or sp.cancel(sp.together(as_exp)) == 0:
             return "rewrite as exp, cancel"

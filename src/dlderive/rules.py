@@ -12,7 +12,7 @@ from typing import Callable
 import sympy as sp
 
 from .errors import DlderiveError
-from .functions import IDENTITY, Jacobian, Prime, diag, prime, sigmoid
+from .functions import IDENTITY, REGISTRY, Jacobian, Prime, diag, prime
 from .jacobian import matrix, split_matvec
 
 
@@ -132,9 +132,11 @@ def _known(atom, ctx):
     return ctx.known[atom.args[0]]
 
 
-DERIVATIVE_OF = {sigmoid: "derivative of σ", sp.tanh: "derivative of tanh", sp.exp: "derivative of exp"}
-for _f, _name in DERIVATIVE_OF.items():
-    rule(_name, f"{_f.__name__}'(a) = {sp.sstr(_f(sp.Symbol('a')).fdiff())}")(lambda atom, ctx: atom.doit())
+DERIVATIVE_OF = {f.cls: f.rule for f in REGISTRY.values() if f.cls is not None}
+"""SymPy function class -> the name of its derivative rule, one per function of the registry."""
+for _f in REGISTRY.values():
+    if _f.cls is not None:
+        rule(_f.rule, _f.identity)(lambda atom, ctx: atom.doit())
 rule("derivative of f", "f'(a) from the function's own derivative")(lambda atom, ctx: atom.doit())
 
 PRIORITY = ("sum rule", "product rule", "chain rule", "power rule", *DERIVATIVE_OF.values(),

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from latex2mathml.converter import convert
 
 from ..errors import DlderiveError
+from ..functions import REGISTRY
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 ET.register_namespace("", MATHML)
@@ -77,7 +78,7 @@ def _previous_visible(children: list, i: int):
 
 _RELATIONS = {"\u27fa", "\u21d4", "\u2208", "\u2264", "\u2265", "\u2248", "\u27f9", "\u21d2"}
 _TALL = {"mfrac", "mtable", "munderover", "msubsup", "mover", "munder"}
-_FUNCTIONS = {"tanh", "exp", "log", "ln", "sin", "cos", "max", "min", "diag"}
+_FUNCTIONS = {f.text for f in REGISTRY.values() if f.text.isascii()} | {"ln", "max", "min", "diag"}
 """Function names that TeX sets as operators, with a thin space before them."""
 
 

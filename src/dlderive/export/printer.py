@@ -4,12 +4,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..functions import Jacobian, Prime, diag
+from ..functions import Jacobian, Prime, diag, of
 from ..notation import DEFAULT, WEIGHT, Notation
-
-FUNCTION_LATEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log"}
-"""LaTeX names of the one-argument functions whose derivative may appear as f'(a)."""
-
 
 BREAK_MARK = "ZZBREAKZZ"
 """Name of the placeholder symbol that line breaking puts where a long sum was: printed like a sum."""
@@ -115,23 +111,16 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
     def _print_UnevaluatedExpr(self, expr):
         return self._print(expr.args[0])
 
-    def _print_sigmoid(self, expr, exp=None):
-        tex = r"\sigma"
-        if exp is not None:
-            tex += f"^{{{exp}}}"
-        return tex + r"\left(" + self._print(expr.args[0]) + r"\right)"
-
-    def _print_tanh(self, expr, exp=None):
-        tex = r"\tanh"
-        if exp is not None:
-            tex += f"^{{{exp}}}"
-        return tex + r"\left(" + self._print(expr.args[0]) + r"\right)"
+    def _call(self, name: str, expr, exp=None) -> str:
+        """``name(arg)`` with stretching parentheses, raised to ``exp`` if given."""
+        return name + (f"^{{{exp}}}" if exp is not None else "") + r"\left(" + self._print(expr.args[0]) + r"\right)"
 
     def _print_Function(self, expr, exp=None):
         if isinstance(expr, Prime):
-            name = FUNCTION_LATEX.get(expr.base.__name__, r"\operatorname{%s}" % expr.base.__name__)
-            tex = name + "'" + (f"^{{{exp}}}" if exp is not None else "")
-            return tex + r"\left(" + self._print(expr.args[0]) + r"\right)"
+            f = of(expr.base)
+            return self._call((f.latex if f else r"\operatorname{%s}" % expr.base.__name__) + "'", expr, exp)
+        if (f := of(expr)) is not None and f.latex_call:
+            return self._call(f.latex, expr, exp)
         if isinstance(expr, diag):
             return r"\operatorname{diag}\left(" + self._print(expr.args[0]) + r"\right)"
         if isinstance(expr, Jacobian):

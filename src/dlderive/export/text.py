@@ -7,7 +7,7 @@ from functools import singledispatch
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..functions import Jacobian, Prime, diag
+from ..functions import Jacobian, Prime, diag, of
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 from .latex import uses_total_derivative
@@ -95,9 +95,10 @@ class TextPrinter(ConventionalOrder, StrPrinter):
         return "[" + "; ".join(", ".join(self._print(v) for v in row) for row in expr.tolist()) + "]"
 
     def _print_Function(self, expr):
-        name = {"sigmoid": "σ"}.get(type(expr).__name__, type(expr).__name__)
+        f = of(expr.base if isinstance(expr, Prime) else expr)
+        name = f.text if f else (expr.base if isinstance(expr, Prime) else type(expr)).__name__
         if isinstance(expr, Prime):
-            name = {"sigmoid": "σ"}.get(expr.base.__name__, expr.base.__name__) + "′"
+            name += "′"
         if isinstance(expr, Jacobian):
             y = self._print(expr.args[0])
             y = y if isinstance(expr.args[0], (sp.Symbol, sp.Function)) else f"({y})"

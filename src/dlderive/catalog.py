@@ -1,0 +1,125 @@
+"""The catalog of derivations: name -> Entry, for ``sigmoid`` and every declared cell."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import memo
+from .cells import CELLS, Cell, at, register_cell, timed
+from .errors import DlderiveError
+from .model import derivation_name, model
+from .notation import time_offset_name
+
+DEFAULT_STEPS = 3
+MAX_STEPS = 1000
+KINDS = ("sigmoid", "derivative", "independence", "bptt")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One derivation of the catalog.
+
+    ``derivative``: ∂target_t/∂state_{t-1}; ``independence``: ∂state_{t-1}/∂h_{t-1} = 0;
+    ``bptt``: ∂state_t/∂state_{t-k}; ``sigmoid``: σ'(z), no cell."""
+
+    name: str
+    description: str
+    kind: str
+    cell: str | None = None
+    target: str = ""  # the identifier at t differentiated (kind "derivative")
+    state: str = ""  # the state at t-1 differentiated by, proven independent, or followed through time
+
+    @property
+    def through_time(self) -> bool:
+        return self.kind == "bptt"
+
+
+def check_steps(k) -> int:
+    """The number of steps of a derivation through time: ``k``, or the default."""
+    if k is None:
+        return DEFAULT_STEPS
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_STEPS:
+        raise DlderiveError(f"--steps must be a whole number from 1 to {MAX_STEPS}, not {k!r}")
+    return int(k)
+
+
+def shown(base: str, k: int = 0) -> str:
+    """A timed variable as a reader writes it: ``h_{t-1}``."""
+    return "{}_{}".format(base, "t" if k == 0 else f"{{t-{k}}}")
+
+
+def cell_entries(cell: Cell) -> dict[str, Entry]:
+    """The derivations of one cell: each equation by the hidden state at t-1 and by every other
+    state it depends on, the independence of the other states, and the derivatives through time."""
+    out: dict[str, Entry] = {}
+
+    def add(entry: Entry):
+        if entry.name in out:
+            raise DlderiveError(f"cell {cell.name}: two derivations would be named {entry.name}; rename one in [names]")
+        out[entry.name] = entry
+
+    for state in cell.states:
+        m = model(cell.name, state)
+        for ident, _ in cell.equations:
+            if state != cell.hidden and m.wrt not in m.depends[at(*timed(ident))]:
+                continue
+            held = "" if state == cell.hidden else f", {shown(cell.hidden, 1)} held fixed"
+            add(Entry(derivation_name(cell, ident, state),
+                      f"∂{shown(*timed(ident))}/∂{shown(state, 1)} of the {cell.name} cell{held}",
+                      "derivative", cell.name, ident, state))
+    for state in cell.states:
+        if state == cell.hidden:
+            continue
+        name = cell.names.get(time_offset_name(state, 0), state)
+        add(Entry(f"{cell.name}.{name}_independence",
+                  f"proof that ∂{shown(state, 1)}/∂{shown(cell.hidden, 1)} = 0 ({cell.name} cell)",
+                  "independence", cell.name, state=state))
+    for state in cell.states:
+        suffix = "" if state == cell.hidden else f"_{state}"
+        add(Entry(f"{cell.name}.bptt{suffix}",
+                  f"∂{shown(state)}/∂{state}_{{t-k}} through k steps (--steps k, default {DEFAULT_STEPS}) "
+                  f"of the {cell.name} cell", "bptt", cell.name, state=state))
+    return out
+
+
+def _catalog() -> dict[str, Entry]:
+    out = {"sigmoid": Entry("sigmoid", "σ'(z) = σ(z)(1 − σ(z)), from σ(z) = 1/(1 + e^{-z})", "sigmoid")}
+    for cell in CELLS.values():
+        out.update(cell_entries(cell))
+    return out
+
+
+DERIVATIONS: dict[str, Entry] = _catalog()
+"""name -> Entry, in the order ``dlderive list`` shows them."""
+
+
+def entry(name: str) -> Entry:
+    try:
+        return DERIVATIONS[name]
+    except KeyError:
+        raise DlderiveError(f"unknown derivation {name!r}; known: {', '.join(DERIVATIONS)}") from None
+
+
+def describe() -> dict[str, str]:
+    return {name: e.description for name, e in DERIVATIONS.items()}
+
+
+def register(cell: Cell) -> list[str]:
+    """Declare ``cell`` (e.g. read from a file) and list the names of its derivations."""
+    register_cell(cell)
+    try:
+        entries = cell_entries(cell)
+    except DlderiveError:
+        unregister(cell.name)
+        raise
+    DERIVATIONS.update(entries)
+    return list(entries)
+
+
+def unregister(cell_name: str) -> None:
+    """Forget a cell declared with ``register`` and every cached result (its name may be reused)."""
+    CELLS.pop(cell_name, None)
+    for name in [n for n, e in DERIVATIONS.items() if e.cell == cell_name]:
+        del DERIVATIONS[name]
+    memo.clear()

@@ -1,0 +1,181 @@
+"""Derivations of one step of a declared cell (and of σ'), built by the rules and proven step by step."""
+from __future__ import annotations
+
+import dataclasses
+
+import sympy as sp
+
+from . import verify
+from .catalog import entry
+from .cells import at, get_cell, timed
+from .errors import DlderiveError
+from .functions import IDENTITY, Jacobian, Prime, sigmoid
+from .jacobian import atomize, collect, to_scalar
+from .memo import cached
+from .model import Model, derivation_name, model
+from .rules import PRIORITY, RULES, Context, classify
+from .steps import Derivation, Step
+
+
+# ----------------------------------------------------------------------------- building chains
+def _tidy(expr: sp.Basic) -> sp.Basic:
+    """Drop identity factors: I M = M."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.Mul) and IDENTITY in e.args and len(e.args) > 1,
+        lambda e: sp.Mul(*[a for a in e.args if a != IDENTITY]))
+
+
+def _pending(expr: sp.Basic, ctx: Context) -> dict:
+    atoms = expr.atoms(Jacobian) | expr.atoms(Prime)
+    return {a: classify(a, ctx) for a in atoms}
+
+
+def _note(rule: str, atoms, ctx: Context, fold) -> str:
+    if rule == "substitution":
+        return "; ".join(f"∂{a.args[0]}/∂{ctx.wrt} from {ctx.known_from[a.args[0]]}" for a in sorted(atoms, key=str))
+    if rule == "independence":
+        names = sorted({str(a.args[0]) for a in atoms})
+        return f"{', '.join(names)} do{'es' if len(names) == 1 else ''} not depend on {ctx.wrt}"
+    if rule.startswith("derivative of") and fold:
+        return RULES[rule].identity + "; " + ", ".join(f"{v} = {d}" for d, v in fold)
+    return RULES[rule].identity
+
+
+def chain(start: sp.Basic, ctx: Context, folds: dict) -> list[Step]:
+    """Expand every opaque atom of ``start``, one rule a step, highest priority first."""
+    steps, expr = [], start
+    while pending := _pending(expr, ctx):
+        rule = min(pending.values(), key=PRIORITY.index)
+        atoms = [a for a, r in pending.items() if r == rule]
+        new = _tidy(expr.xreplace({a: RULES[rule].apply(a, ctx) for a in atoms}))
+        used = [(d, v) for d, v in folds.items() if new.has(d)] if rule.startswith("derivative of") else []
+        new = new.xreplace(dict(used))
+        label = rule
+        if rule == "definition":
+            nums = sorted({ctx.numbers[a.args[0]] for a in atoms if a.args[0] in ctx.numbers})
+            label = f"definition ({', '.join(map(str, nums))})" if nums else "definition"
+        steps.append(Step(expr, new, label, _note(rule, atoms, ctx, used)))
+        expr = new
+    final = _collected(expr, ctx)
+    if final != expr:
+        steps.append(Step(expr, final, "algebra", "diag(a) diag(b) = diag(a ∘ b); terms with the same matrix collected"))
+    return steps
+
+
+def _collected(expr: sp.Basic, ctx: Context) -> sp.Basic:
+    atoms, back = atomize(expr, ctx.kinds)
+    return collect(atoms).xreplace(back)
+
+
+# ----------------------------------------------------------------------------- the derivations
+def _derivative_of(m: Model, target: sp.Symbol) -> tuple[list[Step], sp.Basic]:
+    """∂target/∂h_{t-1} for an equation of the cell, vector form (the scalar form is read from it)."""
+    gates = [] if m.is_gate(target) else [s for s in m.definitions if m.is_gate(s) and m.wrt in m.depends[s]]
+    known = {g: derive_vector_result(m.cell.name, g, m.state) for g in gates}
+    ctx = m.context(known, {g: derivation_name(m.cell, g.name, m.state) for g in gates})
+    steps = [Step(target, m.definitions[target], _def_label(m, target), "")]
+    body = m.definitions[target]
+    inner = [s for s in body.free_symbols if s in m.definitions and not m.is_gate(s)]
+    for s in sorted(inner, key=str):
+        steps.append(Step(s, m.definitions[s], _def_label(m, s), ""))
+    if inner:
+        expanded = body.xreplace({s: m.definitions[s] for s in inner})
+        nums = ", ".join(f"({m.cell.numbers[s.name]})" for s in inner if s.name in m.cell.numbers)
+        steps.append(Step(target, expanded, f"substitution of {nums or 'definitions'}", ""))
+        body = expanded
+    folds = {m.definitions[s]: s for s in m.definitions}
+    folds.update({m.definitions[s].xreplace({i: m.definitions[i] for i in inner}): s for s in m.definitions})
+    first = Step(Jacobian(target, m.wrt), Jacobian(body, m.wrt), steps[-1].rule, "")
+    return [*steps, first, *chain(first.rhs, ctx, folds)], first.lhs
+
+
+def _def_label(m: Model, s: sp.Symbol) -> str:
+    n = m.cell.numbers.get(s.name)
+    return f"definition ({n})" if n else "definition"
+
+
+def _independence(m: Model, state: sp.Symbol) -> tuple[list[Step], sp.Basic]:
+    """∂s_{t-1}/∂h_{t-1} = 0, from the graph unrolled one step back."""
+    back = m.cell.equations_at(1)
+    leaves = sorted(m.previous[state].free_symbols, key=str)
+    if m.wrt in leaves:
+        raise DlderiveError(f"{state} depends on {m.wrt}: no independence to prove")
+    hidden_reads = m.wrt in back and state in back[m.wrt].free_symbols
+    one_level = back[state]
+    steps = [Step(state, one_level, _def_label(m, at(timed(state.name)[0])), "the cell equation one step back")]
+    steps.append(Step(state, m.previous[state], "substitution", "gate definitions one step back"))
+    steps.append(Step(Jacobian(state, m.wrt), Jacobian(m.previous[state], m.wrt), "substitution", ""))
+    why = f"{state} depends on {', '.join(map(str, leaves))} only"
+    if hidden_reads:
+        why += f"; {m.wrt} = {back[m.wrt]} is computed from {state}, not the other way round"
+    steps.append(Step(steps[-1].rhs, sp.S.Zero, "independence", why))
+    return steps, steps[2].lhs
+
+
+@cached
+def derive_vector_result(cell_name: str, target: sp.Symbol, state: str = "") -> sp.Basic:
+    return derive_one(derivation_name(get_cell(cell_name), target.name, state), "vector").final.rhs
+
+
+def _sigmoid_steps() -> list[Step]:
+    z = sp.Symbol("z", real=True)
+    u = sp.UnevaluatedExpr(1 + sp.exp(-z))
+    s = 1 / u
+    ue = sp.UnevaluatedExpr
+    return [
+        Step(sigmoid(z), 1 / (1 + sp.exp(-z)), "definition", "the logistic function"),
+        Step(sp.Derivative(sigmoid(z), z), sp.Derivative(u ** -1, z), "definition", ""),
+        Step(sp.Derivative(u ** -1, z), sp.Mul(-1, u ** -2, sp.Derivative(u, z), evaluate=False), "chain rule",
+             "d(a^-1)/dz = -a^-2 da/dz"),
+        Step(sp.Mul(-1, u ** -2, sp.Derivative(u, z), evaluate=False), sp.Mul(-1, u ** -2, -sp.exp(-z), evaluate=False),
+             "derivative of exp", "d(1 + e^-z)/dz = -e^-z"),
+        Step(sp.Mul(-1, u ** -2, -sp.exp(-z), evaluate=False), sp.exp(-z) / u ** 2, "algebra", ""),
+        Step(sp.exp(-z) / u ** 2, sp.Mul(s, sp.exp(-z) / u, evaluate=False), "algebra", "split the square"),
+        Step(sp.Mul(s, sp.exp(-z) / u, evaluate=False),
+             sp.Mul(s, sp.Add(u / u, -s, evaluate=False), evaluate=False), "algebra", "e^-z = (1 + e^-z) - 1"),
+        Step(sp.Mul(s, sp.Add(u / u, -s, evaluate=False), evaluate=False),
+             sp.Mul(s, 1 - ue(1 / (1 + sp.exp(-z))), evaluate=False), "algebra", ""),
+        Step(sp.Mul(s, 1 - ue(1 / (1 + sp.exp(-z))), evaluate=False), sigmoid(z) * (1 - sigmoid(z)),
+             "definition", "1/(1 + e^-z) = σ(z)"),
+    ]
+
+
+def _scalar_steps(vector_steps: list[Step]) -> list[Step]:
+    out = []
+    for s in vector_steps:
+        lhs, rhs = to_scalar(s.lhs), to_scalar(s.rhs)
+        if lhs != rhs:
+            out.append(dataclasses.replace(s, lhs=lhs, rhs=rhs))
+    return out
+
+
+def _realization(m: Model) -> dict:
+    """What the scalar prover substitutes, in order: every quantity in the leaves, then the
+    states at t-1 one step back (so that ∂c_{t-1}/∂h_{t-1} is computed, not assumed)."""
+    return (m.full, m.previous)
+
+
+@cached
+def derive_one(name: str, form: str) -> Derivation:
+    """The proven one-step derivation ``name`` (not through time) in ``form``."""
+    e = entry(name)
+    if e.kind == "sigmoid":
+        if form != "scalar":
+            raise DlderiveError(f"{name} has only the scalar form")
+        steps = verify.prove_scalar_steps(_sigmoid_steps())
+        return Derivation(name, form, e.description, steps, {}, {}, Step(steps[1].lhs, steps[-1].rhs, "result"))
+    m = model(e.cell, e.state if e.kind == "derivative" else "")
+    if e.kind == "derivative":
+        vector_steps, target = _derivative_of(m, at(*timed(e.target)))
+    else:
+        vector_steps, target = _independence(m, at(e.state, 1))
+    definitions = {str(s): x for s, x in m.full.items()}
+    if e.kind == "independence":
+        definitions.update({str(s): x for s, x in m.previous.items()})
+    result = Step(target, vector_steps[-1].rhs, "result")
+    if form == "vector":
+        steps = verify.prove_vector_steps(vector_steps, m)
+        return Derivation(name, form, e.description, steps, definitions, m.kinds(), result)
+    steps = verify.prove_scalar_steps(_scalar_steps(vector_steps), _realization(m))
+    return Derivation(name, form, e.description, steps, definitions, {},
+                      Step(to_scalar(result.lhs), to_scalar(result.rhs), "result"))
