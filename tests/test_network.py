@@ -228,19 +228,19 @@ def test_cli_text_json_latex(capsys):
 
 
 BAD_FILES = [
-    ('input = "1x8x8"\nfoo = 1\n[[layers]]\ntype = "relu"\n', "foo"),
-    ('input = "1x8x8"\n[[layers]]\ntype = "relu"\n[[layers]]\ntype = "convolution"\n', "layer 1: type"),
-    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = 2\nkernel = 3\nstrides = 2\n', "layer 0: strides"),
-    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = "two"\nkernel = 3\n', "layer 0: out_channels"),
-    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nkernel = 3\n', "layer 0: out_channels"),
-    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = 2\nkernel = 9\n', "layer 0: kernel"),
-    ('input = "1x8x8"\n[[layers]]\ntype = "linear"\nout_features = 2\n', "layer 0: type"),
+    ('input = "1x8x8"\nfoo = 1\n[[layers]]\ntype = "relu"\n', "key 'foo'"),
+    ('input = "1x8x8"\n[[layers]]\ntype = "relu"\n[[layers]]\ntype = "convolution"\n', "item 1, key 'type'"),
+    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = 2\nkernel = 3\nstrides = 2\n', "item 0 (conv), key 'strides'"),
+    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = "two"\nkernel = 3\n', "item 0 (conv), key 'out_channels'"),
+    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nkernel = 3\n', "item 0 (conv), key 'out_channels'"),
+    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = 2\nkernel = 9\n', "item 0 (conv), key 'kernel'"),
+    ('input = "1x8x8"\n[[layers]]\ntype = "linear"\nout_features = 2\n', "item 0 (linear), key 'type'"),
     ('input = "1x8x8"\n[[layers]]\ntype = "flatten"\n[[layers]]\ntype = "linear"\nin_features = 60\nout_features = 2\n',
-     "layer 1: in_features"),
-    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = 3\nkernel = 3\ngroups = 2\n', "layer 0: groups"),
-    ('input = "1x8x8"\n[[layers]]\ntype = "maxpool"\nkernel = 3\npadding = 2\n', "layer 0: padding"),
-    ('input = "1x8x"\n[[layers]]\ntype = "relu"\n', "input"),
-    ('input = "1x8x8"\nlayers = 3\n', "layers"),
+     "item 1 (linear), key 'in_features'"),
+    ('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = 3\nkernel = 3\ngroups = 2\n', "item 0 (conv), key 'groups'"),
+    ('input = "1x8x8"\n[[layers]]\ntype = "maxpool"\nkernel = 3\npadding = 2\n', "item 0 (maxpool), key 'padding'"),
+    ('input = "1x8x"\n[[layers]]\ntype = "relu"\n', "key 'input'"),
+    ('input = "1x8x8"\nlayers = 3\n', "key 'layers'"),
     ('input = "1x8x8"\n[[layers]\n', "not valid TOML"),
 ]
 
@@ -273,11 +273,25 @@ ANY_VALUE = st.one_of(st.integers(-3, 40), st.booleans(), st.sampled_from(["same
 @settings(max_examples=200, **SETTINGS)
 @given(layers=st.lists(st.dictionaries(st.sampled_from(ANY_KEY), ANY_VALUE, max_size=5), min_size=1, max_size=4),
        shape=st.sampled_from([(3, 8, 8), (1, 5), (2, 4, 4, 4)]))
-def test_any_file_gives_a_table_or_one_error(layers, shape):
-    """Random layer tables: a table with sizes >= 1, or a DlderiveError naming the source; nothing else."""
+def test_any_file_gives_a_table_or_errors_naming_the_source(layers, shape):
+    """Random layer tables: a table with sizes >= 1, or a DlderiveError with one line per problem, each naming
+    the source, a layer and a key; nothing else."""
     try:
         table = network.build(network.from_dict({"layers": layers}, "f.toml"), shape)
     except network.DlderiveError as exc:
-        assert str(exc).startswith("f.toml") and "\n" not in str(exc)
+        assert all(line.startswith("f.toml, item ") and ", key '" in line for line in str(exc).splitlines()), exc
         return
     assert all(v >= 1 for row in table.rows for v in row.shape)
+
+
+def test_three_mistakes_are_reported_in_one_run(tmp_path, capsys):
+    path = tmp_path / "three.toml"
+    path.write_text('input = "1x8x8"\n[[layers]]\ntype = "conv"\nout_channels = 2\nkernel = 3\nstrides = 2\n'
+                    '[[layers]]\ntype = "relu"\n[[layers]]\ntype = "maxpool"\nkernel = "two"\n'
+                    '[[layers]]\ntype = "linear"\nbias = 1\nout_features = 4\n')
+    code, out, err = run(capsys, "net", str(path))
+    lines = err.strip().splitlines()
+    assert code == 2 and out == "" and len(lines) == 3, err
+    for line, (item, key) in zip(lines, [("0 (conv)", "strides"), ("2 (maxpool)", "kernel"), ("3 (linear)", "bias")]):
+        assert f"{path}, item {item}, key '{key}'" in line, err
+    assert "allowed: type, out_channels, kernel, stride" in lines[0] and "true or false" in lines[2]
