@@ -71,7 +71,7 @@ def test_bad_handouts_name_file_item_and_key(tmp_path, change, key, fragment):
     assert str(path) in message
     assert f"key '{key}" in message and fragment in message
     if key not in ("notation",):
-        assert "section 1 (S)" in message and "item 1 (H)" in message
+        assert "section 'S', item 1 (H)" in message
 
 
 def test_bad_math_in_prose_is_refused_when_rendering(tmp_path):
@@ -272,3 +272,54 @@ def test_evaluation_with_extreme_preactivations(tmp_path):
     expected = lstm_oracle(values)
     assert shown == pytest.approx([expected[k] for k in ("f_t", "i_t", "c_t", "h_t")], abs=1e-12)
     assert shown[0] == pytest.approx(0.0, abs=1e-300) and shown[1] == pytest.approx(1.0)
+
+
+def test_three_mistakes_are_reported_in_one_run(tmp_path):
+    text = MINIMAL + '''
+[[sections.items]]
+kind = "conv_size"
+heading = "conv"
+input = [28, 28]
+kernel = 3
+stride = "two"
+[[sections.items]]
+kind = "derivation"
+heading = "D"
+name = "sigmoid"
+form = "matrix"
+[[sections.items]]
+kind = "conv_counts"
+heading = "C"
+in_channels = 1
+out_channels = 4
+kernel = 3
+output = [26, 26]
+biases = false
+'''
+    path = write(tmp_path, text, "week8.toml")
+    with pytest.raises(DlderiveError) as err:
+        load(path)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 3, err.value
+    expected = [("2 (conv)", "stride", "must be an integer"), ("3 (D)", "form", "must be one of 'scalar' or 'vector'"),
+                ("4 (C)", "biases", "unknown key")]
+    for line, (item, key, fragment) in zip(lines, expected):
+        assert line.startswith(f"{path}, section 'S', item {item}, key '{key}': ") and fragment in line, line
+
+
+def test_problems_found_by_the_item_kinds_are_reported_together(tmp_path):
+    """Each item's own checks (unknown names, impossible layers) run for every item of a valid file."""
+    text = MINIMAL.replace('kind = "text"\nheading = "H"\ntext = "Hello"',
+                           'kind = "derivation"\nheading = "D"\nname = "lstm.nothing"') + '''
+[[sections.items]]
+kind = "conv_size"
+heading = "K"
+input = 8
+kernel = 3
+stride = 0
+'''
+    with pytest.raises(DlderiveError) as err:
+        load(write(tmp_path, text))
+    first, second = str(err.value).splitlines()
+    assert "item 1 (D), key 'name': unknown derivation 'lstm.nothing'" in first
+    assert "item 2 (K), key 'stride': must be a positive integer (got 0)" in second

@@ -19,6 +19,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def declare(name: str, title: str, base: type[Strict] = Strict, /, **keys) -> type[Strict]:
+    """A model ``name`` whose keys are ``keys`` (key -> type, or (type, default) for an optional key)."""
+    fields = {k: v[0] if isinstance(v, tuple) else v for k, v in keys.items()}
+    defaults = {k: v[1] for k, v in keys.items() if isinstance(v, tuple)}
+    return type(name, (base,), {"__annotations__": fields, "model_config": ConfigDict(title=title), **defaults})
+
+
 def one_of(pick: Callable[[Any], str], **members) -> Any:
     """A value that is one of ``members`` (name -> type), chosen by ``pick(value)``; the member's name is
     written ``<name>`` in pydantic's locations so that ``key_path`` leaves it out."""

@@ -1,0 +1,235 @@
+"""The item kinds of a handout: how each item becomes its question and its proven answer.
+
+``text`` (Markdown), ``derivation`` (by name and form), ``evaluate`` (a cell's equations at given
+values), ``conv_size``, ``conv_inverse`` (every solution), ``conv_counts`` (the counting convention
+stated) and ``network`` (a layer table). Each builder raises a DlderiveError naming the item's key.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable
+
+from .. import conv, network
+from ..cells import CELLS
+from ..conv.validation import parameter_error
+from ..derive import DERIVATIONS, derive
+from ..errors import DlderiveError, Location
+from ..export.printer import format_number, latex_expr
+from ..notation import preset
+from ..schema import each, raise_all
+from .evaluation import evaluate
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one item contributes: question parts and answer parts."""
+
+    question: tuple = ()
+    answer: tuple = ()
+
+
+KINDS: dict[str, Callable] = {}
+"""Item kind -> builder(where, item, notation=None, check_only=False) -> Built (None when check_only)."""
+
+
+def builds(kind: str):
+    def register(build):
+        KINDS[kind] = build
+        return build
+    return register
+
+
+def math_list(pairs) -> str:
+    """``$a = 1$, $b = 2$`` for (LaTeX name, number) pairs: generated prose, numbers formatted."""
+    return ", ".join(f"${name} = {value}$" for name, value in pairs)
+
+
+@builds("text")
+def _text_item(where, item, notation=None, check_only=False):
+    if check_only:
+        return None
+    if item.get("answer_only"):
+        return Built(answer=(item["text"],))
+    return Built(question=(item["text"],))
+
+
+@builds("derivation")
+def _derivation_item(where, item, notation=None, check_only=False):
+    name, form = item["name"], item.get("form", "scalar")
+    if name not in DERIVATIONS:
+        raise DlderiveError(f"unknown derivation {name!r}; known: {', '.join(DERIVATIONS)}", where, key="name")
+    if check_only:
+        return None
+    try:
+        return Built(answer=(derive(name, form),))
+    except DlderiveError as exc:
+        raise DlderiveError(exc.message, where, key="form") from None
+
+
+@builds("evaluate")
+def _evaluate_item(where, item, notation=None, check_only=False):
+    if item["cell"] not in CELLS:
+        raise DlderiveError(f"unknown cell {item['cell']!r}; known: {', '.join(CELLS)}", where, key="cell")
+    cell = CELLS[item["cell"]]
+    equations = {cell.symbols[i]: e for i, e in cell.equations}
+    defined = {s.name for s in equations}
+    for t in item["targets"]:
+        if t not in defined:
+            raise DlderiveError(f"{t!r} is not an equation of {cell.name}; equations: {', '.join(sorted(defined))}",
+                                where, key="targets")
+    leaves = sorted({s.name for e in equations.values() for s in e.free_symbols} - defined)
+    for k in item["values"]:
+        if k not in leaves:
+            raise DlderiveError(f"not an input, state or parameter of {cell.name}; expected: {', '.join(leaves)}",
+                                where, key=f"values.{k}")
+    needed = _needed(equations, [cell.symbols[t] for t in item["targets"]])
+    for k in sorted(needed):
+        if k not in item["values"]:
+            raise DlderiveError("missing: the targets need it", where, key=f"values.{k}")
+    if check_only:
+        return None
+    values = {cell.symbols[k]: float(v) for k, v in item["values"].items()}
+    derivation = evaluate(cell.name, equations, [cell.symbols[t] for t in item["targets"]], values)
+    notation = notation or preset("sample")
+    given = math_list((latex_expr(s, notation), format_number(v)) for s, v in
+                      sorted(values.items(), key=lambda kv: _leaf_order(kv[0].name)))
+    wanted = ", ".join(f"${latex_expr(cell.symbols[t], notation)}$" for t in item["targets"])
+    return Built(question=(f"Evaluate {wanted} at {given}.",), answer=(derivation,))
+
+
+def _leaf_order(name: str) -> tuple:
+    """Inputs and states first, then parameters grouped by gate: x_t, h_prev, c_prev, W_f, U_f, b_f, ..."""
+    head = {"x_t": 0, "h_prev": 1, "c_prev": 2}
+    if name in head:
+        return (0, head[name], "")
+    kind, _, gate = name.partition("_")
+    return (1, gate, "WUb".find(kind))
+
+
+def _needed(equations: dict, targets: list) -> set[str]:
+    """Names of the leaves that the targets depend on, through the equations."""
+    out, todo, seen = set(), list(targets), set()
+    while todo:
+        s = todo.pop()
+        if s in seen:
+            continue
+        seen.add(s)
+        for f in equations[s].free_symbols:
+            (todo.append(f) if f in equations else out.add(f.name))
+    return out
+
+
+@builds("conv_size")
+def _conv_size_item(where, item, notation=None, check_only=False):
+    args = dict(kind=item.get("layer", "conv"), size=item["input"], kernel=item["kernel"],
+                stride=item.get("stride", 1), padding=item.get("padding", 0), dilation=item.get("dilation", 1))
+    result = _conv_call(where, conv.output_size, args)
+    if check_only:
+        return None
+    dims = conv.DIM_NAMES[len(result.output)]
+    sizes = item["input"] if isinstance(item["input"], list) else [item["input"]]
+    given = math_list([(f"{d}_{{in}}", v) for d, v in zip(dims, sizes)]
+                      + [("k", _tuple(item["kernel"])), ("S", _tuple(item.get("stride", 1))),
+                         ("P", _tuple(item.get("padding", 0)))]
+                      + ([("d", _tuple(item["dilation"]))] if "dilation" in item else []))
+    answer = ", ".join(f"${d}_{{out}} = {v}$" for d, v in zip(dims, result.output))
+    return Built(question=(f"Given {given}, compute the output size.",),
+                 answer=tuple(result.derivations) + (f"Output size: {answer}.",))
+
+
+@builds("conv_inverse")
+def _conv_inverse_item(where, item, notation=None, check_only=False):
+    result = _conv_call(where, conv.solve, dict(unknown="input", output=item["output"],
+                                                kind=item.get("layer", "conv"), kernel=item["kernel"],
+                                                stride=item["stride"], padding=item.get("padding", 0),
+                                                dilation=item.get("dilation", 1)))
+    if check_only:
+        return None
+    given = math_list([("D_{out}", item["output"]), ("P", item.get("padding", 0)), ("k", item["kernel"]),
+                       ("S", item["stride"])])
+    if result.solutions.is_empty:
+        summary = f"No input size gives this output: {result.reason}."
+    else:
+        values = result.values
+        listed = ", ".join(map(str, values))
+        summary = (f"All solutions: $D_{{in}} \\in \\{{{listed}\\}}$. " + (
+            f"The floor in the formula maps {len(values)} input sizes to the same output, so the "
+            f"inverse problem has {len(values)} solutions, not one." if len(values) > 1 else
+            "The solution is unique."))
+    return Built(question=(f"Given {given}, find every input size $D_{{in}}$.",),
+                 answer=(result.derivation, summary))
+
+
+@builds("conv_counts")
+def _conv_counts_item(where, item, notation=None, check_only=False):
+    bias = item.get("bias", True)
+    result = _conv_call(where, conv.counts, dict(in_channels=item["in_channels"],
+                                                 out_channels=item["out_channels"], kernel=item["kernel"],
+                                                 output=item["output"], groups=item.get("groups", 1), bias=bias))
+    if check_only:
+        return None
+    given = math_list([("C_{in}", item["in_channels"]), ("C_{out}", item["out_channels"]),
+                       ("k", _tuple(item["kernel"])), ("\\text{output}", _tuple(item["output"], " \\times "))]
+                      + ([("g", item["groups"])] if "groups" in item else []))
+    convention = (
+        "Counting convention: a weight is one trainable parameter and each output channel has one bias "
+        f"({'included' if bias else 'absent'} here); a multiplication is one product of a weight and an input "
+        "value; each output element sums its $n = (C_{in}/g) \\cdot k_h \\cdot k_w$ products with $n - 1$ "
+        "additions, plus one addition for the bias. Padding positions are counted like any input value."
+    )
+    tools = ", ".join(f"{name} {value:,}" for name, value in result.tools.items())
+    summary = (f"Parameters: {result.weights:,} weights + {result.bias:,} biases = "
+               f"**{result.weights + result.bias:,}**. Multiplications: **{result.multiplications:,}**. "
+               f"Additions: **{result.additions:,}**.")
+    return Built(question=(f"Given {given}, count the trainable parameters, multiplications and additions.",),
+                 answer=(convention, *result.derivations, summary,
+                         f"For comparison, what common tools report for this layer: {tools}."))
+
+
+@builds("network")
+def _network_item(where, item, notation=None, check_only=False):
+    try:
+        table = network.build(network.from_dict({"input": item["input"], "layers": item["layers"]}, where.file))
+    except DlderiveError as exc:
+        raise_all([_in_item(where, problem) for problem in each(exc)])
+    if any(not isinstance(v, int) for v in table.input):
+        raise DlderiveError("a handout network needs numeric input sizes", where, key="input")
+    if check_only:
+        return None
+    shape = " \\times ".join(map(str, table.input))
+    layers = "\n".join(f"- {r.index}: {_layer_text(layer)}" for r, layer in zip(table.rows, item["layers"]))
+    times = " \\times "
+    rows = "\n".join(
+        f"- {r.index} {r.type}: output ${times.join(map(str, r.shape))}$, parameters {int(r.params):,}, "
+        f"MACs {int(r.macs):,}" for r in table.rows)
+    totals = f"Total: **{int(table.params):,}** parameters, **{int(table.macs):,}** multiply-accumulates (MACs)."
+    answer = (rows, totals) + (tuple(d for r in table.rows for d in r.derivations) if item.get("steps") else ())
+    return Built(question=(f"Input ${shape}$. Layers:\n\n{layers}\n\nGive each layer's output shape, "
+                           "parameters and multiply-accumulates.",), answer=answer)
+
+
+def _layer_text(layer: dict) -> str:
+    """``conv (out_channels 6, kernel 5)``: a layer as written in the handout, for the question."""
+    rest = ", ".join(f"{k} {v}" for k, v in layer.items() if k != "type")
+    return f"{layer.get('type', '?')}" + (f" ({rest})" if rest else "")
+
+
+def _tuple(v, sep: str = ", ") -> str:
+    return f"({sep.join(map(str, v))})" if isinstance(v, list) and len(v) > 1 else str(v[0] if isinstance(v, list) else v)
+
+
+def _in_item(where: Location, problem: DlderiveError) -> DlderiveError:
+    """A problem of an item's network, placed in the item: its layer and key named in the message."""
+    if problem.location.item is None:
+        return DlderiveError(problem.message, where, key=problem.location.key)
+    layer = dataclasses.replace(problem.location, file=None, key=None)
+    return DlderiveError(f"{layer}, key {problem.location.key!r}: {problem.message}", where, key="layers")
+
+
+def _conv_call(where: Location, fn, args: dict):
+    try:
+        return fn(**args)
+    except DlderiveError as exc:
+        key, problem = parameter_error(exc)
+        raise DlderiveError(problem, where, key=key) from None
