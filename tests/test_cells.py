@@ -284,3 +284,33 @@ def test_a_derivation_that_runs_too_long_stops_with_one_line(tmp_path, capsys):
         assert "more than 1 s of CPU time" in err and err.count("\n") == 1
     finally:
         unregister("chain")
+
+
+def test_three_mistakes_are_reported_in_one_run(tmp_path):
+    path = tmp_path / "mgu.toml"
+    path.write_text('name = "mgu"\ninputs = ["x"]\nstates = ["h"]\ncolour = "red"\n[equations]\n'
+                    'f_t = "relu(W_f @ x_t)"\nh_t = "(1 - f_t) * h_prev + f_t *"\n')
+    with pytest.raises(DlderiveError) as err:
+        load_cell(path)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 3, err.value
+    assert lines[0].startswith(f"{path}, key 'colour': unknown key 'colour'") and "allowed: name, description" in lines[0]
+    assert lines[1].startswith(f"{path}, section 'equations', key 'f_t': function 'relu' has no derivative rule")
+    assert lines[2].startswith(f"{path}, section 'equations', key 'h_t': expected more at the end")
+
+
+def test_schema_and_declaration_problems_are_reported_together():
+    with pytest.raises(DlderiveError) as err:
+        cell_from_toml('name = "b"\ninputs = ["x"]\nstates = ["x"]\nnumbers = {h_t = "one"}\n[equations]\n'
+                       'h_t = "tanh(W_h @ x_t)"\n[names]\nh_t = "Hidden"\nz_t = "zz"\n', "b.toml")
+    assert str(err.value).splitlines() == [
+        'b.toml, section \'names\', key \'h_t\': must be a lowercase identifier such as "forget_gate"',
+        "b.toml, key 'numbers.h_t': must be an integer, not a string",
+        "b.toml, key 'states': inputs and states must have different names",
+        "b.toml, section 'names', key 'z_t': no equation defines z_t"]
+
+
+def test_long_equations_parse_without_deep_recursion():
+    """The grammar reduces as it reads: 500 terms or 400 signs need no deep Python recursion."""
+    assert parse_equation("+".join(["x_t"] * 250)) == 250 * at("x")
+    assert parse_equation("- " * 400 + "x_t") == at("x")
