@@ -65,7 +65,8 @@ def test_json_schema_and_round_trip():
     data = json.loads(render(SIGMOID, "json"))
     assert set(data) == {"name", "form", "definitions", "steps", "result"}
     assert (data["name"], data["form"]) == ("sigmoid", "scalar")
-    assert [set(s) for s in data["steps"]] == [{"lhs", "rhs", "latex", "rule", "note"}] * 3
+    assert [set(s) for s in data["steps"]] == [{"lhs", "rhs", "relation", "latex", "rule", "note", "proof"}] * 3
+    assert [s["relation"] for s in data["steps"]] == ["="] * 3
     assert data["steps"][2]["note"] == "σ = 1/(1 + e^{-z})"
     assert set(data["result"]) == {"lhs", "rhs", "latex"}
     local = {"sigmoid": sigmoid, "z": z}

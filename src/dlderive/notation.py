@@ -1,8 +1,9 @@
-"""Plain identifiers -> LaTeX names, under a notation preset.
+"""The grammar of plain identifiers, and their LaTeX names under a notation preset.
 
 Identifiers are the public interface: ``x_t``, ``h_prev`` (h_{t-1}), ``h_prev2`` (h_{t-2}),
-``W_f``, ``U_f``, ``b_f`` (weights of gate f), ``f_t``, ``z``.  Time-shifted names follow one
-scheme: ``<name>_t`` at t, ``<name>_prev`` at t-1, ``<name>_prev<k>`` at t-k.
+``W_f``, ``U_f``, ``b_f``, ``b_hn`` (weights of gate f, of the GRU's hn), ``f_t``, ``z``.
+Time-shifted names follow one scheme: ``<name>_t`` at t, ``<name>_prev`` at t-1,
+``<name>_prev<k>`` at t-k.  This module is the one home of that grammar.
 """
 from __future__ import annotations
 
@@ -11,16 +12,33 @@ from dataclasses import dataclass, field
 
 from .errors import DlderiveError
 
-_TIMED = re.compile(r"^(?P<base>[A-Za-z]+)_(?:(?P<t>t)|prev(?P<k>\d*))$")
+TIMED = re.compile(r"^(?P<base>[A-Za-z]+)_(?:(?P<t>t)|prev(?P<k>\d*))$")
+"""A quantity at a time: ``h_t`` (t), ``h_prev`` (t-1), ``x_prev2`` (t-2)."""
+_TIMED = TIMED  # the former name
 WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>(?!(?:in|out)$)[A-Za-z]{1,3})$")
 """Weights of a gate have short labels: ``W_f`` is W^{f}, ``b_hn`` b^{hn}.  ``W_in``, ``H_out`` are
 sizes (W_{in}) and ``P_total`` a padding (P_{total}), never weights."""
+MATRIX_BASES = ("W", "U")
+"""In a cell, ``W_*`` (n x m) and ``U_*`` (n x n) are matrices; every other weight is a vector."""
 _GREEK = {"sigma", "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "tau", "phi"}
 
 
 def time_offset_name(base: str, k: int) -> str:
     """The identifier of variable ``base`` at time t-k."""
     return f"{base}_t" if k == 0 else f"{base}_prev" if k == 1 else f"{base}_prev{k}"
+
+
+def timed(identifier: str) -> tuple[str, int] | None:
+    """``'h_prev2'`` -> ``('h', 2)``; None for untimed identifiers such as ``'W_f'``."""
+    m = TIMED.match(identifier)
+    if not m:
+        return None
+    return m["base"], 0 if m["t"] else int(m["k"] or 1)
+
+
+def is_weight(identifier: str) -> bool:
+    """True for the matrices of a cell: ``W_*`` and ``U_*`` (untimed)."""
+    return identifier.split("_", 1)[0] in MATRIX_BASES and timed(identifier) is None
 
 
 @dataclass(frozen=True)
@@ -33,12 +51,12 @@ class Notation:
     weight: dict = field(default_factory=dict)  # kind letter -> format with {label}
 
     def symbol(self, identifier: str) -> str:
-        timed = _TIMED.match(identifier)
-        if timed:
-            base = _latex_base(timed["base"])
-            if timed["t"]:
+        at = TIMED.match(identifier)
+        if at:
+            base = _latex_base(at["base"])
+            if at["t"]:
                 return f"{base}_{{t}}" if len(base) > 1 else f"{base}_t"
-            k = timed["k"] or "1"
+            k = at["k"] or "1"
             return f"{base}_{{t-{k}}}"
         weight = WEIGHT.match(identifier)
         if weight and weight["kind"] in self.weight:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, ClassVar
 
 import sympy as sp
 
@@ -18,12 +19,19 @@ class Step:
 
 
 class Displayable:
-    """Jupyter display through the renderers (imported only when an object is shown)."""
+    """Jupyter display of a result, by the renderers that ``dlderive.export`` installs as ``show``
+    (the public API loads them); plain ``repr`` until then.  The engine never imports a renderer."""
+
+    show: ClassVar[Callable[[object], dict] | None] = None
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .export import Display
+        return Displayable.show(self) if Displayable.show else {"text/plain": repr(self)}
 
-        return Display(self)._repr_mimebundle_(include, exclude)
+    def _repr_html_(self):
+        return self._repr_mimebundle_().get("text/html")
+
+    def _repr_latex_(self):
+        return self._repr_mimebundle_().get("text/latex")
 
 
 @dataclass(frozen=True)

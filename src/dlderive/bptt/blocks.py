@@ -9,7 +9,7 @@ from ..catalog import DERIVATIONS
 from ..cells import Cell, timed
 from ..functions import IDENTITY, Jacobian, diag
 from ..model import derivation_name
-from ..notation import time_offset_name
+from ..notation import is_weight, time_offset_name
 from ..onestep import derive_one
 
 
@@ -56,6 +56,5 @@ def _product(factors):
 def _weight_free(result, form: str):
     """v if the one-step result is diag(v) (a path with no weight matrix), else None."""
     if form == "scalar":
-        return result if not any(s.name.split("_")[0] in ("W", "U") and timed(s.name) is None
-                                 for s in result.free_symbols) else None
+        return result if not any(is_weight(s.name) for s in result.free_symbols) else None
     return result.args[0] if isinstance(result, diag) else None

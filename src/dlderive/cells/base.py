@@ -7,15 +7,7 @@ from functools import cached_property
 import sympy as sp
 
 from ..errors import DlderiveError
-from ..notation import _TIMED, time_offset_name
-
-
-def timed(identifier: str) -> tuple[str, int] | None:
-    """``'h_prev2'`` -> ``('h', 2)``; None for untimed identifiers such as ``'W_f'``."""
-    m = _TIMED.match(identifier)
-    if not m:
-        return None
-    return m["base"], 0 if m["t"] else int(m["k"] or 1)
+from ..notation import is_weight, time_offset_name, timed
 
 
 def at(base: str, k: int = 0) -> sp.Symbol:
@@ -42,11 +34,6 @@ def shift(expr: sp.Basic, k: int) -> sp.Basic:
         if t:
             mapping[s] = sp.Symbol(time_offset_name(t[0], t[1] + k), **s.assumptions0)
     return expr.xreplace(mapping)
-
-
-def is_weight(identifier: str) -> bool:
-    """W_* (n x m) and U_* (n x n) are matrices; every other identifier is a vector."""
-    return identifier.split("_", 1)[0] in ("W", "U") and timed(identifier) is None
 
 
 def _check_products(cell: str, ident: str, expr: sp.Expr, matvecs: set) -> None:

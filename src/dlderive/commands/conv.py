@@ -1,17 +1,13 @@
 """`dlderive conv`: output size, counts and inverse problems of one conv or pooling layer."""
 from __future__ import annotations
 
-import json
 import re
-
-import sympy as sp
 
 from .. import conv
 from ..errors import DlderiveError
-from ..export import render
+from ..export import FORMATS, Combined, render
 
 SIZES = re.compile(r"[0-9]{1,7}(?:x[0-9]{1,7}){0,2}")
-FORMATS = ("text", "latex", "json")
 
 
 def sizes(name: str, text: str | None):
@@ -21,31 +17,6 @@ def sizes(name: str, text: str | None):
     if not SIZES.fullmatch(text):
         raise DlderiveError(f"{name}: {text!r} is not a size like 5 or 3x5 (1 to 3 positive integers joined by x)")
     return tuple(int(v) for v in text.split("x"))
-
-
-def show(expr) -> str:
-    if isinstance(expr, sp.Eq):
-        return f"{show(expr.lhs)} = {show(expr.rhs)}"
-    return sp.sstr(expr, order="none")
-
-
-def tex(expr) -> str:
-    return sp.latex(expr, order="none")
-
-
-def relation(step) -> str:
-    """Steps between conditions (inverse problems) are equivalences, all others equalities."""
-    return "=" if isinstance(step.lhs, sp.Expr) else "<=>"
-
-
-def step_json(step) -> dict:
-    relation_ = relation(step)
-    return {"lhs": show(step.lhs), "rhs": show(step.rhs), "relation": relation_,
-            "latex": f"{tex(step.lhs)} {_TEX_REL[relation_]} {tex(step.rhs)}",
-            "rule": step.rule, "note": step.note, "proof": step.proof}
-
-
-_TEX_REL = {"=": "=", "<=>": r"\iff"}
 
 
 def register(subparsers) -> None:
@@ -66,7 +37,7 @@ def register(subparsers) -> None:
     p.add_argument("--convention", choices=conv.CONVENTIONS, default="pytorch")
     p.add_argument("--solve", choices=conv.SOLVABLE)
     p.add_argument("--output", help="output size (with --solve)")
-    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--format", choices=tuple(FORMATS), default="text")
     p.set_defaults(run=run)
 
 
@@ -79,7 +50,9 @@ def _int(name):
 
 
 def run(args) -> int:
-    return run_solve(args) if args.solve else run_forward(args)
+    result = solve(args) if args.solve else forward(args)
+    print(render(result, args.format))
+    return 0
 
 
 def _kind(args) -> str:
@@ -88,7 +61,8 @@ def _kind(args) -> str:
     return {"max": "maxpool", "avg": "avgpool"}.get(args.pool, "transposed" if args.transposed else "conv")
 
 
-def run_forward(args) -> int:
+def forward(args) -> Combined:
+    """The layer's output sizes and, with channels, its counts."""
     kind = _kind(args)
     if args.input is None or args.kernel is None:
         raise DlderiveError(f"{'input' if args.input is None else 'kernel'}: required (e.g. --input 78x84 --kernel 5)")
@@ -97,25 +71,7 @@ def run_forward(args) -> int:
                               sizes("stride", args.stride) or 1, padding, sizes("dilation", args.dilation) or 1,
                               sizes("output-padding", args.output_padding) or 0, args.ceil_mode, args.convention)
     counted = _counts(args, kind, result)
-    derivations = list(result.derivations) + (list(counted.derivations) if counted is not None else [])
-    steps = [st for d in derivations for st in d.steps]
-    if args.format == "json":
-        data = {"output": list(result.output), "padding": [list(p) for p in result.padding]}
-        if counted is not None:
-            data.update(params=counted.params, multiplications=counted.multiplications, additions=counted.additions,
-                        macs=counted.macs, flops=counted.flops, tools=counted.tools)
-        data["steps"] = [step_json(st) for st in steps]
-        print(json.dumps(data, indent=2))
-    elif args.format == "latex":
-        print(render(derivations, "latex"))
-    else:
-        print(render(derivations, "text"))
-        print(f"output: {' x '.join(map(str, result.output))}")
-        if any(l != r for l, r in result.padding):
-            print("padding (left, right): " + ", ".join(f"({l}, {r})" for l, r in result.padding))
-        if counted is not None:
-            print_counts(counted)
-    return 0
+    return Combined((result,) if counted is None else (result, counted))
 
 
 def _counts(args, kind, result):
@@ -128,14 +84,7 @@ def _counts(args, kind, result):
     return conv.counts(args.in_channels, args.out_channels, sizes("kernel", args.kernel), result.output,
                        groups=args.groups, bias=not args.no_bias, transposed=kind == "transposed",
                        input=sizes("input", args.input), stride=sizes("stride", args.stride) or 1,
-                       padding=[l for l, _ in result.padding], dilation=sizes("dilation", args.dilation) or 1)
-
-
-def print_counts(c) -> None:
-    p = c.params
-    print(f"params: weights {p['weights']}, bias {p['bias']}, total {p['total']}")
-    print(f"multiplications {c.multiplications}, additions {c.additions}, MACs {c.macs}, FLOPs {c.flops}")
-    print("tools: " + ", ".join(f"{name} {value}" for name, value in c.tools.items()))
+                       padding=[left for left, _ in result.padding], dilation=sizes("dilation", args.dilation) or 1)
 
 
 def _single(name, text):
@@ -147,7 +96,8 @@ def _single(name, text):
     return values[0]
 
 
-def run_solve(args) -> int:
+def solve(args):
+    """Every value of the unknown that gives the output size."""
     if args.output is None:
         raise DlderiveError("output: --solve needs --output")
     if args.padding in ("same", "valid"):
@@ -160,22 +110,4 @@ def run_solve(args) -> int:
     known = {n: _single(n, t) for n, t in names.items() if n != args.solve and t is not None}
     if names[args.solve] is not None:
         raise DlderiveError(f"{args.solve}: given and asked for at once")
-    result = conv.solve(args.solve, _single("output", args.output), kind, **known)
-    steps = result.derivation.steps
-    if args.format == "json":
-        finite = result.solutions.is_finite_set
-        lo, hi = result.interval
-        data = {"solve": args.solve, "solutions": list(result.values) if finite else None,
-                "interval": [lo, hi], "steps": [step_json(st) for st in steps]}
-        if result.reason:
-            data["reason"] = result.reason
-        print(json.dumps(data, indent=2))
-    elif args.format == "latex":
-        print(render(result.derivation, "latex"))
-    else:
-        print(render(result.derivation, "text"))
-        if result.reason:
-            print(f"no solution: {result.reason}")
-        else:
-            print(f"{args.solve}: {show(result.solutions)}")
-    return 0
+    return conv.solve(args.solve, _single("output", args.output), kind, **known)

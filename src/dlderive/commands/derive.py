@@ -1,22 +1,25 @@
 """`dlderive list` and `dlderive derive NAME`: the proven derivations of the engine."""
 from __future__ import annotations
 
-from ..notation import PRESETS
+from .. import catalog
+from ..cells.declared import load_cell
+from ..check.errors import RelationTimeout
+from ..check.timing import time_limit
+from ..derive import FORMS, derive
+from ..errors import DlderiveError
+from ..export import FORMATS, render
+from ..notation import PRESETS, preset
 
 
 def _declare(args) -> None:
     """Register the cell declared in ``--cell FILE``, if any."""
     if getattr(args, "cell", None):
-        from ..cells.declared import load_cell
-        from ..derive import register
-        register(load_cell(args.cell))
+        catalog.register(load_cell(args.cell))
 
 
 def _list(args) -> int:
-    from ..derive import describe
-
     _declare(args)
-    entries = describe()
+    entries = catalog.describe()
     width = max(map(len, entries))
     for name, description in entries.items():
         print(f"{name:<{width}}  {description}")
@@ -24,14 +27,6 @@ def _list(args) -> int:
 
 
 def _derive(args) -> int:
-    from ..derive import derive
-    from ..export import render
-    from ..notation import preset
-
-    from ..check.errors import RelationTimeout
-    from ..check.timing import time_limit
-    from ..errors import DlderiveError
-
     _declare(args)
     if args.timeout <= 0:
         raise DlderiveError(f"--timeout must be a positive number of seconds (got {args.timeout:g})")
@@ -51,9 +46,9 @@ def register(sub) -> None:
     p.set_defaults(run=_list)
     p = sub.add_parser("derive", help="print a proven step-by-step derivation")
     p.add_argument("name", help="a derivation name from `dlderive list`, e.g. lstm.hidden")
-    p.add_argument("--form", choices=("scalar", "vector"), default="scalar",
+    p.add_argument("--form", choices=FORMS, default="scalar",
                    help="scalar (hidden size 1) or vector (Jacobians with diag)")
-    p.add_argument("--format", choices=("text", "latex", "json", "markdown", "html"), default="text")
+    p.add_argument("--format", choices=tuple(FORMATS), default="text")
     p.add_argument("--notation", choices=tuple(PRESETS), default="sample",
                    help="how symbols are written: " + "; ".join(f"{k}: {v.description}" for k, v in PRESETS.items()))
     p.add_argument("--steps", type=int, metavar="K",

@@ -1,78 +1,67 @@
-"""Renderers: ``render(obj, fmt, notation)`` for Derivation, Step, conv/network results and Documents.
+"""Renderers: ``render(obj, fmt, notation)`` for every result type, by single dispatch on its type.
 
-Formats: text, latex, json, markdown, html.  ``Display(obj)`` shows an object in Jupyter.
+``FORMATS`` is the one list of formats: name -> renderer.  Result types: Derivation (and Step), conv
+sizes, counts and inverse problems, a network table and its valid inputs, a check report, a handout
+Document, and lists of them.  ``Display(obj)`` shows an object in Jupyter; every ``Displayable``
+result shows itself through it.
 """
 from __future__ import annotations
 
 from ..errors import DlderiveError
 from ..notation import DEFAULT, Notation
-from ..steps import Derivation, Step
+from ..steps import Displayable, Step
+from .document import Document
+from .html import render_html_fragment
+from .jsonout import render_json, to_data
+from .latex import render_latex
+from .markdown import render_markdown
+from .pages import render_document_latex, render_document_markdown, render_html
+from .results import Combined, as_derivation, derivations_of
+from .text import render_text
 
-FORMATS = ("text", "latex", "json", "markdown", "html")
+FORMATS = {"text": render_text, "latex": render_latex, "json": render_json, "markdown": render_markdown,
+           "html": render_html}
+"""Format name -> ``renderer(obj, notation)``; commands take their ``--format`` choices from here."""
 
-
-def derivations_of(obj) -> list[Derivation]:
-    """The derivations a result carries: ``.derivation``, ``.derivations``, a network table's ``.rows``,
-    or a list/tuple of them."""
-    if isinstance(obj, Derivation):
-        return [obj]
-    if isinstance(obj, (list, tuple)):
-        return [d for o in obj for d in derivations_of(o)]
-    if isinstance(obj, dict):
-        return [d for o in obj.values() for d in derivations_of(o)]
-    for attr in ("derivations", "derivation", "rows"):
-        value = getattr(obj, attr, None)
-        if value is not None:
-            return derivations_of(value)
-    raise DlderiveError(f"cannot render a {type(obj).__name__}: it carries no derivation")
+DOCUMENT_FORMATS = {"latex": render_document_latex, "markdown": render_document_markdown, "html": render_html}
+"""The formats of a whole handout."""
 
 
-def as_derivation(step: Step) -> Derivation:
-    """A single step shown as a one-line derivation."""
-    return Derivation(name="step", form="scalar", title="", steps=(step,))
-
-
-def render(obj, fmt: str, notation: Notation = DEFAULT) -> str:
-    """``obj`` rendered in format ``fmt`` under ``notation``, as a string."""
-    from .document import Document
-    from .html import render_html
-    from .jsonout import render_json
-    from .latex import render_document_latex, render_latex
-    from .markdown import render_document_markdown, render_markdown
-    from .text import render_text
-
+def render(obj, fmt: str, notation: Notation = DEFAULT, color: bool = False) -> str:
+    """``obj`` rendered in format ``fmt`` under ``notation``, as a string (``color``: ANSI text for a terminal)."""
     if fmt not in FORMATS:
         raise DlderiveError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if isinstance(obj, Step):
         obj = as_derivation(obj)
     if isinstance(obj, Document):
-        documents = {"latex": render_document_latex, "markdown": render_document_markdown, "html": render_html}
-        if fmt not in documents:
-            raise DlderiveError(f"a handout renders as latex, markdown or html, not {fmt}")
-        return documents[fmt](obj, notation)
-    table = {"text": render_text, "latex": render_latex, "json": render_json,
-             "markdown": render_markdown, "html": render_html}
-    return table[fmt](obj, notation)
+        if fmt not in DOCUMENT_FORMATS:
+            raise DlderiveError(f"a handout renders as {', '.join(DOCUMENT_FORMATS)}, not {fmt}")
+        return DOCUMENT_FORMATS[fmt](obj, notation)
+    if fmt == "text":
+        return render_text(obj, notation, color)
+    return FORMATS[fmt](obj, notation)
 
 
 class Display:
-    """Jupyter display of a derivation or result: ``_repr_mimebundle_`` with LaTeX, HTML and Markdown."""
+    """Jupyter display of a result: ``_repr_mimebundle_`` with text, LaTeX, HTML and Markdown."""
 
     def __init__(self, obj, notation: Notation = DEFAULT):
         self.obj, self.notation = obj, notation
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .html import render_html_fragment
-        from .markdown import render_markdown
-        from .latex import render_latex
-
         latex = render_latex(self.obj, self.notation)
         return {
             "text/plain": render(self.obj, "text", self.notation),
-            "text/latex": "$$\n" + latex + "\n$$",
+            "text/latex": latex if latex.startswith(("\\[", "\\noindent")) else "$$\n" + latex + "\n$$",
             "text/html": str(render_html_fragment(self.obj, self.notation)),
             "text/markdown": render_markdown(self.obj, self.notation),
         }
+
+    def _repr_html_(self):
+        return self._repr_mimebundle_()["text/html"]
+
+    def _repr_latex_(self):
+        return self._repr_mimebundle_()["text/latex"]
 
     def __repr__(self):
         return render(self.obj, "text", self.notation)
@@ -83,4 +72,6 @@ def display(obj, notation: Notation = DEFAULT) -> Display:
     return Display(obj, notation)
 
 
-__all__ = ["FORMATS", "render", "Display", "display", "derivations_of"]
+Displayable.show = staticmethod(lambda obj: Display(obj)._repr_mimebundle_())
+
+__all__ = ["FORMATS", "render", "Display", "display", "derivations_of", "to_data", "Combined"]

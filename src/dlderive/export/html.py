@@ -1,22 +1,36 @@
-"""HTML renderer: one self-contained page, MathML from latex2mathml, no script, no network resource."""
+"""HTML fragments: derivations as MathML (latex2mathml), tables as <table>; no script, no network resource."""
 from __future__ import annotations
 
 from functools import singledispatch
 
 from markupsafe import Markup
 
+from ..errors import DlderiveError
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
-from .document import Document, Item, Section
 from .latex import render_latex
+from .markup import check_math
 from .mathml import to_mathml
+from .results import (
+    MARKS,
+    FileReport,
+    Table,
+    derivations_of,
+    register_sequences,
+    verdict,
+)
+from .text import TABLE_HEADERS, shape_text, summary, table_rows
 
 
 @singledispatch
 def render_html_fragment(obj, notation: Notation = DEFAULT) -> Markup:
-    """``obj`` as an HTML fragment (MathML blocks); conv and network results through their derivations."""
-    from . import derivations_of
-    return Markup("\n").join(render_html_fragment(d, notation) for d in derivations_of(obj))
+    """``obj`` as an HTML fragment: MathML blocks of its derivations, then its summary lines."""
+    parts = [render_html_fragment(d, notation) for d in derivations_of(obj)]
+    parts += [Markup("<p>%s</p>") % line for line in summary(obj)]
+    return Markup("\n").join(parts)
+
+
+register_sequences(render_html_fragment, Markup("\n").join)
 
 
 @render_html_fragment.register
@@ -24,24 +38,38 @@ def _(d: Derivation, notation: Notation = DEFAULT) -> Markup:
     return Markup(to_mathml(render_latex(d, notation), display=True))
 
 
-def render_document_html(doc: Document, notation: Notation | None = None) -> str:
-    """A complete HTML page for a ``Document``, every user text escaped by Jinja's autoescape."""
-    from .markup import prose_html, with_notation
-    from .templating import render_template
-
-    notation = notation or doc.notation
-
-    def part(p):
-        return render_html_fragment(p, notation) if not isinstance(p, str) else prose_html(with_notation(p, notation))
-
-    return render_template("handout.html.j2", {"part": part}, doc=doc)
+def html_table(headers, rows, align: str, caption: str = "") -> Markup:
+    """A <table>, every cell escaped unless it is Markup; ``align``: one letter per column, l or r."""
+    style = {"l": "text-align:left", "r": "text-align:right"}
+    head = Markup("").join(Markup('<th style="%s">%s</th>') % (style[a], h) for h, a in zip(headers, align))
+    body = Markup("").join(
+        Markup("<tr>%s</tr>") % Markup("").join(Markup('<td style="%s">%s</td>') % (style[a], c)
+                                               for c, a in zip(row, align)) for row in rows)
+    cap = Markup("<caption>%s</caption>") % caption if caption else Markup("")
+    return Markup('<table class="dlderive">%s<thead><tr>%s</tr></thead><tbody>%s</tbody></table>') % (cap, head, body)
 
 
-def render_html(obj, notation: Notation = DEFAULT) -> str:
-    """A complete page: a Document as it is, anything else as a one-item document titled by it."""
-    if isinstance(obj, Document):
-        return render_document_html(obj, notation)
-    title = getattr(obj, "title", "") or getattr(obj, "name", "") or type(obj).__name__
-    doc = Document(title=title, sections=(Section(title="", items=(Item(heading="", answer=(obj,)),)),),
-                   notation=notation)
-    return render_document_html(doc, notation)
+@render_html_fragment.register
+def _(table: Table, notation: Notation = DEFAULT) -> Markup:
+    """A torchinfo-style table: layer, output shape, parameters, MACs, and the totals."""
+    caption = f"{table.network.name}: input {shape_text(table.input)}"
+    return html_table(TABLE_HEADERS, table_rows(table), "rllrr", caption)
+
+
+def _math(latex: str) -> Markup:
+    """A relation as written, as MathML if it converts cleanly, else as code."""
+    try:
+        return Markup(to_mathml(check_math(latex), display=False))
+    except DlderiveError:
+        return Markup("<code>%s</code>") % latex
+
+
+@render_html_fragment.register
+def _(report: FileReport, notation: Notation = DEFAULT) -> Markup:
+    """The verdicts as a table of ✓ ✗ ? with the relations rendered as math."""
+    rows = [(MARKS[verdict(r)], r.line, _math(r.latex), r.reason) for r in report.relations]
+    s = report.summary
+    caption = f"{report.file}: {s['valid']} valid, {s['invalid']} invalid, {s['unverifiable']} unverifiable"
+    if report.error:
+        caption += f" (cannot read: {report.error})"
+    return html_table(("", "line", "relation", "reason"), rows, "rrll", caption)

@@ -1,45 +1,126 @@
-"""JSON renderer: the schema of ``dlderive derive --format json`` (every expression is ``str()`` of SymPy)."""
+"""JSON renderer.  One schema for a step everywhere: ``{lhs, rhs, relation, latex, rule, note, proof}``,
+every expression ``str()`` of SymPy in writing order, the LaTeX through the notation preset."""
 from __future__ import annotations
 
 import json
 from functools import singledispatch
 
+import sympy as sp
+
 from ..notation import DEFAULT, Notation
-from ..steps import Derivation
+from ..steps import Derivation, Step
 from .latex import RELATION_LATEX, result_latex, uses_total_derivative
 from .printer import latex_expr, relation_between
+from .results import (
+    Combined,
+    ConvResult,
+    Counts,
+    FileReport,
+    SolveResult,
+    Table,
+    ValidInputs,
+    number,
+    total,
+)
 
 
-def derivation_data(d: Derivation, notation: Notation = DEFAULT) -> dict:
-    """``{"name", "form", "definitions", "steps": [{"lhs", "rhs", "latex", "rule", "note"}], "result"}``."""
-    total = uses_total_derivative(d)
+def expr_text(e) -> str:
+    """An expression as SymPy's ``str``, sums and products in the order they were written."""
+    if isinstance(e, sp.Eq):
+        return f"{expr_text(e.lhs)} = {expr_text(e.rhs)}"
+    return sp.sstr(e, order="none")
 
-    def tex(step):
-        rel = RELATION_LATEX[relation_between(step.lhs, step.rhs)]
-        return (latex_expr(step.lhs, notation, d.form, d.kinds, total) + f" {rel} "
-                + latex_expr(step.rhs, notation, d.form, d.kinds, total))
 
+def step_data(step: Step, d: Derivation, notation: Notation = DEFAULT) -> dict:
+    """``{"lhs", "rhs", "relation", "latex", "rule", "note", "proof"}`` of one step of ``d``."""
+    total_d = uses_total_derivative(d)
+    relation = relation_between(step.lhs, step.rhs)
+    latex = (latex_expr(step.lhs, notation, d.form, d.kinds, total_d) + f" {RELATION_LATEX[relation]} "
+             + latex_expr(step.rhs, notation, d.form, d.kinds, total_d))
+    return {"lhs": expr_text(step.lhs), "rhs": expr_text(step.rhs), "relation": relation, "latex": latex,
+            "rule": step.rule, "note": step.note, "proof": step.proof}
+
+
+def steps_data(derivations, notation: Notation = DEFAULT) -> list[dict]:
+    return [step_data(s, d, notation) for d in derivations for s in d.steps]
+
+
+@singledispatch
+def to_data(obj, notation: Notation = DEFAULT):
+    """JSON-ready data of a result."""
+    raise TypeError(f"no JSON form for a {type(obj).__name__}")
+
+
+@to_data.register(list)
+@to_data.register(tuple)
+def _(items, notation: Notation = DEFAULT):
+    return [to_data(o, notation) for o in items]
+
+
+@to_data.register
+def _(c: Combined, notation: Notation = DEFAULT):
+    """One object: the parts' fields in order, their steps together at the end."""
+    out, steps = {}, []
+    for part in c.parts:
+        data = dict(to_data(part, notation))
+        steps += data.pop("steps", [])
+        out.update(data)
+    return {**out, "steps": steps}
+
+
+@to_data.register
+def _(d: Derivation, notation: Notation = DEFAULT):
+    """``{"name", "form", "definitions", "steps", "result": {"lhs", "rhs", "latex"}}``."""
     final = d.final
     return {
         "name": d.name,
         "form": d.form,
         "definitions": {str(k): str(v) for k, v in d.definitions.items()},
-        "steps": [{"lhs": str(s.lhs), "rhs": str(s.rhs), "latex": tex(s), "rule": s.rule, "note": s.note}
-                  for s in d.steps],
-        "result": {"lhs": str(final.lhs), "rhs": str(final.rhs), "latex": result_latex(d, notation)},
+        "steps": [step_data(s, d, notation) for s in d.steps],
+        "result": {"lhs": expr_text(final.lhs), "rhs": expr_text(final.rhs), "latex": result_latex(d, notation)},
     }
 
 
-@singledispatch
-def to_data(obj, notation: Notation = DEFAULT):
-    """JSON-ready data: a derivation object, or a list of them for conv and network results."""
-    from . import derivations_of
-    return [to_data(d, notation) for d in derivations_of(obj)]
+@to_data.register
+def _(r: ConvResult, notation: Notation = DEFAULT):
+    return {"output": list(r.output), "padding": [list(p) for p in r.padding],
+            "steps": steps_data(r.derivations, notation)}
 
 
 @to_data.register
-def _(d: Derivation, notation: Notation = DEFAULT):
-    return derivation_data(d, notation)
+def _(c: Counts, notation: Notation = DEFAULT):
+    return {"params": c.params, "multiplications": c.multiplications, "additions": c.additions, "macs": c.macs,
+            "flops": c.flops, "tools": c.tools, "steps": steps_data(c.derivations, notation)}
+
+
+@to_data.register
+def _(r: SolveResult, notation: Notation = DEFAULT):
+    lo, hi = r.interval
+    data = {"solve": r.unknown, "solutions": list(r.values) if r.solutions.is_finite_set else None,
+            "interval": [lo, hi], "steps": steps_data([r.derivation], notation)}
+    if r.reason:
+        data["reason"] = r.reason
+    return data
+
+
+@to_data.register
+def _(table: Table, notation: Notation = DEFAULT):
+    return {"name": table.network.name, "input": [number(v) for v in table.input],
+            "layers": [{"index": r.index, "type": r.type, "output": [number(v) for v in r.shape],
+                        "params": number(r.params), "macs": number(r.macs)} for r in table.rows],
+            "totals": {"params": number(total(table.params)), "macs": number(total(table.macs))},
+            "steps": steps_data([d for r in table.rows for d in r.derivations], notation)}
+
+
+@to_data.register
+def _(v: ValidInputs, notation: Notation = DEFAULT):
+    return {"valid_inputs": [{name: [lo, hi] for name, (lo, hi) in box.items()} for box in v.boxes],
+            "steps": steps_data([v.derivation], notation)}
+
+
+@to_data.register
+def _(report: FileReport, notation: Notation = DEFAULT):
+    return report.to_json()
 
 
 def render_json(obj, notation: Notation = DEFAULT) -> str:

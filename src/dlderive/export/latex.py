@@ -5,51 +5,12 @@ from functools import singledispatch
 
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
+from .escape import escape_latex, text_in_math
 from .linebreak import balance, break_expr, visual_width
 from .printer import as_basic, latex_expr, relation_between
-
-_TEXT_ESCAPES = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}",
-}
-
-
-def escape_latex(text: str) -> str:
-    """``text`` as LaTeX text mode source that prints it literally (no command can be injected)."""
-    return "".join(_TEXT_ESCAPES.get(c, c) for c in text)
-
+from .results import FileReport, Table, derivations_of, register_sequences, verdict
 
 RELATION_LATEX = {"=": "=", "iff": r"\iff", "in": r"\in"}
-
-_MATH_SPECIALS = {"&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$", "_": r"\_", "{": r"\{", "}": r"\}",
-                  "~": r"\sim", "^": r"\hat{}", "\\": r"\setminus", "<": "<", ">": ">", "|": "|", '"': "''"}
-_MATH_UNICODE = {"σ": r"\sigma", "∘": r"\circ", "⊙": r"\odot", "∂": r"\partial", "−": "-", "×": r"\times",
-                 "·": r"\cdot", "→": r"\to", "≤": r"\le", "≥": r"\ge", "′": r"\prime", "≠": r"\neq",
-                 "≈": r"\approx", "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta",
-                 "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "τ": r"\tau", "φ": r"\phi", "η": r"\eta"}
-
-
-def text_in_math(text: str) -> str:
-    """Math-mode LaTeX showing ``text`` literally, alike in pdflatex and latex2mathml (``\\text{...}`` runs)."""
-    out, run = [], []
-
-    def flush():
-        if run:
-            out.append("\\text{" + "".join(run) + "}")
-            run.clear()
-
-    for c in text:
-        if c.isascii() and (c.isalnum() or c in " .,;:!?'()/-+=*[]@") or (not c.isascii() and c.isalpha()
-                                                                          and c not in _MATH_UNICODE):
-            run.append(c)
-        else:
-            flush()
-            out.append(_MATH_SPECIALS.get(c) or _MATH_UNICODE.get(c) or "?")
-            if out[-1].startswith("\\") and out[-1][1:].isalpha():
-                out[-1] += " "
-    flush()
-    return "".join(out)
 
 
 def uses_total_derivative(d: Derivation) -> bool:
@@ -99,9 +60,11 @@ def align(lines: list[tuple[str, str, str, str]]) -> str:
 
 @singledispatch
 def render_latex(obj, notation: Notation = DEFAULT) -> str:
-    """``obj`` as LaTeX ``align*`` blocks; conv and network results render through their derivations."""
-    from . import derivations_of
+    """``obj`` as LaTeX ``align*`` blocks; conv results and lists render through their derivations."""
     return "\n".join(render_latex(d, notation) for d in derivations_of(obj))
+
+
+register_sequences(render_latex, "\n".join)
 
 
 @render_latex.register
@@ -128,15 +91,27 @@ UNICODE_CHARACTERS = {
 """Unicode characters that may appear in user text, mapped for pdflatex."""
 
 
-def render_document_latex(doc, notation: Notation | None = None) -> str:
-    """A standalone article (pdflatex, amsmath) for a ``Document``."""
-    from .markup import prose_latex, with_notation
-    from .templating import render_template
+def _tex(v, notation: Notation) -> str:
+    return latex_expr(v, notation, "numeric")
 
-    notation = notation or doc.notation
 
-    def part(p):
-        return render_latex(p, notation) if not isinstance(p, str) else prose_latex(with_notation(p, notation))
+@render_latex.register
+def _(table: Table, notation: Notation = DEFAULT) -> str:
+    """The layer table as an array inside \\[ \\] (works in pdflatex and latex2mathml)."""
+    body = [r"\# & \text{layer} & \text{output} & \text{params} & \text{MACs}"]
+    for r in table.rows:
+        shape = r" \times ".join(_tex(v, notation) for v in r.shape)
+        body.append(f"{r.index} & {text_in_math(r.type)} & {shape} & {_tex(r.params, notation)} & {_tex(r.macs, notation)}")
+    body.append(f"& \\text{{total}} & & {_tex(table.params, notation)} & {_tex(table.macs, notation)}")
+    return "\\[\n\\begin{array}{rllrr}\n" + " \\\\\n".join(body) + "\n\\end{array}\n\\]"
 
-    return render_template("handout.tex.j2", {"tex": escape_latex, "part": part}, doc=doc,
-                           unicode_chars=sorted(UNICODE_CHARACTERS.items()))
+
+@render_latex.register
+def _(report: FileReport, notation: Notation = DEFAULT) -> str:
+    """The verdicts as a tabular: mark, line, the relation as written (verbatim text), the reason."""
+    rows = [f"{verdict(r)} & {r.line} & \\texttt{{{escape_latex(r.latex)}}} & {escape_latex(r.reason)}"
+            for r in report.relations]
+    if report.error:
+        rows.append(f"& & \\multicolumn{{2}}{{l}}{{cannot read: {escape_latex(report.error)}}}")
+    head = f"\\noindent\\textbf{{{escape_latex(report.file)}}}\n\n"
+    return head + "\\begin{tabular}{rrp{0.45\\linewidth}p{0.35\\linewidth}}\n" + " \\\\\n".join(rows) + "\n\\end{tabular}"

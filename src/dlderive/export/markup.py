@@ -9,17 +9,18 @@ import re
 from markupsafe import Markup, escape
 
 from ..errors import DlderiveError
-from .latex import escape_latex
+from ..functions import REGISTRY
+from .escape import escape_latex
 from .mathml import to_mathml
 
-ALLOWED_COMMANDS = frozenset("""
+ALLOWED_COMMANDS = frozenset({f.latex[1:] for f in REGISTRY.values() if f.latex[1:].isalpha()} | set("""
 alpha beta gamma delta epsilon varepsilon zeta eta theta lambda mu nu xi pi rho sigma tau phi varphi
 chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega
 frac partial circ odot otimes cdot times left right lfloor rfloor lceil rceil sum prod sqrt
 exp log ln tanh sin cos max min le ge leq geq neq ne approx equiv in notin to rightarrow Rightarrow
 implies mapsto infty ldots cdots dots quad qquad prime top mid mathbb mathbf mathrm operatorname text
 hat tilde bar vec dot langle rangle lvert rvert lVert rVert nabla forall exists cup cap subset
-""".split())
+""".split()))
 """LaTeX commands allowed inside $...$ in handout prose: math only, nothing that reads or writes files."""
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")

@@ -11,7 +11,28 @@ from ..functions import Jacobian, Prime, diag, of
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 from .latex import uses_total_derivative
-from .printer import ConventionalOrder, Literal, as_basic, format_number, keeps_order, relation_between, split_vector_product
+from .printer import (
+    ConventionalOrder,
+    Literal,
+    as_basic,
+    format_number,
+    keeps_order,
+    relation_between,
+    split_vector_product,
+)
+from .results import (
+    MARKS,
+    Combined,
+    ConvResult,
+    Counts,
+    FileReport,
+    SolveResult,
+    Table,
+    ValidInputs,
+    derivations_of,
+    total,
+    verdict,
+)
 
 RELATION_TEXT = {"=": "=", "iff": "⇔", "in": "∈"}
 
@@ -168,14 +189,173 @@ def text_expr(expr, notation: Notation = DEFAULT, form: str = "scalar", kinds: d
 
 
 @singledispatch
-def render_text(obj, notation: Notation = DEFAULT) -> str:
-    """``obj`` as plain text lines; conv and network results render through their derivations."""
-    from . import derivations_of
-    return "\n\n".join(render_text(d, notation) for d in derivations_of(obj))
+def render_text(obj, notation: Notation = DEFAULT, color: bool = False) -> str:
+    """``obj`` as plain text: its derivations, then its summary lines (``color``: ANSI marks for a terminal)."""
+    return render_text(Combined((obj,)), notation, color)
+
+
+@render_text.register(list)
+@render_text.register(tuple)
+def _(items, notation: Notation = DEFAULT, color: bool = False) -> str:
+    if items and all(isinstance(o, FileReport) for o in items):
+        text = "\n".join(render_text(r, notation, color) for r in items)
+        return text + ("\n" + summary_table(items) if len(items) > 1 else "")
+    return render_text(Combined(tuple(items)), notation, color)
 
 
 @render_text.register
-def _(d: Derivation, notation: Notation = DEFAULT) -> str:
+def _(c: Combined, notation: Notation = DEFAULT, color: bool = False) -> str:
+    bodies = [b for part in c.parts if (b := body(part, notation))]
+    lines = [line for part in c.parts for line in summary(part)]
+    return "\n".join(["\n\n".join(bodies), *lines]) if lines else "\n\n".join(bodies)
+
+
+@singledispatch
+def body(obj, notation: Notation = DEFAULT) -> str:
+    """The main text of a result: its derivations."""
+    return "\n\n".join(render_text(d, notation) for d in derivations_of(obj))
+
+
+@singledispatch
+def summary(obj) -> list[str]:
+    """The lines that follow a result's derivations: its answer in brief."""
+    return []
+
+
+@summary.register
+def _(r: ConvResult) -> list[str]:
+    lines = [f"output: {' x '.join(map(str, r.output))}"]
+    if any(left != right for left, right in r.padding):
+        lines.append("padding (left, right): " + ", ".join(f"({left}, {right})" for left, right in r.padding))
+    return lines
+
+
+@summary.register
+def _(c: Counts) -> list[str]:
+    p = c.params
+    return [f"params: weights {p['weights']}, bias {p['bias']}, total {p['total']}",
+            f"multiplications {c.multiplications}, additions {c.additions}, MACs {c.macs}, FLOPs {c.flops}",
+            "tools: " + ", ".join(f"{name} {value}" for name, value in c.tools.items())]
+
+
+@summary.register
+def _(r: SolveResult) -> list[str]:
+    return [f"no solution: {r.reason}" if r.reason else f"{r.unknown}: {sp.sstr(r.solutions, order='none')}"]
+
+
+@body.register
+def _(v: ValidInputs, notation: Notation = DEFAULT) -> str:
+    return ""  # its derivation is shown with the table's steps
+
+
+@summary.register
+def _(v: ValidInputs) -> list[str]:
+    return ["valid inputs: " + describe_valid(v)]
+
+
+def describe_valid(valid: ValidInputs) -> str:
+    """``32 <= D <= 35``, ``(16 <= H <= 19, ...) or (...)``, or ``none (why)``."""
+    if valid.empty:
+        return "none (" + valid.derivation.title + ")"
+    parts = []
+    for box in valid.boxes:
+        parts.append(", ".join(f"{n} >= {lo}" if hi is None else (f"{n} = {lo}" if lo == hi else f"{lo} <= {n} <= {hi}")
+                               for n, (lo, hi) in box.items()))
+    return " or ".join(f"({p})" if len(valid.boxes) > 1 else p for p in parts)
+
+
+TABLE_HEADERS = ("#", "layer", "output", "params", "MACs")
+
+
+def _cell(v) -> str:
+    return str(v) if isinstance(v, int) else sp.sstr(v)
+
+
+def shape_text(shape) -> str:
+    """``6 x 28 x 28``; formulas in parentheses: ``6 x (D - 4) x (D - 4)``."""
+    cells = [_cell(v) for v in shape]
+    if len(cells) == 1:
+        return cells[0]
+    return " x ".join(c if isinstance(v, int) or getattr(v, "is_Atom", False) else f"({c})" for c, v in zip(cells, shape))
+
+
+def table_rows(table: Table) -> list[tuple[str, ...]]:
+    """The rows of a layer table as text cells, the totals last."""
+    rows = [(str(r.index), r.type, shape_text(r.shape), _cell(r.params), _cell(r.macs)) for r in table.rows]
+    return rows + [("", "total", "", _cell(total(table.params)), _cell(total(table.macs)))]
+
+
+@body.register
+def _(table: Table, notation: Notation = DEFAULT) -> str:
+    rows = [TABLE_HEADERS, *table_rows(table)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADERS))]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i in (0, 3, 4) else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return "\n".join([f"{table.network.name}: input {shape_text(table.input)}", *map(line, rows)])
+
+
+@body.register
+def _(report: FileReport, notation: Notation = DEFAULT) -> str:
+    return report_text(report)
+
+
+@render_text.register
+def _(report: FileReport, notation: Notation = DEFAULT, color: bool = False) -> str:
+    return report_text(report, color)
+
+
+def report_text(report: FileReport, color: bool = False) -> str:
+    """One line per relation (mark, line, LaTeX), its reason below; the first wrong step of a chain marked."""
+    lines = [report.file]
+    if report.error:
+        lines.append(f"  cannot read: {report.error}")
+    flagged = set()
+    for r in report.relations:
+        word = verdict(r)
+        first = word == "invalid" and r.chain not in flagged
+        if first:
+            flagged.add(r.chain)
+        head = f"{MARKS[word]} {r.line:>4}  {clip(r.latex)}"
+        if color and word == "invalid":
+            head = f"\x1b[1;31m{head}\x1b[0m"
+        lines.append(head)
+        lines.append(f"        {r.reason}")
+        if r.counterexample:
+            lines.append(f"        counterexample: {counterexample_text(r.counterexample)}")
+        if first:
+            lines.append("        ^ first wrong step of this chain")
+    s = report.summary
+    lines.append(f"{s['valid']} valid, {s['invalid']} invalid, {s['unverifiable']} unverifiable")
+    return "\n".join(lines)
+
+
+def counterexample_text(cx: dict) -> str:
+    values = ", ".join(f"{k} = {v}" for k, v in cx.get("values", {}).items())
+    sides = f"left side {cx['lhs']}, right side {cx['rhs']}" if cx.get("lhs") else ""
+    return "; ".join(p for p in (values, sides) if p)
+
+
+def summary_table(reports) -> str:
+    """Counts of verdicts per file."""
+    width = max(len("file"), *(len(r.file) for r in reports))
+    rows = [f"{'file':<{width}}  {'valid':>5}  {'invalid':>7}  {'unverifiable':>12}"]
+    for r in reports:
+        s = r.summary
+        note = "  (cannot read)" if r.error else ""
+        rows.append(f"{r.file:<{width}}  {s['valid']:>5}  {s['invalid']:>7}  {s['unverifiable']:>12}{note}")
+    return "\n".join(rows)
+
+
+def clip(text: str, n: int = 100) -> str:
+    """``text`` on one line, at most ``n`` characters and an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "…"
+
+
+@render_text.register
+def _(d: Derivation, notation: Notation = DEFAULT, color: bool = False) -> str:
     total = uses_total_derivative(d)
 
     def ex(e):

@@ -1,0 +1,63 @@
+"""Whole documents: a handout (``Document``) as a LaTeX article, a Markdown file or an HTML page, and any
+other result as a one-item HTML page."""
+from __future__ import annotations
+
+from ..notation import DEFAULT, Notation
+from .document import Document, Item, Section
+from .escape import escape_latex
+from .html import render_html_fragment
+from .latex import UNICODE_CHARACTERS, render_latex
+from .markdown import render_markdown
+from .markup import (
+    escape_markdown_text,
+    prose_html,
+    prose_latex,
+    prose_markdown,
+    with_notation,
+)
+from .templating import render_template
+
+
+def _parts(render, prose, notation):
+    """A template filter: a Derivation by ``render``, a text part as prose (its \\sym{...} by notation)."""
+    return lambda p: prose(with_notation(p, notation)) if isinstance(p, str) else render(p, notation)
+
+
+def render_document_latex(doc: Document, notation: Notation | None = None) -> str:
+    """A standalone article (pdflatex, amsmath) for a ``Document``."""
+    notation = notation or doc.notation
+    return render_template("handout.tex.j2", {"tex": escape_latex, "part": _parts(render_latex, prose_latex, notation)},
+                           doc=doc, unicode_chars=sorted(UNICODE_CHARACTERS.items()))
+
+
+def render_document_markdown(doc: Document, notation: Notation | None = None) -> str:
+    """A Markdown handout for a ``Document``: headings, escaped prose, ``$$`` blocks."""
+    notation = notation or doc.notation
+    text = render_template("handout.md.j2", {"md": escape_markdown_text,
+                                             "part": _parts(render_markdown, prose_markdown, notation)}, doc=doc)
+    return _squeeze_blank_lines(text)
+
+
+def render_document_html(doc: Document, notation: Notation | None = None) -> str:
+    """A complete HTML page for a ``Document``, every user text escaped by Jinja's autoescape."""
+    notation = notation or doc.notation
+    return render_template("handout.html.j2", {"part": _parts(render_html_fragment, prose_html, notation)}, doc=doc)
+
+
+def render_html(obj, notation: Notation = DEFAULT) -> str:
+    """A complete page: a Document as it is, anything else as a one-item document titled by it."""
+    if isinstance(obj, Document):
+        return render_document_html(obj, notation)
+    title = getattr(obj, "title", "") or getattr(obj, "name", "") or getattr(obj, "file", "") or type(obj).__name__
+    doc = Document(title=title, sections=(Section(title="", items=(Item(heading="", answer=(obj,)),)),),
+                   notation=notation)
+    return render_document_html(doc, notation)
+
+
+def _squeeze_blank_lines(text: str) -> str:
+    lines, blank = [], 0
+    for line in text.splitlines():
+        blank = blank + 1 if not line.strip() else 0
+        if blank <= 1:
+            lines.append(line.rstrip())
+    return "\n".join(lines).strip() + "\n"
