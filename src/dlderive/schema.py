@@ -50,12 +50,15 @@ class Problems(DlderiveError):
         super().__init__("\n".join(map(str, self.problems)))
 
 
+def collected(problems: list[DlderiveError]) -> DlderiveError:
+    """The one problem, or all of them as one ``Problems``."""
+    return problems[0] if len(problems) == 1 else Problems(problems)
+
+
 def raise_all(problems: list[DlderiveError]) -> None:
-    """Raise the one problem, or all of them as one ``Problems``; nothing when there is none."""
-    if len(problems) == 1:
-        raise problems[0]
+    """Raise ``collected(problems)``; nothing when there is none."""
     if problems:
-        raise Problems(problems)
+        raise collected(problems)
 
 
 def each(error: DlderiveError) -> tuple[DlderiveError, ...]:
@@ -67,7 +70,8 @@ def read_text(path: str | Path, max_bytes: int, what: str = "file") -> str:
     """The UTF-8 text of ``path``, at most ``max_bytes`` long."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(max_bytes + 1)
     except OSError as exc:
         raise DlderiveError(f"cannot read the {what} ({exc.strerror or exc})", file=str(path)) from None
     if len(raw) > max_bytes:
@@ -139,7 +143,7 @@ def describe(error: dict, owner: type | None) -> str:
     if kind == "missing":
         return f"missing: {title} needs it"
     if kind == "extra_forbidden":
-        return f"unknown key in {title}; allowed: {', '.join(owner.model_fields) if owner else '(none)'}"
+        return f"unknown key {error['loc'][-1]!r} in {title}; allowed: {', '.join(owner.model_fields) if owner else '(none)'}"
     if kind == "literal_error":
         return f"must be one of {ctx['expected']}, not {value!r}"
     if kind == "finite_number":

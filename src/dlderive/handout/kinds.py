@@ -6,7 +6,6 @@ stated) and ``network`` (a layer table). Each builder raises a DlderiveError nam
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,7 +16,7 @@ from ..derive import DERIVATIONS, derive
 from ..errors import DlderiveError, Location
 from ..export.printer import format_number, latex_expr
 from ..notation import preset
-from ..schema import each, raise_all
+from ..schema import collected, each
 from .evaluation import evaluate
 
 
@@ -192,7 +191,7 @@ def _network_item(where, item, notation=None, check_only=False):
     try:
         table = network.build(network.from_dict({"input": item["input"], "layers": item["layers"]}, where.file))
     except DlderiveError as exc:
-        raise_all([_in_item(where, problem) for problem in each(exc)])
+        raise collected([_in_item(where, problem) for problem in each(exc)]) from None
     if any(not isinstance(v, int) for v in table.input):
         raise DlderiveError("a handout network needs numeric input sizes", where, key="input")
     if check_only:
@@ -223,8 +222,8 @@ def _in_item(where: Location, problem: DlderiveError) -> DlderiveError:
     """A problem of an item's network, placed in the item: its layer and key named in the message."""
     if problem.location.item is None:
         return DlderiveError(problem.message, where, key=problem.location.key)
-    layer = dataclasses.replace(problem.location, file=None, key=None)
-    return DlderiveError(f"{layer}, key {problem.location.key!r}: {problem.message}", where, key="layers")
+    layer = problem.location
+    return DlderiveError(f"layer {layer.item}, key {layer.key!r}: {problem.message}", where, key="layers")
 
 
 def _conv_call(where: Location, fn, args: dict):

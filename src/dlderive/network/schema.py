@@ -9,7 +9,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from ..conv import MAX_SIZE
 from ..errors import DlderiveError
-from ..schema import Strict, key_path, one_of, tagged
+from ..schema import Strict, declare, key_path, one_of, tagged
 
 MAX_LAYERS = 500
 SIZE_TOKEN = re.compile(r"[0-9]{1,7}|[A-Z][A-Z0-9_]{0,7}")
@@ -48,12 +48,8 @@ def _input_shape(value: Any) -> tuple:
         raise ValueError(exc.message) from None
 
 
-def _layer(name: str, base: type = Strict, **keys) -> type[Strict]:
-    """The model of layer type ``name``: its ``type`` and ``keys`` (name -> type or (type, default))."""
-    fields = {"type": Literal[name], **{k: v[0] if isinstance(v, tuple) else v for k, v in keys.items()}}
-    defaults = {k: v[1] for k, v in keys.items() if isinstance(v, tuple)}
-    config = ConfigDict(title=f"a {name} layer")
-    return type(name, (base,), {"__annotations__": fields, "model_config": config, **defaults})
+def _layer(name: str, **keys) -> type[Strict]:
+    return declare(name, f"a {name} layer", type=Literal[name], **keys)
 
 
 _CONV = dict(out_channels=Size, kernel=Sizes, stride=(Sizes, 1), padding=(Padding, 0), dilation=(Sizes, 1),
