@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import traceback
 
 from . import __version__
+from .commands import build, check, conv, derive, net
 from .errors import DlderiveError, InternalError
 
-COMMANDS = ("derive", "conv", "net", "build", "check")
-"""Each name is a module in dlderive.commands with ``register(subparsers)``; missing ones are skipped."""
+COMMANDS = (derive, conv, net, build, check)
+"""Each a module of dlderive.commands with ``register(subparsers)``."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,14 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dlderive", description="Proven step-by-step derivations for deep learning.")
     parser.add_argument("--version", action="version", version=f"dlderive {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"dlderive.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"dlderive.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
 
 

@@ -8,6 +8,9 @@ import tempfile
 from pathlib import Path
 
 from ..errors import DlderiveError
+from ..export import render
+from ..handout import build_document, load
+from ..notation import preset
 
 OUTPUTS = (("latex", ".tex"), ("html", ".html"), ("markdown", ".md"))
 INSTALL_HINT = ("install a LaTeX distribution with pdflatex, e.g. on Debian/Ubuntu: "
@@ -39,10 +42,6 @@ def run(args) -> int:
 def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool = True,
           seed: int | None = None, notation: str | None = None) -> list[Path]:
     """Render every output in memory, then write each atomically; returns the paths written."""
-    from ..export import render
-    from ..handout import build_document, load
-    from ..notation import preset
-
     chosen = preset(notation) if notation else None
     spec = load(handout)
     doc = build_document(spec, seed=seed, answers=answers, notation=chosen)
