@@ -83,7 +83,7 @@ def sample_report():
 @needs_sample
 def test_sample_every_verdict(sample_report):
     assert [(r.line, r.verdict) for r in sample_report.relations] == SAMPLE_VERDICTS
-    assert sample_report.summary == {"valid": 55, "invalid": 3, "unverifiable": 0}
+    assert sample_report.summary == {"relations": 58, "valid": 55, "invalid": 3, "unverifiable": 0}
 
 
 @needs_sample
@@ -97,7 +97,7 @@ def test_sample_counterexamples(sample_report):
     assert w_slip.counterexample == {"values": {}, "lhs": "30", "rhs": "31"}
     lost = by_line[128][0]
     assert lost.counterexample["lost"] == ["53", "54"]
-    assert lost.counterexample["values"] == {"D_in": "53"}
+    assert lost.counterexample["values"] == {"D_{in}": "53"}  # the document's own name
     assert "52, 53, 54" in lost.reason
     assert "the model's" in by_line[58][0].reason and "definition" in by_line[58][0].reason
     assert "premise" in by_line[124][0].reason
@@ -158,10 +158,10 @@ def test_chain_across_blocks_and_align_rows():
     assert [(r.line, r.verdict) for r in report.relations] == [(1, "valid"), (3, "valid"), (5, "valid"), (6, "valid")]
 
 
-def test_line_is_where_the_right_side_begins():
+def test_line_is_the_line_of_the_relation_sign():
     text = "intro\n\\begin{align*}\ny &= (x+1)(x-1)\n\\\\ &=\n  x^2 - 1\n\\end{align*}\n"
     lines = [r.line for r in check_text(text).relations]
-    assert lines == [3, 5]
+    assert lines == [3, 4]
 
 
 def test_givens_in_text_and_math_are_used_below():
@@ -197,8 +197,8 @@ def test_split_document_finds_every_math_form():
     text = ("$$a = 1$$ and $b = 2$ and $c$ \\[ d = 3 \\]\n\\begin{equation} e = 4 \\end{equation}\n"
             "```\nf = 5\n```\nText g = 6\n")
     kinds = [(c.kind, c.text.strip()) for c in split_document(text)]
-    assert kinds == [("block", "a = 1"), ("block", "b = 2"), ("block", "d = 3"), ("block", "e = 4"),
-                     ("text", "g = 6")]
+    assert kinds == [("block", "a = 1"), ("inline", "b = 2"), ("block", "d = 3"),
+                     ("block", "\\begin{equation} e = 4 \\end{equation}"), ("text", "g = 6")]
 
 
 # ---------------------------------------------------------------- hostile input
@@ -269,11 +269,13 @@ def test_cli_json_format_exactly(capsys, tmp_path):
     assert status == 1
     assert list(data) == ["file", "relations", "summary"]
     assert data["file"] == str(doc)
-    assert [list(r) for r in data["relations"]] == [["line", "latex", "verdict", "reason", "counterexample"]] * 2
+    assert [list(r) for r in data["relations"]] == [["line", "latex", "verdict", "reason", "counterexample",
+                                                     "first_wrong"]] * 2
     assert data["relations"][0] == {"line": 1, "latex": "x + x = 3x", "verdict": "invalid",
                                     "reason": "the two sides differ",
-                                    "counterexample": {"values": {"x": "1"}, "lhs": "2", "rhs": "3"}}
-    assert data["summary"] == {"valid": 1, "invalid": 1, "unverifiable": 0}
+                                    "counterexample": {"values": {"x": "1"}, "lhs": "2", "rhs": "3"},
+                                    "first_wrong": True}
+    assert data["summary"] == {"relations": 2, "valid": 1, "invalid": 1, "unverifiable": 0}
 
 
 def test_cli_json_many_files_is_a_list(capsys, tmp_path):

@@ -20,12 +20,13 @@ _HOMES = {
                      "PROOF_BUDGET", "MODEL_STEPS", "INTEGER_RANGE", "DEFAULT_TIMEOUT"), "limits"),
     "CheckError": "errors", "Unverifiable": "errors", "TooLarge": "errors", "Undefined": "errors",
     "RelationTimeout": "errors", "OutOfBudget": "errors",
-    "Relation": "report", "FileReport": "report",
+    "Relation": "report", "FileReport": "report", "Verdict": "report", "Judgement": "report",
     "time_limit": "timing", "budget": "timing",
     "Value": "evaluate", "compile_expr": "evaluate", "same": "evaluate", "show": "evaluate",
     "substitute": "scope", "Scope": "scope",
     "Outcome": "decide", "decide_equal": "decide", "decide_implies": "decide", "INEQUALITIES": "decide",
-    "Chunk": "document", "split_document": "document", "read_document": "document",
+    "Chunk": "document", "split_document": "document", "read_document": "document", "declared_model": "document",
+    "Judge": "judge", "Unknown": "scope",
     "Checker": "checker", "check_text": "checker", "check_file": "checker",
 }
 

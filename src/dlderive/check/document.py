@@ -1,63 +1,246 @@
-"""The document: a file's text, its math blocks and text relations, and line numbers."""
+"""The document: a file's text, its math (through markdown-it-py, or a LaTeX scanner), text relations, lines.
+
+Markdown goes through a real CommonMark parser with the math plugins of mdit-py-plugins: inline math
+across line breaks, ``\\(…\\)``, ``\\[…\\]``, ``$$`` blocks, amsmath environments and ```` ```math ````
+fences, in paragraphs, lists, tables and blockquotes; code is never read. A LaTeX document is scanned
+once, left to right, for its math. Both are linear in the size of the file."""
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.texmath import texmath_plugin
 
 from .errors import CheckError
 from .limits import MAX_FILE_BYTES, MAX_TEXT_LINE
 
+
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of math to read: a display block, an inline relation, or a relation in running text."""
+    """A piece of math to read: a display block, inline math, or a relation in running text.
+
+    ``line`` is the 1-based line of its first character; a character ``i`` of ``text`` is on line
+    ``line + text.count("\\n", 0, i)``. ``offset`` is where it starts in the file, when known exactly."""
 
     text: str
-    offset: int  # where ``text`` starts in the file
-    kind: str  # "block" | "text"
+    offset: int
+    kind: str  # "block" | "inline" | "text"
+    line: int = 1
+    _column: int = 1
+
+    @property
+    def column(self) -> int:
+        """1-based column of the first character, when the offset is exact (else 1)."""
+        return self._column
+
+    def line_of(self, index: int) -> int:
+        return self.line + self.text.count("\n", 0, max(0, index))
 
 
-_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
-_MATH = re.compile(
-    r"\$\$(?P<dd>.*?)\$\$"
-    r"|\\\[(?P<br>.*?)\\\]"
-    r"|\\begin\{(?P<env>equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?)\}(?P<body>.*?)\\end\{(?P=env)\}"
-    r"|(?<![\\$])\$(?P<inline>[^$\n]{1,20000}?)\$", re.S)
-_RELATIONAL = re.compile(r"=|\\implies|\\Rightarrow|\\iff|\\approx|\\le|\\ge|<|>")
+_RELATIONAL = re.compile(r"=|\\implies|\\Rightarrow|\\iff|\\approx|\\le|\\ge|\\neq?|\\in\b|<|>|\\to\b|\\coloneqq")
 _TEXT_NUMBER = r"[-+(]*\s*\d[\d\s.*/+\-()^]*"
 _TEXT_RELATION = re.compile(
     rf"(?P<name>[A-Za-z][A-Za-z0-9_{{}}]*(?: [A-Za-z][A-Za-z0-9_{{}}]*){{0,2}})\s*=\s*"
     rf"(?P<chain>{_TEXT_NUMBER}(?:=\s*{_TEXT_NUMBER})*)")
+_MODEL = re.compile(r"<!--\s*model\s*:\s*([A-Za-z0-9_.\-/]+)\s*-->|^model\s*:\s*([A-Za-z0-9_.\-/]+)\s*$", re.M)
 
 
-def split_document(text: str) -> list[Chunk]:
-    """Math blocks ($$, \\[ \\], equation, align) and relations in running text, in document order."""
-    masked = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
-    chunks, last = [], 0
-    for m in _MATH.finditer(masked):
-        chunks += _text_chunks(masked, last, m.start())
-        last = m.end()
-        name = m.lastgroup if m.lastgroup != "env" else "body"
-        if m.group("env"):
-            name = "body"
-        body = m.group(name)
-        if name == "inline" and not _RELATIONAL.search(body):
-            continue
-        chunks.append(Chunk(body, m.start(name), "block"))
-    chunks += _text_chunks(masked, last, len(masked))
-    return chunks
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
+    md.use(amsmath_plugin)
+    md.use(texmath_plugin, delimiters="brackets")
+    return md
 
 
-def _text_chunks(text: str, start: int, end: int) -> list[Chunk]:
+def is_latex(text: str, name: str = "") -> bool:
+    """A LaTeX document rather than Markdown: by its name, or by its preamble."""
+    if name.endswith((".tex", ".latex")):
+        return True
+    if name.endswith((".md", ".markdown", ".txt")):
+        return False
+    return "\\documentclass" in text or "\\begin{document}" in text
+
+
+def declared_model(text: str) -> str | None:
+    """The model a document names for itself: ``<!-- model: lstm -->`` or ``model: lstm`` in front matter."""
+    head = text[:4000]
+    front = re.match(r"---\n(.*?)\n---\n", head, re.S)
+    for m in _MODEL.finditer(head):
+        if m.group(1):
+            return m.group(1)
+        if front and m.start() < front.end():
+            return m.group(2)
+    m = re.search(r"%\s*model\s*:\s*([A-Za-z0-9_.\-/]+)", head)
+    return m.group(1) if m else None
+
+
+def split_document(text: str, name: str = "") -> list[Chunk]:
+    """Every piece of math and every relation in running text, in document order."""
+    lines = _Lines(text)
+    chunks = _split_latex(text, lines) if is_latex(text, name) else _split_markdown(text, lines)
     out = []
+    for c in chunks:
+        if c.kind == "inline" and not _RELATIONAL.search(c.text):
+            continue
+        start = lines.start(c.line)
+        column = c.offset - start + 1 if start <= c.offset < lines.start(c.line + 1) + 1 else 1
+        out.append(dataclasses.replace(c, _column=max(column, 1)))
+    return out
+
+
+class _Lines:
+    """Offsets of line starts, to turn offsets into line numbers and back."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def start(self, line: int) -> int:
+        """Offset of the 1-based ``line`` (or the end of the text)."""
+        return self.starts[line - 1] if 0 < line <= len(self.starts) else len(self.text)
+
+
+def _split_markdown(text: str, lines: _Lines) -> list[Chunk]:
+    out: list[Chunk] = []
+    cursor = 0
+    for token in _markdown().parse(text):
+        if token.map:
+            cursor = max(cursor, lines.start(token.map[0] + 1))
+        if token.type in ("math_block", "math_block_label", "amsmath") or (
+                token.type == "fence" and token.info.strip().lower() in ("math", "latex", "tex")):
+            body = token.content
+            found = text.find(body.strip()[:200], cursor) if body.strip() else -1
+            if found >= 0:
+                lead = len(body) - len(body.lstrip())
+                start = found - lead if body.strip() else found
+                line = lines.line(found) - body[:lead].count("\n")
+                cursor = found + len(body.strip())
+            else:
+                start = cursor
+                line = (token.map[0] + 1 + (0 if token.type == "amsmath" else 1)) if token.map else lines.line(cursor)
+            out.append(Chunk(body, max(start, 0), "block", line))
+        elif token.type == "inline":
+            out += _inline_chunks(token, text, lines, cursor)
+    return out
+
+
+def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
+    """Inline math of one paragraph (or heading, list item, table cell) and relations in its plain text."""
+    out = []
+    content = token.content
+    first_line = token.map[0] + 1 if token.map else lines.line(cursor)
+    base = text.find(content[:80], cursor) if content else -1
+    pos = 0
+    plain = []
+    for child in token.children or []:
+        if child.type in ("math_inline", "math_inline_double", "math_single"):
+            at = content.find(child.content, pos) if child.content else -1
+            if at < 0:
+                at = pos
+            line = first_line + content.count("\n", 0, at)
+            out.append(Chunk(child.content, (base + at) if base >= 0 else lines.start(line),
+                             "block" if child.type == "math_inline_double" else "inline", line))
+            pos = at + len(child.content)
+        elif child.type == "text":
+            at = content.find(child.content, pos) if child.content else -1
+            if at >= 0:
+                plain.append((at, child.content))
+                pos = at + len(child.content)
+            elif child.content:  # escapes were resolved (\* is *): the text is near the cursor
+                piece = re.sub(r"\[[^\]]*\]", " ", child.content) if "\\[" in content else child.content
+                plain.append((pos, piece))
+        elif child.type == "code_inline":
+            at = content.find(child.content, pos)
+            pos = at + len(child.content) if at >= 0 else pos
+    for m in _BRACKETS.finditer(content):  # \[…\] inside a paragraph: CommonMark reads it as escaped brackets
+        line = first_line + content.count("\n", 0, m.start(1))
+        out.append(Chunk(m.group(1), (base + m.start(1)) if base >= 0 else lines.start(line), "block", line))
+    for at, piece in plain:
+        line = first_line + content.count("\n", 0, at)
+        out += _text_chunks(piece, (base + at) if base >= 0 else lines.start(line), line)
+    out.sort(key=lambda c: (c.line, c.offset))
+    return out
+
+
+_BRACKETS = re.compile(r"\\\[(.*?)\\\]", re.S)
+_TEX_OPEN = re.compile(
+    r"(?<!\\)%|\\\(|\\\[|\$\$|(?<!\\)\$|\\begin\{(equation|align|alignat|gather|multline|eqnarray|flalign|"
+    r"displaymath|math|dmath)(\*?)\}(\{\d+\})?")
+
+
+def _split_latex(text: str, lines: _Lines) -> list[Chunk]:
+    """Math of a LaTeX document: $…$, $$…$$, \\(…\\), \\[…\\] and the display environments; comments skipped."""
+    out: list[Chunk] = []
+    body_start = text.find("\\begin{document}")
+    pos = body_start + len("\\begin{document}") if body_start >= 0 else 0
+    plain_from = pos
+    while True:
+        m = _TEX_OPEN.search(text, pos)
+        if not m:
+            break
+        opener = m.group()
+        if opener == "%":
+            end = text.find("\n", m.end())
+            out += _tex_text(text, plain_from, m.start(), lines)
+            pos = plain_from = len(text) if end < 0 else end + 1
+            continue
+        if opener.startswith("\\begin"):
+            env = m.group(1) + m.group(2)
+            closer, kind = f"\\end{{{env}}}", "block"
+        else:
+            closer, kind = {"\\(": ("\\)", "inline"), "\\[": ("\\]", "block"), "$$": ("$$", "block"),
+                            "$": ("$", "inline")}[opener]
+        end = _find_closer(text, closer, m.end(), inline=opener == "$")
+        if end < 0:
+            pos = m.end()
+            continue
+        out += _tex_text(text, plain_from, m.start(), lines)
+        out.append(Chunk(text[m.end():end], m.end(), kind, lines.line(m.end())))
+        pos = plain_from = end + len(closer)
+    return out
+
+
+def _find_closer(text: str, closer: str, start: int, inline: bool) -> int:
+    """Where ``closer`` ends the math opened at ``start`` (not escaped); -1 if it is never closed."""
     pos = start
-    for line in text[start:end].split("\n"):
-        if "=" in line and len(line) <= MAX_TEXT_LINE:
-            clean = line.replace("\\*", "*").replace("×", "*").replace("·", "*")
+    while True:
+        end = text.find(closer, pos)
+        if end < 0:
+            return -1
+        if inline and "\n\n" in text[start:end]:  # a $ never spans a paragraph
+            return -1
+        if end > 0 and text[end - 1] == "\\" and closer == "$":
+            pos = end + 1
+            continue
+        return end
+
+
+def _tex_text(text: str, start: int, end: int, lines: _Lines) -> list[Chunk]:
+    return []  # running text of a LaTeX document is prose: its relations are in math
+
+
+def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
+    """Relations written in plain text: ``H_out = (32 - 5)/1 + 1 = 28``, one line at a time."""
+    out = []
+    pos = 0
+    for k, row in enumerate(piece.split("\n")):
+        if "=" in row and len(row) <= MAX_TEXT_LINE:
+            clean = row.replace("\\*", "*").replace("×", "*").replace("·", "*")
             for m in _TEXT_RELATION.finditer(clean):
-                out.append(Chunk(_text_as_latex(m), pos + m.start(), "text"))
-        pos += len(line) + 1
+                out.append(Chunk(_text_as_latex(m), offset + pos + m.start(), "text", line + k))
+        pos += len(row) + 1
     return out
 
 
@@ -73,17 +256,7 @@ def _text_as_latex(m: re.Match) -> str:
     return f"{head} = {chain}"
 
 
-class _LineIndex:
-    def __init__(self, text: str):
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def position(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a character offset."""
-        i = bisect.bisect_right(self.starts, offset) - 1
-        return i + 1, offset - self.starts[i] + 1
-
-
-def _clip(text: str, n: int = 120) -> str:
+def clip(text: str, n: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[:n] + "…"
 

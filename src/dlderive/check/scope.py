@@ -1,6 +1,8 @@
 """The definitions in force: the model's equations (``--model``), the document's definitions and givens."""
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -8,8 +10,32 @@ import sympy as sp
 from ..cells import get_cell
 from ..cells.base import at, timed
 from ..functions import Jacobian, Prime
+from ..reader import Context, Decimal, exact
 from .errors import TooLarge, Unverifiable
 from .limits import MAX_NODES, MODEL_STEPS
+
+
+class Unknown(sp.Symbol):
+    """A quantity the document does not define: ∂L/∂w with L undefined, f(x) with f undefined, Var(X).
+
+    A relation that still holds whatever its unknowns are is valid; otherwise it is unverifiable."""
+
+    _about: dict = {}
+
+    @classmethod
+    def of(cls, shown: str, about: str) -> "Unknown":
+        u = cls(shown, real=True)
+        cls._about[u.name] = about
+        return u
+
+    @property
+    def about(self) -> str:
+        return self._about.get(self.name, self.name)
+
+
+def unknowns_in(*exprs) -> list:
+    return sorted({u for e in exprs if isinstance(e, sp.Basic) for u in e.atoms(Unknown)}, key=lambda u: u.name)
+
 
 def _time(sym: sp.Symbol) -> int | None:
     t = timed(sym.name)
@@ -20,6 +46,11 @@ def _frame(*exprs: sp.Basic) -> int:
     """The most recent step mentioned: leaves of the relation are the inputs and states of that step."""
     ks = [k for e in exprs for s in e.free_symbols if (k := _time(s)) is not None]
     return min(ks) if ks else 0
+
+
+def _names(e: sp.Basic) -> set:
+    """The named quantities in e: its symbols, without written decimals and unknowns."""
+    return {s for s in e.free_symbols if not isinstance(s, (Decimal, Unknown))}
 
 
 def _size(expr: sp.Basic, limit: int = MAX_NODES) -> int:
@@ -67,8 +98,11 @@ class Scope:
     tuples: dict = field(default_factory=dict)
     stated: dict = field(default_factory=dict)  # symbol -> line of its first statement
     states: frozenset = frozenset()  # the model's state names ("h", "c")
+    values: dict = field(default_factory=dict)  # name -> the number the document gives it (a Decimal keeps its precision)
+    functions: dict = field(default_factory=dict)  # function class -> (parameters, body): f(x) = x^2
+    context: "Context | None" = None  # how the document writes its names (for unknowns shown as written)
     deepest: int = -1  # the deepest step a derivative expanded to, while preparing a relation
-    context: int | None = None  # the most recent step of the relation being prepared: it computes, older states are its inputs
+    frame_context: int | None = None  # the most recent step of the relation being prepared: older states are its inputs
 
     @classmethod
     def for_model(cls, model: str | None) -> "Scope":
@@ -81,19 +115,48 @@ class Scope:
         return cls(model_defs=dict(defs), defs=dict(defs), states=states)
 
     def realize(self, expr: sp.Basic) -> sp.Basic:
-        """Evaluate derivative fractions and f'(a) placeholders."""
+        """Evaluate derivative fractions and f'(a) placeholders; apply the functions the document defines."""
         held = expr.atoms(sp.UnevaluatedExpr)
         if held:
             expr = expr.xreplace({u: u.args[0] for u in held})
+        expr = self.apply_functions(expr)
         for _ in range(6):
             ders, primes, jacobians = expr.atoms(sp.Derivative), expr.atoms(Prime), expr.atoms(Jacobian)
             if not ders and not primes and not jacobians:
                 return _fold_matrices(expr)
             mapping = {d: self.derivative(d) for d in ders}
+            mapping.update({sub: self.realize(sub.doit()) for sub in expr.atoms(sp.Subs)})
             mapping.update({j: self.jacobian(j) for j in jacobians})
             mapping.update({p: p.doit() for p in primes})
             expr = _fold_matrices(expr.xreplace(mapping))
         raise Unverifiable("derivatives nested too deeply")
+
+    def apply_functions(self, expr: sp.Basic) -> sp.Basic:
+        """f(a) with f defined by the document (f(x) = x^2): the body at a; u' alone: du/dx when u has one variable."""
+        for _ in range(10):
+            apps = [a for a in expr.atoms(sp.core.function.AppliedUndef) if type(a) in self.functions]
+            primes = [p for p in expr.free_symbols if self.context is not None and p in self.context.primes]
+            if not apps and not primes:
+                return expr
+            mapping = {}
+            for a in apps:
+                params, body = self.functions[type(a)]
+                if len(params) != len(a.args):
+                    raise Unverifiable(f"{type(a).__name__} takes {len(params)} arguments")
+                mapping[a] = body.xreplace(dict(zip(params, a.args)))
+            for p in primes:
+                base, order = self.context.primes[p]
+                value = self.defs.get(base)
+                if value is None:
+                    continue
+                leaves = sorted(exact(self.realize(value)).free_symbols, key=lambda x: x.name)
+                if len(leaves) != 1:
+                    continue
+                mapping[p] = sp.diff(exact(value), leaves[0], order)
+            if not mapping:
+                return expr
+            expr = expr.xreplace(mapping)
+        return expr
 
     def jacobian(self, j: Jacobian) -> sp.Basic:
         """∂A/∂B: a derivative, or the matrix of them when A or B is a vector such as S_t = [h_t; c_t]
@@ -130,12 +193,64 @@ class Scope:
         for v, count in d.variable_count:
             if not isinstance(v, sp.Symbol):
                 raise Unverifiable(f"a derivative with respect to {v}, which is not a variable")
-            context = self.context if self.context is not None else _frame(y, v)
+            context = self.frame_context if self.frame_context is not None else _frame(y, v)
             frame = max(context, self._entry_step(v))
             self.deepest = max(self.deepest, frame)
+            if not self._reaches(y, v, frame, hold) and not self._independent(y, v, frame, hold):
+                return self._unknown_derivative(d)
             for _ in range(int(count)):
                 y = self._chain(y, v, frame, hold)
         return self.realize(y)
+
+    def _leaves(self, y: sp.Basic, v: sp.Symbol, frame: int, hold: frozenset) -> tuple[set, bool]:
+        """The undefined names y is made of (through the definitions in the frame), and whether v is one."""
+        seen, leaves, todo, found = set(), set(), list(_names(y)), False
+        while todo:
+            s = todo.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            if s == v:
+                found = True
+                continue
+            k = _time(s)
+            if s in self.defs and s not in hold and (k is None or k <= frame):
+                todo.extend(_names(self.defs[s]))
+            else:
+                leaves.add(s)
+        return leaves, found
+
+    def _reaches(self, y, v, frame, hold) -> bool:
+        return self._leaves(y, v, frame, hold)[1]
+
+    def _independent(self, y, v, frame, hold) -> bool:
+        """y does not depend on v, provably: y is a number, or every name it is made of is an input of the model."""
+        leaves, _ = self._leaves(y, v, frame, hold)
+        if not leaves and not y.atoms(sp.core.function.AppliedUndef):
+            return True
+        return bool(self.model_defs) and v in self.model_leaves and leaves <= self.model_leaves
+
+    @property
+    def model_leaves(self) -> set:
+        if not hasattr(self, "_model_leaves"):
+            names = {s for e in self.model_defs.values() for s in e.free_symbols}
+            self._model_leaves = names | set(self.model_defs)
+        return self._model_leaves
+
+    def _unknown_derivative(self, d: sp.Derivative) -> sp.Basic:
+        """∂y/∂v where the document does not say how y depends on v: an unknown, never 0."""
+        y, v = d.expr, d.variables[0]
+        shown = f"∂{self.shown(y)}/∂{self.shown(v)}"
+        undefined = [self.shown(s) for s in sorted(_names(y), key=lambda x: x.name) if s not in self.defs]
+        about = (f"{', '.join(undefined)} {'is' if len(undefined) == 1 else 'are'} not defined here, so "
+                 f"{shown} is unknown" if undefined else f"{shown} is unknown")
+        return Unknown.of(shown, about)
+
+    def shown(self, e: sp.Basic) -> str:
+        """A name (or an expression) as the document writes it."""
+        if isinstance(e, sp.Symbol) and self.context is not None:
+            return self.context.written.get(e.name, e.name)
+        return str(e)
 
     def _entry_step(self, v: sp.Symbol) -> int:
         """The step whose equations take v as an input: t-k for x_{t-k}, t-(k-1) for a state such as h_{t-k}."""
@@ -177,11 +292,11 @@ class Scope:
     def prepare_with_defs(self, *exprs: sp.Basic) -> tuple[list, dict]:
         """The expressions with derivatives evaluated, and the definitions (name -> expression) in force in
         their common frame that they need: those names are not free, their values follow from the leaves."""
-        self.deepest, self.context = -1, _frame(*exprs)
+        self.deepest, self.frame_context = -1, _frame(*exprs)
         try:
             exprs = [self.realize(e) for e in exprs]
         finally:
-            self.context = None
+            self.frame_context = None
         frame = max(_frame(*exprs), self.deepest)
         defs = self._reachable(exprs, frame)
         for e in exprs + list(defs.values()):
@@ -191,6 +306,34 @@ class Scope:
             if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
                 raise Unverifiable("division by zero or an infinite value")
         return exprs, defs
+
+    def reachable_names(self, *exprs: sp.Basic) -> set:
+        """The names whose definitions or values the expressions need, through every definition."""
+        seen, todo = set(), [s for e in exprs if isinstance(e, sp.Basic) for s in _names(e)]
+        while todo:
+            s = todo.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            if s in self.defs:
+                todo.extend(_names(self.defs[s]))
+        return seen
+
+    def instanced(self, n: int, expand, rename, is_template) -> "Scope":
+        """A copy whose definitions have their sums written out at size n, and templates such as
+        p_j = e^{z_j}/Σ_k e^{z_k} written for p_1 … p_n."""
+        defs, values = {}, dict(self.values)
+        for k, v in self.defs.items():
+            if is_template(k) and n:
+                letters = k.name.partition("_")[2]
+                for combo in itertools.product(range(1, n + 1), repeat=len(letters)):
+                    index = dict(zip(letters, combo))
+                    key = rename(k, index)
+                    if isinstance(key, sp.Symbol) and key not in self.defs:
+                        defs[key] = expand(rename(v, index), {}, n)
+            defs[k] = expand(v, {}, n)
+        copy = dataclasses.replace(self, defs=defs, values=values)
+        return copy
 
     def prepare(self, *exprs: sp.Basic) -> list[sp.Basic]:
         """The expressions with derivatives evaluated and definitions substituted in a common frame."""
@@ -205,8 +348,8 @@ class Scope:
         while todo:
             s = todo.pop()
             k = _time(s)
-            if s in out or s not in self.defs or (k is not None and k > frame):
+            if s in out or (s not in self.defs and s not in self.values) or (k is not None and k > frame):
                 continue
-            out[s] = self.realize(self.defs[s])
+            out[s] = self.values[s] if s in self.values else self.realize(self.defs[s])
             todo.extend(out[s].free_symbols)
         return out

@@ -7,12 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import sympy as sp
-from lark import Lark, Tree
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import DlderiveError
-from .build import Build, DerivativeOperator, ReadError, TooLarge
+from .build import Build, Pending, ReadError, TooLarge, finish
+from .context import Context, Decimal, exact, transpose
 from .names import identifier, symbol, text_identifier
+from .normalise import Mapped, normalise
 
 MAX_BLOCK = 20_000  # characters in one math block
 MAX_NESTING = 100  # depth of brackets and braces
@@ -40,6 +42,8 @@ class Statement:
     terms: tuple[Term, ...]
     rels: tuple[str, ...]
     rel_sources: tuple[str, ...]
+    rel_starts: tuple[int, ...] = ()  # where each relation sign is in the block
+    condition: bool = False  # introduced by "for", "if", "where", ∀: an assumption, not a claim
 
 
 @lru_cache(maxsize=1)
@@ -48,51 +52,32 @@ def parser() -> Lark:
     return Lark(grammar, start="block", parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
-def read_block(text: str, model: str | None = None) -> tuple[Statement, ...]:
+def read_block(text: str, model: str | None = None, context: Context | None = None) -> tuple[Statement, ...]:
     """The statements of one math block, in order; raise ReadError with an offset if unreadable."""
     _screen(text)
-    original, text = text, _blank_comments(_mark_matrices(text))
+    context = context or Context()
+    if context.reader is None:
+        context.reader = lambda piece, m, ctx: read_expression(piece, m, ctx)
+    mapped = normalise(text)
     try:
-        tree = parser().parse(text)
+        tree = parser().parse(mapped.text)
     except UnexpectedInput as exc:
-        raise ReadError(_describe(exc, text), _offset(exc)) from None
+        raise ReadError(_describe(exc, mapped.text), mapped.source(_offset(exc), _offset(exc) + 1)[0]) from None
     except RecursionError:
         raise ReadError("expression too deeply nested", 0) from None
-    return tuple(_statement(s, text, original, model) for row in tree.children if isinstance(row, Tree)
+    return tuple(_statement(s, mapped, text, model, context) for row in tree.children if isinstance(row, Tree)
                  for s in row.children if isinstance(s, Tree) and s.data == "statement")
 
 
-def read_expression(text: str, model: str | None = None) -> sp.Basic:
+def read_expression(text: str, model: str | None = None, context: Context | None = None) -> sp.Basic:
     """The SymPy expression of LaTeX text without relations (``\\frac{1}{2} x``)."""
-    statements = read_block(text, model)
+    statements = read_block(text, model, context)
     if len(statements) != 1 or statements[0].rels or statements[0].lead:
         raise ReadError("expected one expression without relations", 0)
     term = statements[0].terms[0]
     if term.error:
         raise ReadError(term.error, term.start)
-    return term.expr
-
-
-_JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\\text\{[^{}]*\}|(?<=,)\s*\\text\{[^{}]*\}\s*(?=\\\\|$)",
-                            re.M)
-
-
-_MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix)\}.*?\\end\{\1\}", re.S)
-
-
-def _mark_matrices(text: str) -> str:
-    """Inside matrix environments ``&`` and ``\\\\`` separate entries: they get marks of their own length."""
-    return _MATRIX.sub(lambda m: m.group().replace("\\\\", "\x1f\x1f").replace("&", "\x1e"), text)
-
-
-_CONTINUED_ROW = re.compile(r"\\\\(?=(?:\s|&|\\q?quad\b|\\left\.)*(?:[+\-*]|\\cdot\b|\\times\b))")
-
-
-def _blank_comments(text: str) -> str:
-    """Justifications (``&& \\text{chain rule}``) become spaces and a row that opens with ``+``
-    continues the row above (its ``\\\\`` becomes spaces): offsets are kept."""
-    text = _JUSTIFICATION.sub(lambda m: " " * len(m.group()), text)
-    return _CONTINUED_ROW.sub("  ", text)
+    return exact(term.expr)
 
 
 def _screen(text: str) -> None:
@@ -111,44 +96,47 @@ def _screen(text: str) -> None:
             depth = max(depth - 1, 0)
 
 
-def _statement(tree: Tree, text: str, original: str, model: str | None) -> Statement:
-    lead, terms, rels, rel_sources = None, [], [], []
+def _statement(tree: Tree, mapped: Mapped, original: str, model: str | None, context: Context) -> Statement:
+    lead, terms, rels, rel_sources, rel_starts, condition = None, [], [], [], [], False
     for child in tree.children:
-        if child.data == "rel":
+        if isinstance(child, Token):  # CONDWORD
+            condition = True
+        elif child.data == "rel":
             tok = child.children[0]
+            where = mapped.source(tok.start_pos, tok.end_pos)[0]
             if terms:
                 rels.append(RELATIONS[tok.type])
                 rel_sources.append(str(tok))
+                rel_starts.append(where)
             else:
                 lead = RELATIONS[tok.type]
+                rel_starts.append(where)
         else:
-            terms.append(_term(child, text, original, model))
-    return Statement(lead, tuple(terms), tuple(rels), tuple(rel_sources))
+            terms.append(_term(child, mapped, original, model, context))
+    return Statement(lead, tuple(terms), tuple(rels), tuple(rel_sources), tuple(rel_starts), condition)
 
 
-def _term(tree: Tree, text: str, original: str, model: str | None) -> Term:
-    """One side, built from the parse of ``text``; its source is the slice of ``original`` (same offsets)."""
-    start, end = tree.meta.start_pos, tree.meta.end_pos
-    opener = re.search(r"\\left\s*$", text[max(0, start - 12):start])
+def _term(tree: Tree, mapped: Mapped, original: str, model: str | None, context: Context) -> Term:
+    """One side, built from the parse of the normalised text; its source is the written slice."""
+    start, end = mapped.source(tree.meta.start_pos, tree.meta.end_pos)
+    opener = re.search(r"\\left\s*$", original[max(0, start - 12):start])
     if opener:
         start -= len(opener.group())
     source = original[start:end]
     try:
-        expr = Build(model, text).transform(tree.children[0])
-        if isinstance(expr, DerivativeOperator):
-            raise DlderiveError(f"d/d{expr.var} is not followed by the expression it differentiates")
+        expr = finish(Build(model, mapped.text, context).transform(tree.children[0]))
         if _is_gauss_bracket(source):
             expr = sp.floor(expr)
         return Term(expr, start, end, source)
     except VisitError as exc:
         inner = exc.orig_exc
         if isinstance(inner, DlderiveError):
-            return Term(None, start, end, source, str(inner))
+            return Term(None, start, end, source, inner.message or str(inner))
         if isinstance(inner, RecursionError):
             return Term(None, start, end, source, "expression too deeply nested")
-        return Term(None, start, end, source, f"cannot build {source[:40]!r}: {type(inner).__name__}")
+        raise
     except DlderiveError as exc:
-        return Term(None, start, end, source, str(exc))
+        return Term(None, start, end, source, exc.message or str(exc))
     except RecursionError:
         return Term(None, start, end, source, "expression too deeply nested")
 
@@ -189,5 +177,5 @@ def _describe(exc: UnexpectedInput, text: str) -> str:
     return "cannot read this math"
 
 
-__all__ = ["read_block", "read_expression", "ReadError", "TooLarge", "Term", "Statement",
-           "identifier", "symbol", "text_identifier"]
+__all__ = ["read_block", "read_expression", "ReadError", "TooLarge", "Term", "Statement", "Context", "Decimal",
+           "exact", "transpose", "identifier", "symbol", "text_identifier"]

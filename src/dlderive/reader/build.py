@@ -1,4 +1,7 @@
-"""Parse trees of latex.lark -> SymPy expressions, built node by node (never eval or sympify)."""
+"""Parse trees of latex.lark -> SymPy expressions, built node by node (never eval or sympify).
+
+Names are read as the document uses them (``reader.context.Context``); operators written before
+what they apply to (d/dx, ∂/∂x, Σ, Π) take the whole product that follows, up to the next sign."""
 from __future__ import annotations
 
 import re
@@ -8,17 +11,17 @@ import sympy as sp
 from lark import Token, Transformer, v_args
 
 from ..errors import DlderiveError
-from ..functions import Jacobian, prime, sigmoid
+from ..functions import Jacobian, by_spelling, prime, sigmoid
+from .context import Context, Decimal, transpose, unknown_function
 from .names import WEIGHT_BASES, identifier, symbol, text_identifier, weight
 
 MAX_BITS = 14_000  # size of an exact number the reader agrees to compute (Python prints ints up to 4300 digits)
 MAX_EXPONENT = 1_000  # largest integer exponent on a symbolic base
 MAX_DIGITS = 1_000
 
-FUNCTIONS = {"sigma": sigmoid, "sigmoid": sigmoid, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log,
-             "ln": sp.log, "sin": sp.sin, "cos": sp.cos, "sinh": sp.sinh, "cosh": sp.cosh}
 GREEK_CONSTANTS = {"pi": sp.pi, "infty": sp.oo}
 _LABEL = re.compile(r"\^\s*(?:\{\s*([A-Za-z]+)\s*\}|([A-Za-z]))\s*$")
+_INDEX_SUP = re.compile(r"^\^\s*\{\s*(\(|\[)\s*([^{}()\[\]]{1,20})\s*[)\]]\s*\}\s*$|^\^\s*\(\s*([^{}()]{1,20})\s*\)$")
 
 
 class ReadError(DlderiveError):
@@ -33,11 +36,55 @@ class TooLarge(DlderiveError):
     """A number or power too large to compute safely."""
 
 
-class DerivativeOperator:
-    """``coeff`` d/dz (or ∂/∂z) written without its argument: it applies to the factor that follows."""
+class Pending:
+    """An operator written before its operand, waiting for the product that follows it:
+    ``kind`` is "d" (d/dv or ∂/∂v), "sum" or "prod", "prime" (f' before its argument)."""
 
-    def __init__(self, var: sp.Symbol, coeff=sp.S.One):
-        self.var, self.coeff = var, coeff
+    def __init__(self, kind: str, data, coeff=sp.S.One, body=None):
+        self.kind, self.data, self.coeff, self.body = kind, data, coeff, body
+
+    def times(self, factor) -> "Pending":
+        if self.kind == "prime" and self.body is None:
+            return Pending(self.kind, self.data, self.coeff, factor)
+        body = factor if self.body is None else _mul(self.body, factor)
+        return Pending(self.kind, self.data, self.coeff, body)
+
+    def scaled(self, c) -> "Pending":
+        return Pending(self.kind, self.data, _mul(c, self.coeff), self.body)
+
+
+# kept under its old name: other modules test for an operator still waiting for its operand
+DerivativeOperator = Pending
+
+
+def finish(x):
+    """A Pending operator applied to what it collected; anything else as it is."""
+    if not isinstance(x, Pending):
+        return x
+    if x.body is None:
+        if x.kind == "prime" and x.data[1] is not None:
+            return _mul(x.coeff, x.data[1])  # u' written alone
+        raise DlderiveError(_NO_OPERAND[x.kind](x))
+    body = finish(x.body)
+    _require_expr(body)
+    if x.kind == "d":
+        var, order = x.data
+        return _mul(x.coeff, sp.Derivative(body, *([var] * order)))
+    if x.kind == "prime":
+        return _mul(x.coeff, x.data[0](body))
+    index, lower, upper = x.data
+    cls = sp.Sum if x.kind == "sum" else sp.Product
+    lo = lower if lower is not None else sp.Symbol(f"{index.name}_first", integer=True)
+    hi = upper if upper is not None else sp.Symbol(f"{index.name}_last", integer=True)
+    return _mul(x.coeff, cls(body, (index, lo, hi)))
+
+
+_NO_OPERAND = {
+    "d": lambda p: f"d/d{p.data[0]} is not followed by the expression it differentiates",
+    "sum": lambda p: "a sum sign is not followed by what it sums",
+    "prod": lambda p: "a product sign is not followed by what it multiplies",
+    "prime": lambda p: "a derivative f' is not applied to anything",
+}
 
 
 def safe_pow(base, exponent):
@@ -52,19 +99,26 @@ def safe_pow(base, exponent):
             raise TooLarge(f"the number {base}^{exponent} is too large to compute (over {MAX_BITS} bits)")
     if base.is_Rational and exponent.is_Number and not exponent.is_Rational:
         raise TooLarge("non-rational exponents of numbers are not evaluated")
+    if base == sp.E:
+        return sp.exp(exponent)
     return sp.Pow(base, exponent)
 
 
-def safe_mul(a, b):
-    if isinstance(a, DerivativeOperator):
-        _require_expr(b)
-        return safe_mul(a.coeff, sp.Derivative(b, a.var))
-    if isinstance(b, DerivativeOperator):
-        _require_expr(a)
-        return DerivativeOperator(b.var, safe_mul(a, b.coeff))
+def _mul(a, b):
     _require_expr(a, b)
     _check_size(a, b)
     return a * b
+
+
+def safe_mul(a, b):
+    """a·b, where an operator written before its operand takes b into what it applies to."""
+    if isinstance(a, Pending):
+        if a.kind == "prime" and a.body is not None:
+            return _mul(finish(a), finish(b))
+        return a.times(finish(b) if not isinstance(b, Pending) else b)
+    if isinstance(b, Pending):
+        return b.scaled(a) if b.body is None else _mul(a, finish(b))
+    return _mul(a, b)
 
 
 def _check_size(*numbers):
@@ -75,8 +129,8 @@ def _check_size(*numbers):
 
 def _require_expr(*items):
     for x in items:
-        if isinstance(x, DerivativeOperator):
-            raise DlderiveError(f"d/d{x.var} is not followed by the expression it differentiates")
+        if isinstance(x, Pending):
+            raise DlderiveError(_NO_OPERAND[x.kind](x))
         if isinstance(x, sp.Tuple):
             raise DlderiveError("a tuple such as (5,5) cannot take part in arithmetic")
         if isinstance(x, sp.Set):
@@ -84,51 +138,94 @@ def _require_expr(*items):
 
 
 def _exprs(children):
-    return [c for c in children if not isinstance(c, Token)]
+    return [finish(c) for c in children if not isinstance(c, Token)]
 
 
 class Build(Transformer):
-    """One term's parse tree -> a SymPy expression; ``model`` selects the weight-label aliases."""
+    """One term's parse tree -> a SymPy expression, with names read as ``context`` says."""
 
-    def __init__(self, model: str | None = None, text: str = ""):
+    def __init__(self, model: str | None = None, text: str = "", context: Context | None = None):
         super().__init__()
         self.model, self.text = model, text
+        self.context = context or Context()
 
+    # ------------------------------------------------------------------ names
     def name(self, children):
         (tok,) = children
-        written = str(tok)
-        letters = written.split("_", 1)[0]
-        if 1 < len(letters) <= 3 and letters.islower():  # "ab", "dz": a product of one-letter names
-            factors = [self._letter(c) for c in letters[:-1]] + [self._letter(written[len(letters) - 1:])]
-            return sp.Mul(*factors)
-        return self._letter(written)
-
-    def _letter(self, written: str):
-        return sp.E if written == "e" else symbol(identifier(written, self.model))
+        return self.context.name(str(tok), self.model)
 
     def greek(self, children):
-        written = str(children[0])[1:]
+        written = re.sub(r"\s+", "", str(children[0])[1:])
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", written)
+        if m and m.group(1) not in GREEK_CONSTANTS:
+            written = f"{m.group(1)}_{{{m.group(2)}}}"
         base = written.split("_", 1)[0]
         if base in GREEK_CONSTANTS and base == written:
             return GREEK_CONSTANTS[base]
-        return symbol(identifier(written, self.model))
+        if base == "nabla":
+            raise DlderiveError("the gradient ∇ is not read; write the partial derivatives")
+        return self.context.record(symbol(identifier(written, self.model)), "\\" + written)
 
     def text_name(self, children):
         written = str(children[0])
         inner = written[written.index("{") + 1: written.index("}")]
         sub = written[written.index("}") + 1:]
+        command = written[1:written.index("{")]
+        if inner.strip() == "e" and not sub and command in ("mathrm", "text", "textrm"):
+            return sp.E
+        if command in ("mathbf", "boldsymbol", "bm", "textbf"):
+            self.context.flags.add("vector")
+            inner_name = inner.strip()
+            if re.fullmatch(r"[01]", inner_name):
+                return sp.Integer(int(inner_name))
+            return self.context.name(inner_name + sub, self.model)
         name = text_identifier(inner)
+        if not name:
+            raise DlderiveError("an empty \\text{}")
+        if re.fullmatch(r"[A-Za-z]+", name) and len(name) > 1 and by_spelling(name):
+            raise DlderiveError(f"the function {name} is written without its argument")
         if sub and " " not in name:
-            return symbol(identifier(name + sub, self.model))
-        return symbol(name + (identifier("x" + sub)[1:] if sub else ""))
+            return self.context.record(symbol(identifier(name + sub, self.model)), written)
+        return self.context.record(symbol(name + (identifier("x" + sub)[1:] if sub else "")), written)
+
+    def accent(self, children):
+        tok = children[0]
+        inner = children[1]
+        sub = str(children[2]) if len(children) > 2 else ""
+        command = str(tok)[1:]
+        base = inner if isinstance(inner, sp.Basic) else self._accent_arg(inner)
+        return self.context.decorated(command, base, sub, self.model)
+
+    def accent_arg(self, children):
+        (x,) = children
+        return self._accent_arg(x)
+
+    def _accent_arg(self, x):
+        if isinstance(x, Token):
+            if x.type == "NAME":
+                return self.context.name(str(x), self.model, whole=True)
+            if x.type == "GREEK":
+                return self.greek([x])
+            if x.type == "NUMBER":
+                return self.number([x])
+            if x.type == "TEXT":
+                return self.text_name([x])
+        return x
 
     def number(self, children):
         text = str(children[0])
         if len(text) > MAX_DIGITS:
             raise TooLarge(f"a number with {len(text)} digits (limit {MAX_DIGITS})")
         f = Fraction(text)
-        return sp.Rational(f.numerator, f.denominator)
+        value = sp.Rational(f.numerator, f.denominator)
+        if "." in text:
+            return Decimal.of(text, value)
+        return value
 
+    def dots(self, children):
+        raise DlderiveError("an elision (⋯) stands for terms that are not written")
+
+    # ------------------------------------------------------------------ groups and sets
     def group(self, children):
         (x,) = _exprs(children)
         return x
@@ -144,7 +241,10 @@ class Build(Transformer):
         return sp.FiniteSet(*items)
 
     def set_name(self, children):
-        return {"N": sp.S.Naturals0, "Z": sp.S.Integers, "R": sp.S.Reals}[str(children[0])[-2]]
+        written = str(children[0])
+        if "^" in written:
+            self.context.flags.add("vector")
+        return {"N": sp.S.Naturals0, "Z": sp.S.Integers, "R": sp.S.Reals, "Q": sp.S.Rationals}[written[8]]
 
     def floor(self, children):
         (x,) = _exprs(children)
@@ -172,14 +272,50 @@ class Build(Transformer):
     def mrow(self, children):
         return _exprs(children)
 
+    def cases(self, children):
+        pieces = [c for c in children if isinstance(c, tuple)]
+        if not pieces or any(cond is None for _, cond in pieces[:-1]):
+            raise DlderiveError("a case without its condition")
+        args = [(value, cond if cond is not None else sp.true) for value, cond in pieces]
+        return sp.Piecewise(*args)
+
+    def case(self, children):
+        items = [c for c in children if not isinstance(c, Token)]
+        value = finish(items[0])
+        _require_expr(value)
+        return (value, items[1] if len(items) > 1 else None)
+
+    def cond_rel(self, children):
+        a, op, b = finish(children[0]), str(children[1]), finish(children[2])
+        return _relational(a, op, b)
+
+    def cond_between(self, children):
+        a, op1, b, op2, c = children
+        return sp.And(_relational(finish(a), str(op1), finish(b)), _relational(finish(b), str(op2), finish(c)))
+
+    def cond_in(self, children):
+        a, _, s = children
+        return sp.Contains(finish(a), finish(s))
+
+    def cond_else(self, children):
+        return sp.true
+
     def sqrt(self, children):
         (x,) = _exprs(children)
         _require_expr(x)
         return sp.sqrt(x)
 
+    def root(self, children):
+        n, x = _exprs(children)
+        _require_expr(n, x)
+        if not (n.is_Integer and 1 < n < 100):
+            raise DlderiveError("a root whose degree is not a small integer")
+        return sp.root(x, n)
+
+    # ------------------------------------------------------------------ fractions and derivatives
     def frac(self, children):
         num, den = _exprs(children)
-        derivative = _total_derivative(num, den, self.model)
+        derivative = self._total_derivative(num, den)
         if derivative is not None:
             return derivative
         _require_expr(num, den)
@@ -188,62 +324,196 @@ class Build(Transformer):
     def partial(self, children):
         parts = _exprs(children)
         var = parts[-1]
+        order = 1
+        if isinstance(var, sp.Pow) and var.exp.is_Integer and 1 < var.exp < 5 and isinstance(var.base, sp.Symbol):
+            var, order = var.base, int(var.exp)
         if not isinstance(var, sp.Symbol):
             raise DlderiveError(f"∂{var} is not a derivative with respect to one variable")
         if len(parts) == 1:
-            return DerivativeOperator(var)
+            return Pending("d", (var, order))
         _require_expr(parts[0])
+        if order > 1:
+            return sp.Derivative(parts[0], *([var] * order))
         return Jacobian(parts[0], var)  # not commutative: products of ∂S_t/∂S_{t-1} keep their order
 
+    def partial_n(self, children):
+        parts = [c for c in children if not isinstance(c, Token)]
+        order = finish(parts[0])
+        rest = [finish(p) for p in parts[1:]]
+        var = rest[-1]
+        if isinstance(var, sp.Pow) and isinstance(var.base, sp.Symbol):
+            var = var.base
+        if not (order.is_Integer and 1 <= order <= 4) or not isinstance(var, sp.Symbol):
+            raise DlderiveError("a higher derivative that is not of order 1 to 4 in one variable")
+        if len(rest) == 1:
+            return Pending("d", (var, int(order)))
+        return sp.Derivative(rest[0], *([var] * int(order)))
+
+    def _total_derivative(self, num, den):
+        """d(num)/d(var) when the fraction is written as a derivative (d/dz, dy/dz, d^2y/dz^2), else None."""
+        if isinstance(num, Pending) or isinstance(den, Pending):
+            return None
+        var, order = _d_variable(den)
+        if var is None:
+            return None
+        d = symbol("d")
+        if num == d or (isinstance(num, sp.Pow) and num.base == d and num.exp == order):
+            return Pending("d", (var, order))
+        rest = None
+        if isinstance(num, sp.Mul) and (d in num.args or any(isinstance(a, sp.Pow) and a.base == d for a in num.args)):
+            rest = [a for a in num.args if a != d and not (isinstance(a, sp.Pow) and a.base == d)]
+            rest = sp.Mul(*rest)
+        elif isinstance(num, sp.Symbol) and num.name.startswith("d") and num.name[1:2].isalpha():
+            written = self.context.written.get(num.name, num.name)
+            rest = self.context.name(written[1:] if written.startswith("d") else num.name[1:], self.model, whole=True)
+        if rest is None:
+            return None
+        return sp.Derivative(rest, *([var] * order))
+
+    # ------------------------------------------------------------------ functions
     def apply(self, children):
-        func = FUNCTIONS[_func_name(children[0])]
-        arg = children[-1]
-        if isinstance(arg, Token):
-            arg = self.name([arg])
-        _require_expr(arg)
-        value = func(arg)
-        return safe_pow(value, children[1]) if len(children) == 3 else value
+        func, rest = children[0], list(children[1:])
+        name = _func_name(func)
+        entry = by_spelling(name)
+        if entry is None and name not in ("max", "min"):
+            raise DlderiveError(f"unknown function {func}")
+        power = rest.pop(0) if rest and isinstance(rest[0], _Power) else None
+        args = [finish(self._operand(a)) for a in rest]
+        _require_expr(*args)
+        if name in ("max", "min"):
+            value = (sp.Max if name == "max" else sp.Min)(*args)
+        else:
+            if len(args) != 1:
+                raise DlderiveError(f"{entry.name} takes one argument")
+            value = entry.make(args[0])
+            base = _log_base(func)
+            if base is not None:
+                value = value / sp.log(base)
+        if power is not None:
+            if power.value == -1:
+                raise DlderiveError(f"the inverse function {entry.name}^(-1) is not read")
+            return safe_pow(value, power.value)
+        return value
+
+    def apply_accent(self, children):
+        func, rest = children[0], list(children[1:])
+        power = [rest.pop(0)] if rest and isinstance(rest[0], _Power) else []
+        return self.apply([func, *power, self.accent(rest)])
+
+    def _operand(self, a):
+        if isinstance(a, Token):
+            if a.type == "NAME":
+                return self.name([a])
+            if a.type == "GREEK":
+                return self.greek([a])
+            if a.type == "NUMBER":
+                return self.number([a])
+        return a
 
     def apply_prime(self, children):
-        func = FUNCTIONS[_func_name(children[0])]
+        entry = by_spelling(_func_name(children[0]))
+        order = _prime_order(str(children[1]))
         (arg,) = _exprs(children)
         _require_expr(arg)
-        return prime(func)(arg)
+        if entry is None or entry.cls is None:
+            raise DlderiveError(f"the derivative of {children[0]} is not read")
+        if order == 1:
+            return prime(entry.cls)(arg)
+        z = sp.Dummy("z", real=True)
+        return entry.make(z).diff(z, order).xreplace({z: arg})
+
+    def func_prime(self, children):
+        entry = by_spelling(_func_name(children[0]))
+        if entry is None or entry.cls is None:
+            raise DlderiveError(f"the derivative of {children[0]} is not read")
+        order = _prime_order(str(children[1]))
+        z = sp.Dummy("z", real=True)
+        nth = entry.make(z).diff(z, order)
+        return Pending("prime", (lambda a: nth.xreplace({z: a}), None))
+
+    def fname_apply(self, children):
+        tok, args = children[0], _exprs(children[1:])
+        return self.context.application(str(tok), args, self.model)
+
+    def name_prime(self, children):
+        tok, primes = children
+        return Pending("prime", self.context.prime_parts(str(tok), _prime_order(str(primes)), self.model))
+
+    def greek_prime(self, children):
+        tok, primes, arg = children[0], children[1], finish(children[2])
+        fn, _ = self.context.prime_parts(str(tok)[1:], _prime_order(str(primes)), self.model)
+        _require_expr(arg)
+        return fn(arg)
+
+    def op_apply(self, children):
+        tok = str(children[0])
+        args = _exprs(children[1:])
+        return self.context.operator(tok, args)
+
+    def bigop(self, children):
+        written = str(children[0])
+        kind = "sum" if written.startswith("\\sum") else "prod"
+        return Pending(kind, self.context.limits(written, self.model))
 
     def fpower(self, children):
         (x,) = _exprs(children)
-        return x
+        return _Power(x)
 
     def sup_arg(self, children):
-        if len(children) == 2:  # MINUS NUMBER
-            return -self.number([children[1]])
+        if len(children) == 2:  # MINUS NUMBER | MINUS NAME | MINUS GREEK
+            x = self._sup_token(children[1])
+            return -x
         (x,) = children
         if isinstance(x, Token):
-            if x.type == "NUMBER":
-                return self.number([x])
-            if x.type == "GREEK":
-                return self.greek([x])
-            return symbol(identifier(str(x), self.model))
-        return x
+            return self._sup_token(x)
+        return finish(x)
+
+    def empty_sup(self, children):
+        raise DlderiveError("an empty superscript")
+
+    def _sup_token(self, x: Token):
+        if x.type == "NUMBER":
+            return self.number([x])
+        if x.type == "GREEK":
+            return self.greek([x])
+        if x.type == "TRANSPOSE":
+            return _TRANSPOSE
+        return self.context.name(str(x), self.model)
 
     @v_args(meta=True)
     def power(self, meta, children):
         base, _, exponent = children
+        base = finish(base)
+        raw = self.text[meta.start_pos:meta.end_pos] if self.text else ""
+        if exponent is _TRANSPOSE:
+            self.context.flags.add("vector")
+            return transpose(base)
+        sup = raw[_sup_start(raw):] if raw else ""
+        index = _INDEX_SUP.match(sup) if sup else None
+        if index and isinstance(base, sp.Symbol):
+            return self.context.superscript_index(base, (index.group(2) or index.group(3)).strip(),
+                                                  index.group(1) or "(", self.model)
+        if isinstance(base, sp.Symbol) and self.context.time_superscripts and re.fullmatch(
+                r"\^\s*\{?\s*t\s*([-+]\s*\d)?\s*\}?", sup or ""):
+            return self.context.superscript_index(base, sup.strip("^{} "), "(", self.model)
         if isinstance(base, sp.Symbol) and base.name in WEIGHT_BASES:
-            label = _LABEL.search(self.text[meta.start_pos:meta.end_pos]) if self.text else None
+            label = _LABEL.search(raw) if raw else None
             if label:
                 return symbol(weight(base.name, label.group(1) or label.group(2), self.model))
             if isinstance(exponent, sp.Symbol) and exponent.name.isalpha():
                 return symbol(weight(base.name, exponent.name, self.model))
-        return safe_pow(base, exponent)
+        return safe_pow(base, finish(exponent))
 
+    # ------------------------------------------------------------------ arithmetic
     def neg(self, children):
-        (x,) = _exprs(children)
+        (x,) = [c for c in children if not isinstance(c, Token)]
+        if isinstance(x, Pending):
+            return x.scaled(sp.Integer(-1))
         _require_expr(x)
         return -x
 
     def pos(self, children):
-        (x,) = _exprs(children)
+        (x,) = [c for c in children if not isinstance(c, Token)]
         return x
 
     def add(self, children):
@@ -257,7 +527,7 @@ class Build(Transformer):
         return a - b
 
     def mul(self, children):
-        a, b = _exprs(children)
+        a, b = [c for c in children if not isinstance(c, Token)]
         return safe_mul(a, b)
 
     def div(self, children):
@@ -266,41 +536,73 @@ class Build(Transformer):
         return safe_mul(a, safe_pow(b, sp.Integer(-1)))
 
 
-def _func_name(tok: Token) -> str:
-    text = str(tok)
-    if text.startswith("\\operatorname{"):
-        return text[len("\\operatorname{"):-1]
+class _Power:
+    """The power written on a function name: tanh^2(x)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+_TRANSPOSE = object()
+
+
+def _sup_start(raw: str) -> int:
+    """Where the superscript of a power's source begins (the last ^ at depth zero)."""
+    depth, at = 0, -1
+    for i, ch in enumerate(raw):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "^" and depth == 0:
+            at = i
+    return max(at, 0)
+
+
+def _relational(a, op: str, b):
+    _require_expr(a, b)
+    table = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "\\lt": sp.StrictLessThan,
+             "\\gt": sp.StrictGreaterThan, "\\le": sp.LessThan, "\\leq": sp.LessThan, "\\leqslant": sp.LessThan,
+             "\\ge": sp.GreaterThan, "\\geq": sp.GreaterThan, "\\geqslant": sp.GreaterThan, "\\neq": sp.Ne,
+             "\\ne": sp.Ne}
+    if op.strip() not in table:
+        raise DlderiveError(f"the condition {op} is not read")
+    return table[op.strip()](a, b, evaluate=False)
+
+
+def _prime_order(primes: str) -> int:
+    return primes.count("'") + primes.count("\\prime")
+
+
+def _func_name(tok) -> str:
+    text = re.sub(r"_\{?[0-9e]\}?$", "", str(tok))
+    if "{" in text:
+        return text[text.index("{") + 1:-1]
     return text[1:]
 
 
-def _d_variable(den, model):
-    """z for a denominator written dz or d z (or \\mathrm{d} z), else None."""
+def _log_base(tok):
+    m = re.search(r"_\{?([0-9e])\}?$", str(tok))
+    if not m:
+        return None
+    return sp.E if m.group(1) == "e" else sp.Integer(int(m.group(1)))
+
+
+def _d_variable(den):
+    """(z, order) for a denominator written dz, d z, \\mathrm{d} z or dz^2; (None, 0) otherwise."""
     d = symbol("d")
+    order = 1
+    if isinstance(den, sp.Pow) and den.exp.is_Integer and 1 < den.exp < 5:
+        den, order = den.base, int(den.exp)
     if isinstance(den, sp.Symbol) and den.name.startswith("d") and len(den.name) > 1:
-        return symbol(den.name[1:]) if den.name[1:2].isalpha() else None
+        rest = den.name[1:]
+        return (symbol(rest) if rest[:1].isalpha() else None), order
     if isinstance(den, sp.Mul) and len(den.args) == 2 and d in den.args:
         (var,) = [a for a in den.args if a != d]
-        return var if isinstance(var, sp.Symbol) else None
-    return None
+        if isinstance(var, sp.Pow) and var.exp.is_Integer and 1 < var.exp < 5:
+            var, order = var.base, int(var.exp)
+        return (var if isinstance(var, sp.Symbol) else None), order
+    return None, 0
 
 
-def _total_derivative(num, den, model):
-    """d(num)/d(var) when the fraction is written as a derivative, else None."""
-    if isinstance(num, DerivativeOperator) or isinstance(den, DerivativeOperator):
-        return None
-    var = _d_variable(den, model)
-    if var is None:
-        return None
-    d = symbol("d")
-    if num == d:
-        return DerivativeOperator(var)
-    if isinstance(num, sp.Mul) and d in num.args:
-        rest = list(num.args)
-        rest.remove(d)
-        return sp.Derivative(sp.Mul(*rest), var)
-    if isinstance(num, sp.Symbol) and num.name.startswith("d") and num.name[1:2].isalpha():
-        return sp.Derivative(symbol(num.name[1:]), var)
-    return None
-
-
-__all__ = ["Build", "ReadError", "TooLarge", "DerivativeOperator", "safe_pow"]
+__all__ = ["Build", "ReadError", "TooLarge", "DerivativeOperator", "Pending", "finish", "safe_pow"]

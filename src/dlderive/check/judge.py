@@ -1,0 +1,430 @@
+"""The verdict on one relation, with the definitions, values and assumptions in force.
+
+Soundness first: a relation is valid only if it holds whatever the document leaves undefined; one that
+fails only through an undefined quantity is unverifiable, with the quantity named."""
+from __future__ import annotations
+
+import re
+import zlib
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from ..reader import Context, Decimal, exact, transpose
+from . import precision
+from .decide import INEQUALITIES, _compare, _integer_condition, decide_equal, decide_implies
+from .errors import Undefined, Unverifiable
+from .evaluate import _counterexample, _points, compile_expr, evaluate, show
+from .indices import instances, needs_indices
+from .report import Judgement, Verdict
+from .scope import Scope, Unknown, substitute, unknowns_in
+from .limits import MAX_NODES
+
+V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
+_SIMPLE_SIDE = (sp.Symbol, sp.Number)
+
+
+class Judge:
+    """Decides the relations of one document in order; it keeps the scope (definitions, values, functions)."""
+
+    def __init__(self, scope: Scope, context: Context, model: str | None):
+        self.scope, self.context, self.model = scope, context, model
+        scope.context = context
+        self.vector = "vector" in context.flags and not model
+        self.assumed: dict = {}  # symbol -> the assumption written about it ("x > 0")
+
+    def integer_condition(self, condition) -> bool:
+        return _integer_condition(condition)
+
+    def __call__(self, step) -> Judgement:
+        judgement = self._judge(step)
+        cx = judgement.counterexample
+        if cx and cx.get("values"):
+            shown = {self.context.written.get(k, k): v for k, v in cx["values"].items()}
+            judgement = Judgement(judgement.verdict, judgement.reason, {**cx, "values": shown}, judgement.condition,
+                                  judgement.is_condition)
+        return judgement
+
+    def _judge(self, step) -> Judgement:
+        for term in (step.a, step.b):
+            if term.error:
+                raise Unverifiable(f"cannot read {term.source.strip()[:60]!r}: {term.error}")
+        a, b = step.a.expr, step.b.expr
+        if step.assumption:
+            return self._assumption(step, a, b)
+        if step.rel == "in":
+            return self._membership(step, a, b)
+        if step.rel == "other":
+            written = step.rel_source.strip()
+            if written in ("\\approx", "\\simeq"):
+                return self._equality(step, a, b, approx=True)
+            if written in ("\\neq", "\\ne"):
+                return self._different(step, a, b)
+            op = INEQUALITIES.get(written)
+            if op is None:
+                raise Unverifiable(f"the relation {written} is not checked (only =, ≈, ≠, <, ≤, ⇒ and ⇔ are)")
+            return self._inequality(step, a, b, op)
+        if step.chain_start and step.after_condition is None:
+            decided = self._definition(a, b, step)
+            if decided:
+                return decided
+        if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
+            raise Unverifiable("a tuple is compared, not a number")
+        if a == b and not isinstance(a, Unknown):
+            same_text = f"arithmetic: both sides are {a}" if a.is_Number else "proven symbolically (exact)"
+            return Judgement(V, same_text)
+        return self._equality(step, a, b)
+
+    # ------------------------------------------------------------------ equalities
+    def _equality(self, step, a, b, approx: bool = False) -> Judgement:
+        if not self.model and needs_indices(a, b, self.scope):
+            return self._indexed(step, a, b, approx)
+        return self._equality_in(self.scope, step, a, b, approx)
+
+    def _indexed(self, step, a, b, approx: bool) -> Judgement:
+        """Sums and indices: the relation at each size and index value; valid only if valid at all."""
+        reasons, last = [], None
+        for ai, bi, scope, label in instances(a, b, self.scope):
+            judgement = self._equality_in(scope, step, ai, bi, approx)
+            if judgement.verdict != V:
+                return Judgement(judgement.verdict, f"{judgement.reason} ({label})" if label else judgement.reason,
+                                 judgement.counterexample)
+            reasons.append(judgement.reason)
+            last = label
+        if last is None:
+            raise Unverifiable("no size at which the sums can be written out")
+        first = reasons[0] if len(set(reasons)) == 1 else "holds"
+        return Judgement(V, f"{first}, {last.split(';')[0]}" if last else first)
+
+    def _equality_in(self, scope: Scope, step, a, b, approx: bool) -> Judgement:
+        (lhs, rhs), defs = scope.prepare_with_defs(a, b)
+        lhs, rhs, defs = _opaque(lhs, rhs, defs, scope)
+        as_condition = step.after_condition is not None or step.premise_next
+        if not as_condition:
+            numeric = self._numeric(lhs, rhs, defs, "≈" if approx else "=")
+            if numeric is not None:
+                return numeric
+        seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
+        outcome = decide_equal(exact(lhs), exact(rhs), seed, {k: exact(v) for k, v in defs.items()})
+        if approx and outcome.verdict == "invalid":
+            raise Unverifiable("≈ between expressions is checked only between numbers")
+        unknowns = unknowns_in(lhs, rhs, *defs.values())
+        names = sorted(_names(lhs, rhs, *defs.values()) - set(defs), key=lambda s: s.name)
+        if not names and not unknowns and outcome.verdict == "valid":
+            return Judgement(V, outcome.reason)
+        if outcome.verdict == "invalid" and unknowns:
+            raise Unverifiable(_unknown_reason(unknowns, self.context, self.model))
+        assumed = [self.assumed[s] for s in names if s in self.assumed]
+        if outcome.verdict == "invalid" and assumed and not as_condition:
+            raise Unverifiable(f"false at some values, but the document assumes {assumed[0]}; relations under "
+                               f"assumptions are not refuted here")
+        if outcome.verdict == "valid" and self.vector and _matrix_sensitive(a, b, lhs, rhs):
+            raise Unverifiable("it holds when every quantity is a number (the scalar reading); as a statement "
+                               "about vectors and matrices, whose products do not commute, it is not checked")
+        if not names or not as_condition or (outcome.verdict == "valid" and step.after_condition is None):
+            return Judgement(Verdict(outcome.verdict), outcome.reason, outcome.counterexample)
+        condition = tuple(exact(e) for e in scope.prepare(a, b))
+        if outcome.verdict == "valid":
+            return Judgement(V, outcome.reason, None, condition, True)
+        if step.after_condition is not None:
+            implied = decide_implies(step.after_condition, [condition], step.integer)
+            return Judgement(Verdict(implied.verdict), implied.reason, implied.counterexample, condition, True)
+        shown = ", ".join(self.scope.shown(s) for s in names)
+        return Judgement(V, f"premise: a condition on {shown}, the starting point of the implication below",
+                         None, condition, True)
+
+    def _numeric(self, lhs, rhs, defs, op: str) -> Judgement | None:
+        """Both sides numbers once the values are in: compared at the precision written (or exactly)."""
+        full = [substitute(e, defs, MAX_NODES) for e in (lhs, rhs)]
+        if any(e is None for e in full) or any(_names(e) or e.atoms(Unknown) for e in full):
+            return None
+        if not precision.has_decimals(*full):
+            if op == "≈":
+                op = "="
+            else:
+                return None
+        try:
+            ok, left, right = precision.compare(full[0], full[1], op)
+        except Undefined:
+            raise Unverifiable("a side has no real value (division by zero or the log of a negative number)")
+        digits = _written_precision(full)
+        if ok:
+            return Judgement(V, f"arithmetic at the precision written{digits}: {left} and {right} agree")
+        return Judgement(X, f"arithmetic: {left} ≠ {right}, beyond the precision written{digits}",
+                         {"values": {}, "lhs": left, "rhs": right})
+
+    def _different(self, step, a, b) -> Judgement:
+        (lhs, rhs), defs = self.scope.prepare_with_defs(a, b)
+        full = [substitute(e, defs, MAX_NODES) for e in (lhs, rhs)]
+        if any(e is None for e in full) or any(_names(e) or e.atoms(Unknown) for e in full):
+            return self._assumption(step, a, b)
+        out = decide_equal(exact(full[0]), exact(full[1]))
+        if out.verdict == "valid":
+            return Judgement(X, f"the two sides are equal ({out.reason})", {"values": {}, "lhs": str(full[0]),
+                                                                             "rhs": str(full[1])})
+        return Judgement(V, "arithmetic: the two sides differ")
+
+    # ------------------------------------------------------------------ conditions
+    def _assumption(self, step, a, b) -> Judgement:
+        shown = f"{step.a.source.strip()} {step.rel_source} {step.b.source.strip()}"
+        for e in (a, b):
+            for s in _names(e) if isinstance(e, sp.Basic) else ():
+                self.assumed.setdefault(s, shown)
+        return Judgement(V, f"assumption: {shown}, a condition for what follows (not a claim)")
+
+    def _membership(self, step, a, b) -> Judgement:
+        """``a \\in S``: arithmetic, a step of an implication, or a premise."""
+        if not isinstance(b, sp.Set):
+            raise Unverifiable(f"{step.b.source.strip()} is not a set")
+        (lhs,) = [exact(e) for e in self.scope.prepare(a)]
+        condition = (lhs, b, "in")
+        if not lhs.free_symbols:
+            inside = b.contains(lhs)
+            if inside in (sp.true, sp.false):
+                if inside == sp.true:
+                    return Judgement(V, f"{lhs} is in {b}", None, condition, False)
+                return Judgement(X, f"{lhs} is not in {b}", {"values": {}, "lhs": str(lhs), "rhs": str(b)},
+                                 condition, False)
+        if step.after_condition is not None:
+            implied = decide_implies(step.after_condition, [condition], step.integer)
+            return Judgement(Verdict(implied.verdict), implied.reason, implied.counterexample, condition, True)
+        if step.premise_next:
+            return Judgement(V, "premise: a condition, the starting point of the implication below", None,
+                             condition, True)
+        return Judgement(V, f"assumption: {step.a.source.strip()} ∈ {step.b.source.strip()}, a declaration of "
+                         f"what {step.a.source.strip()} is (not a claim)")
+
+    def _inequality(self, step, a, b, op: str) -> Judgement:
+        """``a op b``: arithmetic, a step of an implication, a premise, an assumption, or a claim refuted at some point."""
+        lhs, rhs = self.scope.prepare(a, b)
+        if precision.has_decimals(lhs, rhs) and not (_names(lhs) or _names(rhs)):
+            ok, left, right = precision.compare(lhs, rhs, op)
+            return (Judgement(V, f"arithmetic: {left} {op} {right}") if ok else
+                    Judgement(X, f"arithmetic: {left} {op} {right} is false", {"values": {}, "lhs": left, "rhs": right}))
+        lhs, rhs = exact(lhs), exact(rhs)
+        condition = (lhs, rhs, op)
+        unknowns = sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name)
+        if not unknowns:
+            lv, rv = evaluate(compile_expr(lhs), {}), evaluate(compile_expr(rhs), {})
+            if _compare(lv, rv, op):
+                return Judgement(V, f"arithmetic: {show(lv)} {op} {show(rv)}", None, condition, False)
+            return Judgement(X, f"arithmetic: {show(lv)} {op} {show(rv)} is false",
+                             {"values": {}, "lhs": show(lv), "rhs": show(rv)}, condition, False)
+        if step.after_condition is not None:
+            implied = decide_implies(step.after_condition, [condition], step.integer)
+            return Judgement(Verdict(implied.verdict), implied.reason, implied.counterexample, condition, True)
+        if step.premise_next:
+            names = ", ".join(self.scope.shown(s) for s in unknowns)
+            return Judgement(V, f"premise: a condition on {names}, the starting point of the implication below",
+                             None, condition, True)
+        if isinstance(a, _SIMPLE_SIDE) and isinstance(b, _SIMPLE_SIDE):
+            return self._assumption(step, a, b)
+        if unknowns_in(lhs, rhs):
+            raise Unverifiable(_unknown_reason(unknowns_in(lhs, rhs), self.context, self.model))
+        f, g = compile_expr(lhs), compile_expr(rhs)
+        points = _points(unknowns, zlib.crc32(step.b.source.encode()), lhs.has(sp.floor, sp.ceiling))
+        for _ in range(40):
+            env = next(points)
+            try:
+                lv, rv = evaluate(f, env), evaluate(g, env)
+            except Undefined:
+                continue
+            if not _compare(lv, rv, op):
+                assumed = [self.assumed[s] for s in unknowns if s in self.assumed]
+                if assumed:
+                    raise Unverifiable(f"false at {_shown_point(env, self.scope)}, which may break the assumption "
+                                       f"{assumed[0]}; relations under assumptions are not refuted here")
+                return Judgement(X, "false at a point", _counterexample(env, lv, rv), condition, False)
+        raise Unverifiable("an inequality with unknowns is decided only as a step of an implication "
+                           "(no counterexample at 40 points)")
+
+    # ------------------------------------------------------------------ definitions and givens
+    def _definition(self, name, value, step) -> Judgement | None:
+        """Record ``name = value`` if it is a definition or a given; None if it is a claim to check."""
+        scope = self.scope
+        if isinstance(name, AppliedUndef) and type(name) not in scope.functions:
+            return self._function_definition(name, value, step)
+        if not isinstance(name, sp.Symbol) or isinstance(name, (Decimal, Unknown)):
+            return None
+        if step.rel != "def" and name in value.free_symbols:
+            return None
+        first = name not in scope.stated
+        shown = step.a.source.strip()
+        if isinstance(value, sp.Tuple):
+            scope.tuples[name] = value
+            scope.defs.pop(name, None)
+            scope.stated.setdefault(name, step.line)
+            return Judgement(V, f"given: {shown} = {value}")
+        numeric = self._is_numeric(value)
+        if first and name in scope.model_defs and step.rel != "def":
+            return self._model_version(name, value, step, shown)
+        if not first and step.rel != "def":
+            if not numeric or name in scope.model_defs:
+                return None
+            return self._new_value(name, value, step, shown)
+        scope.defs[name] = value
+        scope.tuples.pop(name, None)
+        scope.stated[name] = step.line
+        if numeric:
+            scope.values[name] = value
+        kind = "given" if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", step.b.source) else "definition"
+        return Judgement(V, f"{kind}: {shown} = {step.b.source.strip()}")
+
+    def _is_numeric(self, value) -> bool:
+        try:
+            prepared = self.scope.prepare(value)[0]
+        except Unverifiable:
+            return False
+        return not _names(prepared) and not prepared.atoms(Unknown, AppliedUndef)
+
+    def _new_value(self, name, value, step, shown) -> Judgement:
+        """A number for a name defined before: checked against its definition when every input has a value."""
+        scope = self.scope
+        since = scope.stated[name]
+        definition = scope.defs.get(name)
+        verdict = None
+        if definition is not None and name not in scope.values:
+            try:
+                (formula,) = scope.prepare(definition)
+                (number,) = scope.prepare(value)
+            except Unverifiable:
+                formula = None
+            if formula is not None and not _names(formula) and not formula.atoms(Unknown):
+                ok, left, right = precision.compare(formula, number, "=") if precision.has_decimals(formula, number) \
+                    else (decide_equal(exact(formula), exact(number)).verdict == "valid", show_expr(formula),
+                          show_expr(number))
+                verdict = (Judgement(V, f"{shown} by its definition (line {since}) is {left}, as written") if ok
+                           else Judgement(X, f"{shown} by its definition (line {since}) is {left}, not {right}",
+                                          {"values": {}, "lhs": left, "rhs": right}))
+        scope.values[name] = value
+        scope.tuples.pop(name, None)
+        scope.stated[name] = step.line
+        if verdict is not None:
+            return verdict
+        if definition is not None and name not in scope.model_defs and since != step.line:
+            scope.defs[name] = value
+            return Judgement(V, f"definition: {shown} = {step.b.source.strip()}, a new value (it was defined on "
+                             f"line {since})")
+        scope.defs[name] = value
+        return Judgement(V, f"given: {shown} = {step.b.source.strip()}")
+
+    def _model_version(self, name, value, step, shown) -> Judgement:
+        scope = self.scope
+        scope.stated[name] = step.line
+        model_value = scope.model_defs[name]
+        try:
+            (lhs, rhs), defs = scope.prepare_with_defs(model_value, value)
+            agrees = decide_equal(exact(lhs), exact(rhs), 0, {k: exact(v) for k, v in defs.items()}).verdict == "valid"
+        except Unverifiable as exc:
+            agrees, why = None, str(exc)
+        if agrees:
+            return Judgement(V, f"agrees with the model's definition of {shown}")
+        scope.defs[name] = value
+        note = (f"the model's is {shown} = {_in_terms_of(model_value, value, scope.model_defs)}"
+                if agrees is False else f"not compared: {why}")
+        return Judgement(V, f"definition: the document's own version of {shown}, in force from here on ({note})")
+
+    def _function_definition(self, name: AppliedUndef, value, step) -> Judgement | None:
+        params = name.args
+        if not params or not all(isinstance(p, sp.Symbol) and not isinstance(p, Decimal) for p in params) \
+                or len(set(params)) != len(params):
+            return None
+        self.scope.functions[type(name)] = (params, value)
+        self.scope.stated.setdefault(sp.Symbol(type(name).__name__), step.line)
+        return Judgement(V, f"definition of the function {step.a.source.strip()}")
+
+
+def show_expr(e) -> str:
+    try:
+        return show(evaluate(compile_expr(exact(e)), {}))
+    except (Unverifiable, Undefined):
+        return str(e)
+
+
+def _names(*exprs) -> set:
+    return {s for e in exprs if isinstance(e, sp.Basic) for s in e.free_symbols
+            if not isinstance(s, (Decimal, Unknown))}
+
+
+def _opaque(lhs, rhs, defs, scope: Scope):
+    """Applications of functions the document does not define, their derivatives and named operators
+    become unknowns: a relation must hold whatever they are."""
+    everything = [lhs, rhs, *defs.values()]
+    found = set()
+    for e in everything:
+        if isinstance(e, sp.Basic):
+            for node in sp.preorder_traversal(e):
+                if isinstance(node, (sp.Derivative, sp.Subs)) and node.atoms(AppliedUndef):
+                    found.add(node)
+                elif isinstance(node, AppliedUndef):
+                    found.add(node)
+    if not found:
+        return lhs, rhs, defs
+    # outermost first: a derivative of f(x) is one unknown, not a derivative of an unknown
+    mapping = {}
+    for node in sorted(found, key=lambda n: -sp.count_ops(n, visual=False) - len(str(n))):
+        shown = _show_unknown(node, scope)
+        about = f"{_function_name(node, scope)} is not defined here"
+        mapping[node] = Unknown.of(shown, about)
+    swap = lambda e: e.xreplace(mapping) if isinstance(e, sp.Basic) else e  # noqa: E731
+    return swap(lhs), swap(rhs), {k: swap(v) for k, v in defs.items()}
+
+
+def _function_name(node, scope) -> str:
+    apps = node.atoms(AppliedUndef) if not isinstance(node, AppliedUndef) else {node}
+    names = sorted({type(a).__name__ for a in apps})
+    return ", ".join(scope.context.written.get(n, n) if scope.context else n for n in names)
+
+
+def _show_unknown(node, scope) -> str:
+    if isinstance(node, AppliedUndef):
+        name = type(node).__name__
+        shown = scope.context.written.get(name, name) if scope.context else name
+        return f"{shown}({', '.join(scope.shown(a) for a in node.args)})"
+    return str(node)
+
+
+def _unknown_reason(unknowns: list, context: Context, model: str | None) -> str:
+    about = "; ".join(dict.fromkeys(u.about for u in unknowns[:3]))
+    hint = ""
+    if not model and any(re.search(r"[fiocuhz]_(t|prev)", u.name) or "_t" in u.about for u in unknowns):
+        hint = "; add --model lstm (or gru, rnn) if these are a cell's quantities, or define them"
+    else:
+        hint = "; define it to check this step"
+    return f"depends on what the document does not define: {about}{hint}"
+
+
+def _matrix_sensitive(a, b, lhs, rhs) -> bool:
+    """The relation's truth may depend on the order of products or on transposes: it has a transpose, or a
+    product of two factors that are not numbers, one of them a capital (matrix) name."""
+    for e in (a, b):
+        if e.atoms(transpose):
+            return True
+        for m in e.atoms(sp.Mul):
+            named = [f for f in m.args if not f.is_Number]
+            if len(named) >= 2 and any(any(s.name[:1].isupper() for s in f.free_symbols) for f in named):
+                return True
+    return False
+
+
+def _written_precision(exprs) -> str:
+    decimals = [d for e in exprs for d in e.atoms(Decimal)]
+    if not decimals:
+        return ""
+    finest = min(d.unit for d in decimals)
+    places = len(str(finest.q)) - 1
+    return f" (to {places} decimal place{'s' if places != 1 else ''})"
+
+
+def _shown_point(env: dict, scope: Scope) -> str:
+    return ", ".join(f"{scope.shown(s)} = {show(v)}" for s, v in sorted(env.items(), key=lambda kv: kv[0].name))
+
+
+def _in_terms_of(model_value: sp.Basic, written: sp.Basic, defs: dict) -> sp.Basic:
+    """The model's expression with the names the document did not write replaced by their definitions."""
+    for _ in range(5):
+        subs = {s: defs[s] for s in model_value.free_symbols if s in defs and s not in written.free_symbols}
+        if not subs:
+            break
+        model_value = model_value.xreplace(subs)
+    return model_value

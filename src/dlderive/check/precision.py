@@ -1,0 +1,185 @@
+"""Relations between numbers written as decimals, judged at the precision they are written with.
+
+A decimal with four or more significant digits is taken as rounded: it stands for the interval of one
+unit of its last digit on either side (0.5933 for [0.5932, 0.5934]); so is a decimal that is a whole side
+of the relation, the result being stated. Shorter decimals inside a computation (0.15, 0.5) are data.
+Both sides are evaluated in interval arithmetic (40 digits); the relation holds if the intervals meet."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from ..functions import sigmoid, relu, softplus
+from ..reader import Decimal
+from .errors import TooLarge, Undefined, Unverifiable
+
+_DIGITS = 40
+ROUNDED = 4  # significant digits from which a decimal inside a computation is taken as rounded
+
+
+@dataclass(frozen=True)
+class Span:
+    lo: mpmath.mpf
+    hi: mpmath.mpf
+
+    @staticmethod
+    def point(v) -> "Span":
+        v = mpmath.mpf(v)
+        return Span(v, v)
+
+    def __add__(self, o: "Span") -> "Span":
+        return Span(self.lo + o.lo, self.hi + o.hi)
+
+    def __mul__(self, o: "Span") -> "Span":
+        c = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi]
+        return Span(min(c), max(c))
+
+    def inverse(self) -> "Span":
+        if self.lo <= 0 <= self.hi:
+            raise Undefined()
+        return Span(1 / self.hi, 1 / self.lo)
+
+    def power(self, n: int) -> "Span":
+        if n < 0:
+            return self.power(-n).inverse()
+        a, b = self.lo ** n, self.hi ** n
+        if n % 2 == 0 and self.lo <= 0 <= self.hi:
+            return Span(mpmath.mpf(0), max(a, b))
+        return Span(min(a, b), max(a, b))
+
+    def monotone(self, f, increasing: bool = True) -> "Span":
+        a, b = f(self.lo), f(self.hi)
+        return Span(a, b) if increasing else Span(b, a)
+
+    def meets(self, o: "Span", slack=0) -> bool:
+        return self.lo - slack <= o.hi and o.lo - slack <= self.hi
+
+    @property
+    def mid(self):
+        return (self.lo + self.hi) / 2
+
+
+def has_decimals(*exprs) -> bool:
+    return any(isinstance(e, sp.Basic) and e.atoms(Decimal) for e in exprs)
+
+
+def span(expr: sp.Basic, whole_side: bool = False) -> Span:
+    """The interval of values of a numeric expression with its decimals read at their precision."""
+    with mpmath.workdps(_DIGITS):
+        return _span(expr, whole_side)
+
+
+def _span(e: sp.Basic, whole: bool = False) -> Span:
+    if isinstance(e, Decimal):
+        v = mpmath.mpf(e.value.p) / e.value.q
+        if whole or e.significant >= ROUNDED:
+            u = mpmath.mpf(e.unit.p) / e.unit.q
+            return Span(v - u, v + u)
+        return Span(v, v)
+    if e.is_Rational:
+        return Span.point(mpmath.mpf(e.p) / e.q)
+    if e is sp.E:
+        return Span.point(mpmath.e)
+    if e is sp.pi:
+        return Span.point(mpmath.pi)
+    if e.is_Float:
+        return Span.point(mpmath.mpf(e._mpf_))
+    if e.free_symbols - e.atoms(Decimal):
+        raise Unverifiable("not a number")
+    if isinstance(e, sp.Add):
+        out = Span.point(0)
+        for a in e.args:
+            out = out + _span(a)
+        return out
+    if isinstance(e, sp.Mul):
+        out = Span.point(1)
+        for a in e.args:
+            out = out * _span(a)
+        return out
+    if isinstance(e, sp.Pow):
+        base = _span(e.base)
+        if e.exp.is_Integer:
+            if abs(int(e.exp)) > 10_000:
+                raise TooLarge("a power too large to evaluate")
+            return base.power(int(e.exp))
+        x = _span(e.exp)
+        if base.lo <= 0:
+            raise Undefined()
+        logs = base.monotone(mpmath.log)
+        return (logs * x).monotone(_exp)
+    if isinstance(e, sp.exp):
+        return _span(e.args[0]).monotone(_exp)
+    if isinstance(e, sp.log):
+        x = _span(e.args[0])
+        if x.lo <= 0:
+            raise Undefined()
+        return x.monotone(mpmath.log)
+    if isinstance(e, sp.tanh):
+        return _span(e.args[0]).monotone(mpmath.tanh)
+    if isinstance(e, sigmoid):
+        return _span(e.args[0]).monotone(lambda v: 1 / (1 + mpmath.exp(-v)))
+    if isinstance(e, softplus):
+        return _span(e.args[0]).monotone(lambda v: mpmath.log(1 + mpmath.exp(v)))
+    if isinstance(e, relu):
+        return _span(e.args[0]).monotone(lambda v: max(v, 0))
+    if isinstance(e, sp.Abs):
+        x = _span(e.args[0])
+        if x.lo >= 0:
+            return x
+        if x.hi <= 0:
+            return Span(-x.hi, -x.lo)
+        return Span(mpmath.mpf(0), max(-x.lo, x.hi))
+    if isinstance(e, (sp.floor, sp.ceiling)):
+        f = mpmath.floor if isinstance(e, sp.floor) else mpmath.ceil
+        return _span(e.args[0]).monotone(f)
+    if isinstance(e, (sp.Max, sp.Min)):
+        parts = [_span(a) for a in e.args]
+        pick = max if isinstance(e, sp.Max) else min
+        return Span(pick(p.lo for p in parts), pick(p.hi for p in parts))
+    if isinstance(e, (sp.sinh, sp.erf)):
+        return _span(e.args[0]).monotone(mpmath.sinh if isinstance(e, sp.sinh) else mpmath.erf)
+    if isinstance(e, sp.cosh):
+        x = _span(e.args[0])
+        a, b = mpmath.cosh(x.lo), mpmath.cosh(x.hi)
+        return Span(mpmath.mpf(1) if x.lo <= 0 <= x.hi else min(a, b), max(a, b))
+    if isinstance(e, (sp.sin, sp.cos)):
+        x = _span(e.args[0])
+        f = mpmath.sin if isinstance(e, sp.sin) else mpmath.cos
+        if x.hi - x.lo > mpmath.mpf("1e-6"):
+            raise Unverifiable("a sine or cosine of a rounded number")
+        return Span(min(f(x.lo), f(x.hi)), max(f(x.lo), f(x.hi)))
+    raise Unverifiable(f"cannot evaluate {type(e).__name__} with rounded numbers")
+
+
+def _exp(v):
+    if v > 10_000:
+        raise TooLarge("an exponential too large to evaluate")
+    return mpmath.exp(v)
+
+
+def show_span(s: Span) -> str:
+    with mpmath.workdps(_DIGITS):
+        if s.lo == s.hi:
+            return mpmath.nstr(s.lo, 12)
+        return mpmath.nstr(s.mid, 12)
+
+
+def compare(lhs: sp.Basic, rhs: sp.Basic, op: str = "=") -> tuple[bool, str, str]:
+    """Whether ``lhs op rhs`` holds at the precision written, and the two sides shown."""
+    a = span(lhs, whole_side=isinstance(lhs, Decimal))
+    b = span(rhs, whole_side=isinstance(rhs, Decimal))
+    with mpmath.workdps(_DIGITS):
+        if op == "=":
+            ok = a.meets(b)
+        elif op == "≈":
+            slack = max(abs(a.mid), abs(b.mid)) * mpmath.mpf("0.005")
+            ok = a.meets(b, slack)
+        elif op in ("<", "<="):
+            ok = a.lo < b.hi or (op == "<=" and a.meets(b))
+        elif op in (">", ">="):
+            ok = a.hi > b.lo or (op == ">=" and a.meets(b))
+        else:
+            raise Unverifiable(f"the relation {op} is not checked")
+    return ok, show_span(a), show_span(b)

@@ -1,0 +1,285 @@
+"""How a document uses its names: one name or a product of letters, functions it defines, superscript
+time, Euler's e or a variable e, and the record of every ambiguous reading (the glossary).
+
+``Context.scan(text)`` reads the whole document's usage once, before any relation is read."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..errors import DlderiveError
+from ..functions import by_spelling
+from .names import identifier, symbol
+
+WORDS = frozenset("""net out err loss cost pred grad lr in tgt avg std var mse bce mae acc act pre post tmp new old
+val inp hid emb enc dec ctx src obs opt ref est prev next dim num len pad dil str relu tanh sig exp sum max min
+total target output input hidden bias score prob logit softmax kernel stride padding filters channels out""".split())
+"""Words read as one name even without a subscript (``net``, ``out``, ``loss``)."""
+
+FUNCTION_LETTERS = frozenset("fgFGLJERhl")
+"""Single letters read as an unknown function when applied to plain variables: f(x), L(w), J(θ)."""
+
+_ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
+                 "overline": "bar", "vec": "", "overrightarrow": "", "dot": "dot", "ddot": "ddot",
+                 "check": "check", "breve": "breve", "mathcal": "cal", "mathscr": "scr", "mathfrak": "frak",
+                 "mathbb": "bb"}
+_FONTS = frozenset("mathbf boldsymbol bm pmb textbf mathit mathrm mathsf plain".split())
+_VECTOR_FONTS = frozenset("mathbf boldsymbol bm pmb textbf vec overrightarrow".split())
+_WRITTEN_NAME = re.compile(r"^([A-Za-z]+)(\d*)(?:_(?:\{(.*)\}|(.)))?$", re.S)
+
+
+class transpose(sp.Function):
+    """xᵀ: in the scalar reading the value of x itself; a relation that has one is a matrix statement."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return x
+        if isinstance(x, transpose):
+            return x.args[0]
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_derivative(self, s):
+        return transpose(self.args[0].diff(s))
+
+
+class Decimal(sp.Symbol):
+    """A decimal written in the document: its exact value and the unit of its last digit (0.5933 -> 1e-4).
+
+    It stays an atom while the document is read, so that a relation can be judged at the precision
+    its numbers were written with; ``exact(expr)`` puts the values in."""
+
+    _values: dict = {}
+
+    @classmethod
+    def of(cls, text: str, value: sp.Rational) -> "Decimal":
+        d = cls(f"{text}", real=True)
+        decimals = len(text.split(".", 1)[1]) if "." in text else 0
+        significant = len(text.replace(".", "").lstrip("0"))
+        cls._values[d.name] = (value, sp.Rational(1, 10 ** decimals), significant)
+        return d
+
+    @property
+    def value(self) -> sp.Rational:
+        return self._values[self.name][0]
+
+    @property
+    def unit(self) -> sp.Rational:
+        return self._values[self.name][1]
+
+    @property
+    def significant(self) -> int:
+        return self._values[self.name][2]
+
+
+def exact(expr):
+    """The expression with every written decimal replaced by its exact value."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    decimals = expr.atoms(Decimal)
+    return expr.xreplace({d: d.value for d in decimals}) if decimals else expr
+
+
+def unknown_function(name: str):
+    """The class of a function the document names but does not (yet) define: f, L, Var."""
+    return sp.Function(name, real=True)
+
+
+@dataclass
+class Context:
+    """The document's own usage of names, and what was read how."""
+
+    words: set = field(default_factory=set)  # multi-letter names used as names
+    functions: set = field(default_factory=set)  # names applied as functions: f(x) = …, f'(x)
+    variables: set = field(default_factory=set)  # letters the document assigns (e = y - t makes e a variable)
+    time_superscripts: bool = False  # h^t, h^{t-1} are times, not powers
+    flags: set = field(default_factory=set)  # "vector": the document writes vectors and matrices
+    written: dict = field(default_factory=dict)  # identifier -> how the document first wrote it
+    readings: dict = field(default_factory=dict)  # written -> how an ambiguous name was read
+    primes: dict = field(default_factory=dict)  # symbol u' -> (symbol u, order)
+    reader: object = None  # reads a piece of LaTeX (for the limits of a sum)
+
+    # ----------------------------------------------------------------- the document's usage
+    @classmethod
+    def scan(cls, text: str) -> "Context":
+        ctx = cls()
+        ctx.words = {w for w in re.findall(r"(?<![\\A-Za-z])([A-Za-z]{2,})(?=_|\s*=[^=])", text)}
+        ctx.words |= {w for w in re.findall(r"\\(?:text|mathrm|operatorname)\{([A-Za-z]{2,})\}", text)}
+        ctx.functions = set(re.findall(r"(?<![\\A-Za-z])([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*(?:\\left)?\(\s*"
+                                       r"[A-Za-z\\][A-Za-z0-9_{}\\, ]{0,40}(?:\\right)?\)\s*(?::=|=(?!=))", text))
+        ctx.functions |= set(re.findall(r"(?<![\\A-Za-z])([A-Za-z])\s*(?:'|\^\{?\\prime)", text))
+        ctx.variables = set(re.findall(r"(?<![\\A-Za-z_^])(e)(?:_\{?[A-Za-z0-9]+\}?)?\s*(?::=|=(?!=))", text))
+        ctx.time_superscripts = bool(re.search(r"[A-Za-z]\^\{\s*t\s*-\s*1\s*\}", text)) and not re.search(
+            r"\\frac\{[^{}]*\}\{[^{}]*\}\^\{\s*t\s*-\s*1\s*\}", text)
+        if re.search(r"\\(odot|circ|mathbf|boldsymbol|bm|vec)(?![a-zA-Z])|\^\{?\\top|\^\{?T\}?(?![A-Za-z])|"
+                     r"\\in\s*\\mathbb\{R\}\s*\^|\\(operatorname|mathrm|text)\{diag\}|\\nabla", text):
+            ctx.flags.add("vector")
+        return ctx
+
+    def record(self, sym: sp.Symbol, written: str) -> sp.Symbol:
+        self.written.setdefault(sym.name, written)
+        return sym
+
+    # ----------------------------------------------------------------- names
+    def name(self, written: str, model: str | None = None, whole: bool = False):
+        """The expression of a written name: one symbol, Euler's e, or a product of one-letter names."""
+        m = _WRITTEN_NAME.match(written)
+        if not m:
+            return self.record(symbol(identifier(written, model)), written)
+        letters, digits, sub = m.group(1), m.group(2), m.group(3) if m.group(3) is not None else m.group(4)
+        if digits:
+            ident = letters + digits + ("_" + _clean(sub) if sub else "")
+            return self.record(symbol(ident), written)
+        if len(letters) == 1:
+            if letters == "e" and sub is None and "e" not in self.variables:
+                return sp.E
+            return self.record(symbol(identifier(written, model)), written)
+        if (whole or sub is not None or len(letters) > 3 or not letters.islower() or letters in self.words
+                or letters in WORDS):
+            if sub is None and not whole and letters not in WORDS and letters not in self.words:
+                self.readings.setdefault(written, "one name")
+            elif sub is not None and len(letters) > 1:
+                self.readings.setdefault(written, "one name")
+            return self.record(symbol(identifier(written, model)), written)
+        self.readings.setdefault(written, "the product " + "·".join(letters))
+        factors = [self.name(c, model) for c in letters[:-1]] + [self.name(written[len(letters) - 1:], model)]
+        return sp.Mul(*factors)
+
+    def decorated(self, command: str, base, sub: str, model: str | None):
+        """\\hat y, \\tilde C_t, \\mathbf x, \\mathcal L: a name of its own (fonts keep the plain name)."""
+        if command in _VECTOR_FONTS:
+            self.flags.add("vector")
+        if not isinstance(base, sp.Symbol):
+            if base.is_Number and command in _FONTS and not sub:
+                return base
+            raise DlderiveError(f"\\{command} of an expression is not read as a name")
+        sub_text = sub[1:] if sub.startswith("_") else sub
+        written_base = self.written.get(base.name, base.name)
+        if command in _FONTS or command in ("vec", "overrightarrow"):
+            if not sub_text:
+                return base
+            if "_" in base.name:
+                raise DlderiveError(f"a name with two subscripts ({written_base}{sub})")
+            return self.name(f"{base.name}_{sub_text}" if len(sub_text) == 1 else f"{base.name}_{sub_text}", model,
+                             whole=True)
+        mark = _ACCENT_NAMES.get(command)
+        if mark is None:
+            raise DlderiveError(f"unsupported command \\{command}")
+        stem, _, own_sub = base.name.partition("_")
+        new = f"{stem}{mark}" if mark != "cal" else f"cal{stem}"
+        subscript = sub_text or ("{" + own_sub + "}" if own_sub else "")
+        ident = identifier(f"{new}_{subscript}", model) if subscript else new
+        shown = f"\\{command}{{{written_base}}}{sub}"
+        return self.record(symbol(ident), shown)
+
+    def superscript_index(self, base: sp.Symbol, index: str, bracket: str, model: str | None):
+        """h^{(t)} is h_t (and h^{(t-1)} is h_{t-1}); x^{(i)}, W^{[l]} are names of their own."""
+        index = re.sub(r"\s+", "", index)
+        if "_" not in base.name and re.fullmatch(r"t([-+]\d{1,2})?", index):
+            return self.record(symbol(identifier(f"{base.name}_{{{index}}}", model)),
+                               f"{self.written.get(base.name, base.name)}^{{({index})}}")
+        tag = f"{base.name}^{bracket}{index}{')' if bracket == '(' else ']'}"
+        return self.record(symbol(tag), tag)
+
+    # ----------------------------------------------------------------- functions and operators
+    def application(self, written: str, args: list, model: str | None):
+        """``f(x)``: a function the document uses, a known function, or a product (a(b + c))."""
+        m = _WRITTEN_NAME.match(written.strip())
+        letters = m.group(1) if m else written
+        plain = m is not None and not m.group(2) and m.group(3) is None and m.group(4) is None
+        entry = by_spelling(letters) if plain and len(letters) > 1 else None
+        if entry is not None and entry.cls is not None:
+            if len(args) != 1:
+                raise DlderiveError(f"{letters} takes one argument")
+            return entry.make(args[0])
+        if letters in ("max", "min") and plain:
+            return (sp.Max if letters == "max" else sp.Min)(*args)
+        head = written.strip()
+        plain_args = all(isinstance(a, sp.Symbol) or (isinstance(a, sp.Basic) and a.is_Number) for a in args)
+        if head in self.functions or (len(letters) == 1 and letters in FUNCTION_LETTERS and plain_args
+                                      and m is not None and m.group(3) is None and m.group(4) is None):
+            ident = identifier(head, model)
+            self.readings.setdefault(head, "a function")
+            self.written.setdefault(ident, head)
+            return unknown_function(ident)(*args)
+        if len(args) != 1:
+            raise DlderiveError(f"{head}(…, …) is not a function the document defines")
+        return self.name(head, model) * args[0]
+
+    def prime_parts(self, written: str, order: int, model: str | None):
+        """For ``f'`` (``f''``): the function that applies it to an argument, and the symbol of ``u'`` alone."""
+        written = written.strip()
+        entry = by_spelling(written) if len(written) > 1 or written in ("σ",) else None
+        ident = identifier(written, model)
+        if entry is not None and entry.cls is not None:
+            z = sp.Dummy("z", real=True)
+            nth = entry.make(z).diff(z, order)
+            fn = lambda a: nth.xreplace({z: a})  # noqa: E731
+        else:
+            self.functions.add(written)
+            F = unknown_function(ident)
+
+            def fn(a):
+                if isinstance(a, sp.Symbol):
+                    return sp.Derivative(F(a), *([a] * order))
+                z = sp.Dummy("z", real=True)
+                return sp.Subs(sp.Derivative(F(z), *([z] * order)), z, a)
+        alone = symbol(ident + "'" * order)
+        self.primes[alone] = (symbol(ident), order)
+        self.record(alone, written + "'" * order)
+        return fn, alone
+
+    def operator(self, written: str, args: list):
+        """``\\text{Var}(X)``, ``\\operatorname{softmax}(z)``, ``\\mathbb{E}[X]``: known, or an unknown function."""
+        inner = re.search(r"\{([^{}]*)\}", written)
+        name = (inner.group(1) if inner else written.lstrip("\\")).strip()
+        entry = by_spelling(name)
+        if entry is not None and entry.cls is not None and len(args) == 1:
+            return entry.make(args[0])
+        if name in ("max", "min"):
+            return (sp.Max if name == "max" else sp.Min)(*args)
+        if name == "diag":
+            self.flags.add("vector")
+        ident = re.sub(r"[^A-Za-z0-9]", "", name) or "op"
+        shown = "E" if written.startswith("\\mathbb") else name
+        self.readings.setdefault(written, f"the operator {shown}, not a product of letters")
+        return unknown_function(shown if shown != "E" else "Expectation")(*args)
+
+    def limits(self, written: str, model: str | None):
+        """(index, lower, upper) of ``\\sum_{k=1}^{K}``, ``\\sum_k``, ``\\prod_{t=1}^T``; lower/upper may be None."""
+        body = re.sub(r"^\\(sum|prod)\s*(\\(no)?limits)?", "", written)
+        lower = upper = None
+        for mark, arg in re.findall(r"([_^])\s*(\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])", body):
+            text = arg[1:-1] if arg.startswith("{") else arg
+            if mark == "_":
+                lower = text
+            else:
+                upper = text
+        if lower is None:
+            raise DlderiveError("a sum without its index")
+        m = re.fullmatch(r"\s*([A-Za-z])\s*=\s*(.+)", lower, re.S)
+        if m:
+            index, start = symbol(m.group(1)), self._read(m.group(2), model)
+        elif re.fullmatch(r"\s*[A-Za-z]\s*", lower):
+            index, start = symbol(lower.strip()), None
+        else:
+            raise DlderiveError(f"the range of the sum ({lower}) is not read; write \\sum_{{k=1}}^{{K}}")
+        end = self._read(upper, model) if upper is not None else None
+        if upper is not None and start is None:
+            raise DlderiveError(f"the sum over {index} has an upper limit but no lower one")
+        return index, start, end
+
+    def _read(self, text: str, model):
+        if self.reader is None:
+            raise DlderiveError("a sum's limits cannot be read here")
+        return self.reader(text, model, self)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "", text) or "_"

@@ -1,0 +1,188 @@
+"""Math as written -> the text the grammar reads: markup that does not change the meaning taken away.
+
+Each pass is a regular-expression rewrite; every character of the result remembers the character of
+the written math it came from, so that positions in errors and term sources refer to what was written."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Mapped:
+    """A string and, for each of its characters, the offset in the original text it came from."""
+
+    text: str
+    origin: list = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str) -> "Mapped":
+        return cls(text, list(range(len(text))))
+
+    def sub(self, pattern: re.Pattern, repl) -> "Mapped":
+        """Like ``pattern.sub(repl, text)``; ``repl(match)`` returns the replacement text."""
+        out, origin, last = [], [], 0
+        for m in pattern.finditer(self.text):
+            out.append(self.text[last:m.start()])
+            origin.extend(self.origin[last:m.start()])
+            new = repl(m)
+            if new == m.group():
+                out.append(new)
+                origin.extend(self.origin[m.start():m.end()])
+            else:
+                out.append(new)
+                anchor = self.origin[m.start()] if m.start() < len(self.origin) else (self.origin[-1] + 1 if self.origin else 0)
+                span = m.end() - m.start()
+                origin.extend(self.origin[m.start() + min(i, span - 1)] if span else anchor for i in range(len(new)))
+            last = m.end()
+        out.append(self.text[last:])
+        origin.extend(self.origin[last:])
+        return Mapped("".join(out), origin)
+
+    def source(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that the characters start..end of this text came from."""
+        if not self.origin:
+            return 0, 0
+        a = self.origin[min(start, len(self.origin) - 1)]
+        b = self.origin[min(max(end - 1, start), len(self.origin) - 1)] + 1
+        return a, max(a, b)
+
+
+def _blank(m: re.Match) -> str:
+    return " " * len(m.group())
+
+
+_UNICODE = {
+    "’": "'", "′": "'", "″": "''", "‘": "'", "−": "-", "–": "-", "·": r" \cdot ", "×": r" \times ",
+    "∘": r" \circ ", "⊙": r" \odot ", "≤": r" \le ", "≥": r" \ge ", "≠": r" \neq ", "≈": r" \approx ",
+    "⇒": r" \Rightarrow ", "⟹": r" \implies ", "→": r" \to ", "⇔": r" \iff ", "∂": r"\partial ",
+    "∑": r"\sum ", "Σ": r"\sum ", "∏": r"\prod ", "∈": r" \in ", "√": r"\sqrt ", "∞": r"\infty ",
+    "ᵀ": r"^{T}", "²": "^{2}", "³": "^{3}", "⋯": r" \cdots ", "…": r" \ldots ", "∇": r"\nabla ",
+    "α": r"\alpha ", "β": r"\beta ", "γ": r"\gamma ", "δ": r"\delta ", "ε": r"\epsilon ", "η": r"\eta ",
+    "θ": r"\theta ", "λ": r"\lambda ", "μ": r"\mu ", "π": r"\pi ", "ρ": r"\rho ", "σ": r"\sigma ",
+    "τ": r"\tau ", "φ": r"\phi ", "ω": r"\omega ", "Δ": r"\Delta ", "ℓ": r"\ell ", "ŷ": r"\hat{y}",
+    "\u00a0": " ", "\u2009": " ", "\u200b": " ",
+}
+_UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
+_BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"
+_ARG = rf"(?:{_BRACED}|\\?[A-Za-z0-9])"
+_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+_WRAPPER = re.compile(r"\\(?:(?:textcolor|colorbox)\s*\{[^{}]*\}|(boxed|fbox|cancel|bcancel|xcancel|mathop|mathrel|mathbin|mathord|ensuremath|smash|"
+                      r"mbox|hbox)(?![a-zA-Z]))\s*(?=\{)")
+_COLOR = re.compile(rf"\\color\s*{_BRACED}|\\(hspace|vspace|hphantom|vphantom|phantom|kern|"
+                    rf"mkern|hskip|vskip)\*?\s*(?:{_BRACED}|-?[\d.]+\s*(?:pt|em|ex|mu|cm|mm))")
+_BRACE_NOTE = re.compile(rf"\\(underbrace|overbrace|underline|underset|overset|stackrel)(?![a-zA-Z])\s*")
+_SIZED = re.compile(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)(?![a-zA-Z])")
+_FRAC_DIGITS = re.compile(r"\\([dt]?frac)\s*(\d)\s*(\d)")
+_FRAC_SHORT = re.compile(r"\\([dt]?frac)\s*(\d|\\?[A-Za-z])\s*(\{)")
+_JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\(?\\text\{[^{}]*\}\)?\s*(?:\([^()\n]*\))?\s*(?=\\\\|$)"
+                            r"|(?<=\\qquad)\s*\(?\\text\{[^{}]*\}\)?\s*(?=\\\\|$)|\(\s*\\text\{[^{}]*\}[^()\n]{0,40}\)"
+                            r"|\\text\{\s*\([^{}]*\)\s*\}", re.M)
+_TEXT_COMMENT = re.compile(r"\\text(?:bf|it)?\{\s*(?:by|using|from|since|because|chain rule|product rule|quotient rule|"
+                           r"substitut\w*|definition|def\.?|eq\.?|note|see|as|cf\.)\b[^{}]*\}[^\\\n]*?(?=\\\\|$)",
+                           re.M | re.I)
+_MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix|array|cases|dcases|rcases)\}.*?\\end\{\1\}", re.S)
+_OTHERWISE = re.compile(r"\\text\{\s*(?:otherwise|else|o\.w\.|elsewhere)\s*\.?\s*\}|(?<=\x1e)\s*(?:otherwise|else)\b")
+_CASE_IF = re.compile(r"\\text\{\s*,?\s*(?:if|for|when|where)\s*\}|\\mathrm\{\s*if\s*\}|(?<=\x1e)\s*if\b")
+_ROW_END_OP = re.compile(r"(?:=|\+|-|\\cdot|\\times|\\circ|\\odot|\\approx|\\implies|\\Rightarrow)\s*(?:&\s*)*"
+                         r"(?:\\nonumber\s*|\\notag\s*)?\\\\(?:\[[^\]]*\])?")
+_CONTINUED_ROW = re.compile(r"\\\\(?:\[[^\]]*\])?(?=(?:\s|&|\\q?quad\b|\\left\.)*(?:[+\-*]|\\cdot\b|\\times\b|\\circ\b|\\odot\b))")
+
+
+def normalise(written: str) -> Mapped:
+    """The text for the grammar, with its map back to ``written``."""
+    m = Mapped.of(written)
+    m = m.sub(_UNICODE_RE, lambda x: _UNICODE[x.group()])
+    m = m.sub(_COMMENT, _blank)
+    m = m.sub(_SIZED, _blank)
+    m = m.sub(_COLOR, _blank)
+    m = _unwrap(m)
+    m = _drop_brace_notes(m)
+    m = m.sub(_FRAC_DIGITS, lambda x: f"\\{x.group(1)}{{{x.group(2)}}}{{{x.group(3)}}}")
+    m = m.sub(_FRAC_SHORT, lambda x: f"\\{x.group(1)}{{{x.group(2)}}}{x.group(3)}")
+    m = m.sub(_JUSTIFICATION, _blank)
+    m = m.sub(_TEXT_COMMENT, _blank)
+    m = m.sub(_MATRIX, _mark_environment)
+    m = m.sub(_ROW_END_OP, lambda x: re.sub(r"\\\\(\[[^\]]*\])?$", lambda y: " " * len(y.group()), x.group()))
+    m = m.sub(_CONTINUED_ROW, _blank)
+    return m
+
+
+def _unwrap(m: Mapped) -> Mapped:
+    """``\\boxed{X}`` -> `` X ``: the command and its braces become spaces (X may hold relations)."""
+    text = list(m.text)
+    for found in _WRAPPER.finditer(m.text):
+        end = _brace_end(m.text, found.end())
+        if end < 0:
+            continue
+        for i in range(found.start(), found.end() + 1):
+            text[i] = " "
+        text[end - 1] = " "
+    return Mapped("".join(text), m.origin)
+
+
+def _mark_environment(m: re.Match) -> str:
+    """Inside matrices and cases ``&`` and ``\\\\`` separate entries; in cases, words mark conditions."""
+    body = m.group().replace("\\\\", "\x1f\x1f").replace("&", "\x1e")
+    if m.group(1).endswith("cases"):
+        body = _OTHERWISE.sub(lambda x: "\x1d" + " " * (len(x.group()) - 1), body)
+        body = _CASE_IF.sub(_blank, body)
+    return body
+
+
+def _drop_brace_notes(m: Mapped) -> Mapped:
+    r"""``\underbrace{X}_{note}`` -> ``{X}``; ``\overset{a}{=}`` -> ``=``; ``\underset{a}{X}`` -> ``{X}``."""
+    for _ in range(20):
+        found = _BRACE_NOTE.search(m.text)
+        if not found:
+            return m
+        name, pos = found.group(1), found.end()
+        first_end = _brace_end(m.text, pos)
+        if first_end < 0:
+            return m.sub(re.compile(re.escape(found.group()) + r"$|" + re.escape(found.group())), _blank)
+        if name in ("underbrace", "overbrace"):
+            after = re.compile(r"\s*[_^]\s*" + _ARG).match(m.text, first_end)
+            cut = [(found.start(), found.end())] + ([(after.start(), after.end())] if after else [])
+        elif name == "underline":
+            cut = [(found.start(), found.end())]
+        else:  # \overset{a}{X}, \underset{a}{X}, \stackrel{a}{X}: X stays
+            second = re.compile(r"\s*\{").match(m.text, first_end)
+            second_end = _brace_end(m.text, second.end() - 1) if second else -1
+            if second_end < 0:
+                return m
+            inner = m.text[second.end():second_end - 1].strip()
+            note = m.text[pos + 1:first_end - 1]
+            if inner == "=" and re.search(r"def|\\triangle|:", note):
+                inner = ":="
+            cut = [(found.start(), second.end())] + [(second_end - 1, second_end)]
+            if re.fullmatch(r"=|:=|\\approx|<|>|\\le|\\ge|\\leq|\\geq", inner):
+                text = m.text[:found.start()] + " " + inner + " " + m.text[second_end:]
+                origin = m.origin[:found.start()] + [m.origin[found.start()]] * (len(inner) + 2) + m.origin[second_end:]
+                m = Mapped(text, origin)
+                continue
+        text, origin, last = [], [], 0
+        for a, b in cut:
+            text.append(m.text[last:a])
+            origin.extend(m.origin[last:a])
+            last = b
+        text.append(m.text[last:])
+        origin.extend(m.origin[last:])
+        m = Mapped("".join(text), origin)
+    return m
+
+
+def _brace_end(text: str, pos: int) -> int:
+    """The index just after the group that opens at ``text[pos] == '{'`` (after spaces), or -1."""
+    while pos < len(text) and text[pos] == " ":
+        pos += 1
+    if pos >= len(text) or text[pos] != "{":
+        return -1
+    depth = 0
+    for i in range(pos, min(len(text), pos + 5000)):
+        if text[i] == "{" and text[i - 1:i] != "\\":
+            depth += 1
+        elif text[i] == "}" and text[i - 1:i] != "\\":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
