@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..proof import reduces_to_zero
 from .errors import OutOfBudget, Undefined, Unverifiable
-from .evaluate import Value, _counterexample, _exact, _points, _show_set, compile_expr, evaluate, same, show
+from .evaluate import Value, _as_mpf, _counterexample, _exact, _points, _show_set, compile_expr, evaluate, same, show
 from .limits import INTEGER_RANGE, PROOF_BUDGET, PROOF_NODES, SIMPLIFY_NODES
 from .scope import _size, substitute
 from .timing import budget
@@ -192,6 +192,8 @@ def _compare(lv: Value, rv, op: str) -> bool:
         return same(lv, rv)
     if same(lv, rv):
         return op in ("<=", ">=")
+    if type(lv) is not type(rv):  # an exact value against a 50-digit one
+        lv, rv = _as_mpf(lv), _as_mpf(rv)
     return {"<": lv < rv, ">": lv > rv, "<=": lv < rv, ">=": lv > rv}[op]
 
 

@@ -100,7 +100,7 @@ def _bound(b, sizes: dict, n: int, lower: bool) -> int:
         return 1
     if isinstance(b, sp.Symbol) and b.name.endswith("_last"):
         return n
-    value = b.xreplace({s: v for s, v in sizes.items()})
+    value = sp.sympify(b).xreplace({s: sp.Integer(v) for s, v in sizes.items()})
     if not value.is_Integer:
         raise Unverifiable(f"the bound {b} of a sum is not a whole number")
     return int(value)

@@ -48,6 +48,12 @@ def _frame(*exprs: sp.Basic) -> int:
     return min(ks) if ks else 0
 
 
+def _prime_value(p: Prime) -> sp.Basic:
+    """f'(a) for a known f, at any a (σ'(0) too, where σ(0) is already a number)."""
+    z = sp.Dummy("z", real=True)
+    return p.base(z).diff(z).xreplace({z: p.args[0]})
+
+
 def _names(e: sp.Basic) -> set:
     """The named quantities in e: its symbols, without written decimals and unknowns."""
     return {s for s in e.free_symbols if not isinstance(s, (Decimal, Unknown))}
@@ -127,7 +133,7 @@ class Scope:
             mapping = {d: self.derivative(d) for d in ders}
             mapping.update({sub: self.realize(sub.doit()) for sub in expr.atoms(sp.Subs)})
             mapping.update({j: self.jacobian(j) for j in jacobians})
-            mapping.update({p: p.doit() for p in primes})
+            mapping.update({p: _prime_value(p) for p in primes})
             expr = _fold_matrices(expr.xreplace(mapping))
         raise Unverifiable("derivatives nested too deeply")
 
