@@ -7,16 +7,7 @@ built in onestep.py, those through time in bptt/.
 from __future__ import annotations
 
 from .bptt import through_time
-from .catalog import (
-    DERIVATIONS,
-    Entry,
-    cell_entries,
-    check_steps,
-    describe,
-    entry,
-    register,
-    unregister,
-)
+from .catalog import DERIVATIONS, Entry, cell_entries, check_steps, describe, entry, register, unregister
 from .errors import DlderiveError
 from .model import Model, derivation_name, model
 from .onestep import derive_one, derive_vector_result

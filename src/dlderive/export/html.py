@@ -11,14 +11,7 @@ from ..steps import Derivation
 from .latex import render_latex
 from .markup import check_math
 from .mathml import to_mathml
-from .results import (
-    MARKS,
-    FileReport,
-    Table,
-    derivations_of,
-    register_sequences,
-    verdict,
-)
+from .results import MARKS, FileReport, Table, derivations_of, register_sequences, verdict
 from .text import TABLE_HEADERS, shape_text, summary, table_rows
 
 

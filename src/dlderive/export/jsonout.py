@@ -10,25 +10,15 @@ import sympy as sp
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation, Step
 from .latex import RELATION_LATEX, result_latex, uses_total_derivative
-from .printer import latex_expr, relation_between
-from .results import (
-    Combined,
-    ConvResult,
-    Counts,
-    FileReport,
-    SolveResult,
-    Table,
-    ValidInputs,
-    number,
-    total,
-)
+from .printer import as_basic, keeps_order, latex_expr, relation_between
+from .results import Combined, ConvResult, Counts, FileReport, SolveResult, Table, ValidInputs, number, total
 
 
 def expr_text(e) -> str:
-    """An expression as SymPy's ``str``, sums and products in the order they were written."""
+    """An expression as SymPy's ``str``; arithmetic shown as written keeps its order (as in the LaTeX)."""
     if isinstance(e, sp.Eq):
         return f"{expr_text(e.lhs)} = {expr_text(e.rhs)}"
-    return sp.sstr(e, order="none")
+    return sp.sstr(e, order="none") if keeps_order(as_basic(e)) else str(e)
 
 
 def step_data(step: Step, d: Derivation, notation: Notation = DEFAULT) -> dict:

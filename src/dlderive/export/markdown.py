@@ -7,14 +7,7 @@ from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 from .latex import render_latex
 from .markup import escape_markdown_text
-from .results import (
-    MARKS,
-    FileReport,
-    Table,
-    derivations_of,
-    register_sequences,
-    verdict,
-)
+from .results import MARKS, FileReport, Table, derivations_of, register_sequences, verdict
 from .text import TABLE_HEADERS, shape_text, summary, table_rows
 
 

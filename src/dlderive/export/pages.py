@@ -8,13 +8,7 @@ from .escape import escape_latex
 from .html import render_html_fragment
 from .latex import UNICODE_CHARACTERS, render_latex
 from .markdown import render_markdown
-from .markup import (
-    escape_markdown_text,
-    prose_html,
-    prose_latex,
-    prose_markdown,
-    with_notation,
-)
+from .markup import escape_markdown_text, prose_html, prose_latex, prose_markdown, with_notation
 from .templating import render_template
 
 
