@@ -28,12 +28,13 @@ from lark import Lark, Transformer, UnexpectedCharacters, UnexpectedInput
 from pydantic import AfterValidator, ConfigDict, Field
 
 from ..errors import DlderiveError
-from ..functions import sigmoid
-from ..notation import time_offset_name
+from ..functions import REGISTRY
+from ..notation import is_weight, time_offset_name, timed
 from ..schema import Strict, key_path, parse_toml, raise_all, read_text, validate
-from .base import Cell, at, is_weight, order_equations, param, timed
+from .base import Cell, at, order_equations, param
 
-FUNCTIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "exp": sp.exp}
+FUNCTIONS = {name: REGISTRY[name].make for name in ("sigmoid", "tanh", "exp")}
+"""The functions a cell equation may call (those the engine's cell derivations differentiate)."""
 MAX_FILE = 64_000
 MAX_EQUATIONS = 64
 MAX_TEXT = 1000

@@ -5,7 +5,7 @@ import dataclasses
 
 import sympy as sp
 
-from ..errors import DlderiveError
+from ..errors import InternalError
 from ..steps import Derivation, Step
 from .chain import plug, realizer
 from .formulas import CONV, D_OUT, K, MAX_SIZE, P, S, SOLVABLE, SYMBOLS, add, mul, over, span
@@ -22,7 +22,7 @@ def _check_equivalent(lhs, rhs, symbol, points):
     lhs_value, rhs_value = lhs.doit(), rhs.doit()
     for v in points:
         if _holds(lhs_value, symbol, v) != _holds(rhs_value, symbol, v):
-            raise DlderiveError(f"internal: step {lhs} <=> {rhs} fails at {symbol} = {v}")
+            raise InternalError(f"step {lhs} <=> {rhs} fails at {symbol} = {v}")
     return f"interval algebra; equivalence checked at {symbol} = {', '.join(map(str, points))}"
 
 

@@ -6,7 +6,7 @@ import math
 
 import sympy as sp
 
-from ..errors import DlderiveError
+from ..errors import InternalError
 from ..export.printer import Literal, in_print_order
 from ..functions import MATH_FUNCTIONS
 from ..steps import Derivation, Step
@@ -62,4 +62,4 @@ def _number_of(expr: sp.Basic, realize: dict) -> float:
 def _check_numeric(step: Step, realize: dict) -> None:
     lhs, rhs = _number_of(step.lhs, realize), _number_of(step.rhs, realize)
     if not math.isclose(lhs, rhs, rel_tol=1e-12, abs_tol=1e-12):
-        raise DlderiveError(f"internal: evaluation step {step.lhs} = {step.rhs} gives {lhs} != {rhs}")
+        raise InternalError(f"evaluation step {step.lhs} = {step.rhs} gives {lhs} != {rhs}")

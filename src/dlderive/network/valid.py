@@ -11,7 +11,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from .. import conv
-from ..errors import DlderiveError
+from ..errors import InternalError
 from ..steps import Derivation, Step
 from .table import Table
 
@@ -91,7 +91,7 @@ def valid_inputs(table: Table) -> ValidInputs:
         for box in boxes:  # own check: the equation holds at every corner of every box
             for corner in itertools.product(*[(lo, hi or lo) for lo, hi in box.values()]):
                 if not bool(eq.xreplace({s: sp.Integer(v) for s, v in zip(box, corner)})):
-                    raise DlderiveError(f"internal: layer {index} flatten match fails at {corner}")
+                    raise InternalError(f"layer {index} flatten match fails at {corner}")
         steps.append(Step(eq, sp.Or(*[_box_condition(b) for b in boxes]) if boxes else sp.false, "solve",
                           f"layer {index}: flattened size = in_features",
                           "factors non-decreasing in their symbols: preimages by bisection; checked at every corner"))
@@ -107,7 +107,7 @@ def _interval_step(cond, sym, least, index, key):
     """cond ⇔ sym ≥ least, checked at least − 1 and least (cond is monotone in sym)."""
     below = least > 1 and bool(cond.xreplace({sym: sp.Integer(least - 1)}))
     if below or not bool(cond.xreplace({sym: sp.Integer(least)})):
-        raise DlderiveError(f"internal: layer {index} condition is not monotone in {sym}")
+        raise InternalError(f"layer {index} condition is not monotone in {sym}")
     return Step(cond, sp.GreaterThan(sym, least), "solve", f"layer {index}: {key}",
                 f"non-decreasing in {sym}; false at {least - 1}, true at {least}")
 
