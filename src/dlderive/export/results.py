@@ -7,7 +7,7 @@ import sympy as sp
 
 from ..check.report import FileReport
 from ..conv import ConvResult, Counts, SolveResult
-from ..errors import DlderiveError
+from ..errors import InternalError
 from ..network import Table, ValidInputs
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation, Step
@@ -43,7 +43,7 @@ def derivations_of(obj) -> list[Derivation]:
         value = getattr(obj, attr, None)
         if value is not None:
             return derivations_of(value)
-    raise DlderiveError(f"cannot render a {type(obj).__name__}: it carries no derivation")
+    raise InternalError(f"cannot render a {type(obj).__name__}: it carries no derivation")
 
 
 def register_sequences(render, join) -> None:
