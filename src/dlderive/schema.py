@@ -143,7 +143,8 @@ def describe(error: dict, owner: type | None) -> str:
     if kind == "missing":
         return f"missing: {title} needs it"
     if kind == "extra_forbidden":
-        return f"unknown key {error['loc'][-1]!r} in {title}; allowed: {', '.join(owner.model_fields) if owner else '(none)'}"
+        allowed = ", ".join(owner.model_fields) if owner else "(none)"
+        return f"unknown key {error['loc'][-1]!r} in {title}; allowed: {allowed}"
     if kind == "literal_error":
         return f"must be one of {ctx['expected']}, not {value!r}"
     if kind == "finite_number":

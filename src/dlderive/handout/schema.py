@@ -23,15 +23,16 @@ class _Ordered(Strict):
     @model_validator(mode="after")
     def _ordered(self):
         if self.min > self.max:
-            raise PydanticCustomError("range_order", "min {lo} is greater than max {hi}", {"lo": self.min, "hi": self.max})
+            raise PydanticCustomError("range_order", "min {lo} is greater than max {hi}",
+                                      {"lo": self.min, "hi": self.max})
         return self
 
 
-def _ranges(value: Any, what: str) -> tuple[type[Strict], type[Strict]]:
+def _ranges(value: Any) -> tuple[type[Strict], type[Strict]]:
     """The two range tables of ``value``s: {min, max[, digits]} and {choose = [...]}."""
-    return (declare("Range", f"a range of {what} {{min, max, digits}}", _Ordered, min=value, max=value,
+    return (declare("Range", "a range", _Ordered, min=value, max=value,
                     digits=(Annotated[int, Field(ge=0, le=6)] | None, None)),
-            declare("Choice", f"a choice of {what} {{choose = [...]}}", choose=Annotated[list[value], Field(min_length=1)]))
+            declare("Choice", "a choice", choose=Annotated[list[value], Field(min_length=1)]))
 
 
 def _range_kind(value) -> str:
@@ -40,8 +41,8 @@ def _range_kind(value) -> str:
 
 _INT = Annotated[int, Field(ge=-BOUND, le=BOUND)]
 _NUMBER = Annotated[float, Field(allow_inf_nan=False, ge=-BOUND, le=BOUND)]
-IntRange, IntChoice = _ranges(_INT, "integers")
-NumberRange, NumberChoice = _ranges(_NUMBER, "numbers")
+IntRange, IntChoice = _ranges(_INT)
+NumberRange, NumberChoice = _ranges(_NUMBER)
 Int = one_of(_range_kind, value=_INT, range=IntRange, choose=IntChoice)
 Number = one_of(_range_kind, value=_NUMBER, range=NumberRange, choose=NumberChoice)
 Ints = one_of(lambda v: "list" if isinstance(v, list) else "one",
@@ -84,7 +85,7 @@ ITEMS: dict[str, type[Strict]] = {model.__name__: model for model in (
 )}
 """Item kind -> its model."""
 AnyItem = tagged("kind", "item kind", ITEMS)
-Notation = Literal[tuple(PRESETS)]
+PresetName = Literal[tuple(PRESETS)]
 
 
 class Section(Strict):
@@ -100,7 +101,7 @@ class HandoutFile(Strict):
 
     title: Text
     author: Text | None = None
-    notation: Notation | None = None
+    notation: PresetName | None = None
     intro: Text | None = None
     sections: Annotated[list[Section], Field(min_length=1)]
 
@@ -117,7 +118,7 @@ def item_name(item: Any, number: int) -> str | int:
     return f"{number} ({heading})" if isinstance(heading, str) and heading else number
 
 
-_RANGES = {"<range>": IntRange, "<choose>": IntChoice}
+_RANGES = {"<range>": IntRange, "<choose>": IntChoice}  # the keys of a range (of integers or numbers alike)
 
 
 def locator(data: dict):
