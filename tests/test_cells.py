@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlderive import DlderiveError, evaluate
 from dlderive.cells import CELLS, Cell, at, param
@@ -314,3 +316,13 @@ def test_long_equations_parse_without_deep_recursion():
     """The grammar reduces as it reads: 500 terms or 400 signs need no deep Python recursion."""
     assert parse_equation("+".join(["x_t"] * 250)) == 250 * at("x")
     assert parse_equation("- " * 400 + "x_t") == at("x")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="xhWU_tprev2.0123+-*@^() sigmoidtanh", max_size=40))
+def test_any_equation_text_gives_an_expression_or_one_error(text):
+    """Whatever the text, the grammar gives a SymPy expression or one DlderiveError line, nothing else."""
+    try:
+        assert isinstance(parse_equation(text), sp.Basic)
+    except DlderiveError as exc:
+        assert str(exc) and "\n" not in str(exc)
