@@ -1,12 +1,12 @@
 """The peephole LSTM (Gers & Schmidhuber 2000): the gates also read the cell through diagonal
 peephole weights p (vectors, so p ∘ c): f and i read c_{t-1}, o reads c_t."""
+import dataclasses
+
 import sympy as sp
 
 from ..functions import sigmoid
-from .base import Cell, affine, at, param
-
-c_prev = at("c", 1)
-f_t, i_t, o_t, u_t, c_t = (at(g) for g in "fiouc")
+from .base import affine, param
+from .lstm import LSTM, c_prev, c_t, f_t, i_t, o_t, u_t
 
 
 def _peephole(gate: str, cell: sp.Symbol) -> sp.Expr:
@@ -14,11 +14,10 @@ def _peephole(gate: str, cell: sp.Symbol) -> sp.Expr:
     return affine(gate) + param(f"P_{gate}") * cell
 
 
-PEEPHOLE = Cell(
+PEEPHOLE = dataclasses.replace(
+    LSTM,
     name="peephole",
     description="peephole LSTM (Gers & Schmidhuber): f, i read c_{t-1}, o reads c_t",
-    inputs=("x",),
-    states=("h", "c"),
     equations=(
         ("f_t", sigmoid(_peephole("f", c_prev))),
         ("i_t", sigmoid(_peephole("i", c_prev))),
@@ -27,7 +26,5 @@ PEEPHOLE = Cell(
         ("o_t", sigmoid(_peephole("o", c_t))),
         ("h_t", o_t * sp.tanh(c_t)),
     ),
-    names={"f_t": "forget_gate", "i_t": "input_gate", "o_t": "output_gate", "u_t": "candidate",
-           "c_t": "cell", "h_t": "hidden"},
     numbers={"h_t": 1, "c_t": 2, "o_t": 3},
 )

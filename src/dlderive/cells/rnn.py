@@ -1,7 +1,7 @@
 """The vanilla (Elman) RNN cell: h_t = tanh(W x_t + U h_{t-1} + b)."""
 import sympy as sp
 
-from .base import Cell, at, param
+from .base import Cell, affine
 
 RNN = Cell(
     name="rnn",
@@ -9,7 +9,7 @@ RNN = Cell(
     inputs=("x",),
     states=("h",),
     equations=(
-        ("h_t", sp.tanh(param("W_h") * at("x") + param("U_h") * at("h", 1) + param("b_h"))),
+        ("h_t", sp.tanh(affine("h"))),
     ),
     names={"h_t": "hidden"},
     numbers={"h_t": 1},

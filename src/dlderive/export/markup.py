@@ -80,52 +80,44 @@ def inline(text: str):
         yield "text", text[pos:]
 
 
-def _inline(text: str, table: dict) -> list:
-    """Inline Markdown rendered part by part with ``table``: kind -> function of the part's body."""
-    return [table[kind](body) for kind, body in inline(text)]
-
-
-_INLINE_LATEX = {
-    "math": lambda b: f"${check_math(b)}$",
-    "bold": lambda b: f"\\textbf{{{escape_latex(b)}}}",
-    "italic": lambda b: f"\\emph{{{escape_latex(b)}}}",
-    "code": lambda b: f"\\texttt{{{escape_latex(b)}}}",
-    "text": lambda b: escape_latex(b),
-}
-_INLINE_HTML = {
-    "math": lambda b: Markup(to_mathml(check_math(b), display=False)),
-    "bold": lambda b: Markup("<strong>%s</strong>") % b,
-    "italic": lambda b: Markup("<em>%s</em>") % b,
-    "code": lambda b: Markup("<code>%s</code>") % b,
-    "text": lambda b: escape(b),
-}
-
-
-def inline_latex(text: str) -> str:
-    return "".join(_inline(text, _INLINE_LATEX))
-
-
-def inline_html(text: str) -> Markup:
-    return Markup("").join(_inline(text, _INLINE_HTML))
-
-
 def escape_markdown_text(text: str) -> str:
     """Text for Markdown output: HTML-significant characters as entities, Markdown markers backslashed."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([\\`*_\[\]#|$])", r"\\\1", text)
 
 
-_INLINE_MARKDOWN = {
-    "math": lambda b: f"${check_math(b)}$",
-    "bold": lambda b: f"**{escape_markdown_text(b)}**",
-    "italic": lambda b: f"*{escape_markdown_text(b)}*",
-    "code": lambda b: f"`{b.replace('`', '')}`",
-    "text": lambda b: escape_markdown_text(b),
+def _math(b: str) -> str:
+    return f"${check_math(b)}$"
+
+
+_INLINE_FORMATS = {  # kind -> how LaTeX, HTML and Markdown write a run of that kind
+    "math": (_math, lambda b: Markup(to_mathml(check_math(b), display=False)), _math),
+    "bold": (lambda b: f"\\textbf{{{escape_latex(b)}}}", lambda b: Markup("<strong>%s</strong>") % b,
+             lambda b: f"**{escape_markdown_text(b)}**"),
+    "italic": (lambda b: f"\\emph{{{escape_latex(b)}}}", lambda b: Markup("<em>%s</em>") % b,
+               lambda b: f"*{escape_markdown_text(b)}*"),
+    "code": (lambda b: f"\\texttt{{{escape_latex(b)}}}", lambda b: Markup("<code>%s</code>") % b,
+             lambda b: f"`{b.replace('`', '')}`"),
+    "text": (escape_latex, escape, escape_markdown_text),
 }
+LATEX, HTML, MARKDOWN = range(3)
+
+
+def _inline(text: str, fmt: int) -> list:
+    """Inline Markdown rendered part by part in format ``fmt`` (LATEX, HTML or MARKDOWN)."""
+    return [_INLINE_FORMATS[kind][fmt](body) for kind, body in inline(text)]
+
+
+def inline_latex(text: str) -> str:
+    return "".join(_inline(text, LATEX))
+
+
+def inline_html(text: str) -> Markup:
+    return Markup("").join(_inline(text, HTML))
 
 
 def inline_markdown(text: str) -> str:
-    return "".join(_inline(text, _INLINE_MARKDOWN))
+    return "".join(_inline(text, MARKDOWN))
 
 
 def prose_latex(text: str) -> str:
