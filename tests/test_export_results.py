@@ -109,3 +109,17 @@ def test_user_text_in_a_report_is_escaped():
     report = check_text("$$x = 1$$ <script>alert(1)</script>\n$$a_{<b>} = 2$$\n")
     html = render(report, "html")
     assert "<script>" not in html
+
+
+def test_reports_and_valid_inputs_display_in_ipython(results):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    from dlderive.export import display_in
+    formatter = formatters.DisplayFormatter()
+    display_in(formatter)
+    data, _ = formatter.format(results["report"])
+    assert "<table" in data["text/html"] and "✓" in data["text/html"] and "<math" in data["text/html"]
+    data, _ = formatter.format(results["valid"])
+    assert "align*" in data["text/latex"] and "valid inputs" in data["text/html"]
+    for kind in ("derivation", "size", "counts", "solve", "table"):
+        data, _ = formatter.format(results[kind])
+        assert {"text/html", "text/latex", "text/markdown"} <= set(data), kind

@@ -7,6 +7,8 @@ result shows itself through it.
 """
 from __future__ import annotations
 
+import sys
+
 from ..errors import DlderiveError
 from ..notation import DEFAULT, Notation
 from ..steps import Displayable, Step
@@ -16,7 +18,7 @@ from .jsonout import render_json, to_data
 from .latex import render_latex
 from .markdown import render_markdown
 from .pages import render_document_latex, render_document_markdown, render_html
-from .results import Combined, as_derivation, derivations_of
+from .results import RESULT_TYPES, Combined, as_derivation, derivations_of
 from .text import render_text
 
 FORMATS = {"text": render_text, "latex": render_latex, "json": render_json, "markdown": render_markdown,
@@ -72,6 +74,18 @@ def display(obj, notation: Notation = DEFAULT) -> Display:
     return Display(obj, notation)
 
 
-Displayable.show = staticmethod(lambda obj: Display(obj)._repr_mimebundle_())
+def display_in(formatter) -> None:
+    """Teach an IPython ``DisplayFormatter`` the result types that are not ``Displayable`` themselves
+    (a check report, a network's valid inputs): each shown as its HTML, LaTeX and Markdown."""
+    for cls in RESULT_TYPES:
+        if not issubclass(cls, Displayable):
+            for mime in ("text/html", "text/latex", "text/markdown"):
+                formatter.formatters[mime].for_type(cls, lambda obj, mime=mime: Display(obj)._repr_mimebundle_()[mime])
 
-__all__ = ["FORMATS", "render", "Display", "display", "derivations_of", "to_data", "Combined"]
+
+Displayable.show = staticmethod(lambda obj: Display(obj)._repr_mimebundle_())
+_ipython = sys.modules.get("IPython")
+if _ipython is not None and _ipython.get_ipython() is not None:  # loaded in a notebook or an IPython shell
+    display_in(_ipython.get_ipython().display_formatter)
+
+__all__ = ["FORMATS", "render", "Display", "display", "display_in", "derivations_of", "to_data", "Combined"]
