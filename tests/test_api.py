@@ -26,9 +26,10 @@ def test_the_api_alone_in_a_fresh_interpreter():
     assert out == ["lstm.forget_gate", "True", "True", str(math.floor((78 + 4 - 4 - 1) / 3) + 1)]
 
 
-def test_derive_is_the_engine_and_stays_a_function_beside_its_module():
+def test_derive_is_the_engine_and_its_module_at_once():
+    import dlderive.derive as module
     from dlderive.derive import derive as engine
-    import dlderive.derive  # noqa: F401  (binding the submodule keeps the function)
+    assert module is dlderive.derive and "lstm.hidden" in module.DERIVATIONS
     assert dlderive.derive("lstm.hidden", "vector") is engine("lstm.hidden", "vector")
     assert dlderive.derive("lstm.bptt", steps=2).name == "lstm.bptt"
     with pytest.raises(dlderive.DlderiveError, match="unknown derivation"):
@@ -56,10 +57,12 @@ def test_check_of_a_missing_path_is_a_report_with_an_error(tmp_path):
     assert report.error and not report.relations
 
 
-def test_check_stays_a_function_and_its_package_stays_importable():
+def test_check_is_callable_and_its_package_stays_importable():
+    import dlderive.check.report as report
     from dlderive.check import check_text
     from dlderive.check.report import FileReport
-    assert callable(dlderive.check) and dlderive.check is not sys.modules["dlderive.check"]
+    assert callable(dlderive.check) and dlderive.check is sys.modules["dlderive.check"]
+    assert report.FileReport is FileReport
     assert isinstance(check_text(SIGMOID_OK), FileReport)
     with pytest.raises(dlderive.DlderiveError, match="text or a path"):
         dlderive.check(42)

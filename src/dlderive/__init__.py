@@ -28,23 +28,32 @@ def _api(name: str):
 
 
 class _Package(types.ModuleType):
-    """The package: ``derive``, ``evaluate`` and ``check`` are the API's functions, though submodules
-    of the same names exist (``from dlderive.check import check_text`` still reads the submodule)."""
+    """The package: ``derive``, ``evaluate`` and ``check`` are its submodules, and calling one calls
+    the API function of the same name (``dlderive.check(text)``, ``dlderive.check.check_text``)."""
 
 
-def _function(name: str) -> property:
+class _CallableModule(types.ModuleType):
+    """A submodule that is also the API function of its name."""
+
+    def __call__(self, *args, **kwargs):
+        return _api(self.__name__.rpartition(".")[2])(*args, **kwargs)
+
+
+def _callable_submodule(name: str) -> property:
     def get(package):
-        return _api(name)
+        module = importlib.import_module(f".{name}", __name__)
+        module.__class__ = _CallableModule
+        return module
 
-    def bind(package, value):  # the import system binds the submodule of the same name here: keep the function
+    def bind(package, value):  # the import system binds the submodule here; ``get`` reads it from sys.modules
         if not isinstance(value, types.ModuleType):
             raise AttributeError(f"dlderive.{name} cannot be replaced")
 
-    return property(get, bind, doc=f"dlderive.api.{name}")
+    return property(get, bind, doc=f"dlderive.{name}(...) calls dlderive.api.{name}")
 
 
 for _name in ("derive", "evaluate", "check"):
-    setattr(_Package, _name, _function(_name))
+    setattr(_Package, _name, _callable_submodule(_name))
 sys.modules[__name__].__class__ = _Package
 
 
