@@ -49,11 +49,11 @@ def one_step_blocks(cell: Cell, form: str) -> dict:
     return out
 
 
-def _product(factors):
+def product(factors):
     return sp.Mul(*factors) if len(factors) > 1 else factors[0]
 
 
-def _weight_free(result, form: str):
+def weight_free(result, form: str):
     """v if the one-step result is diag(v) (a path with no weight matrix), else None."""
     if form == "scalar":
         return result if not any(is_weight(s.name) for s in result.free_symbols) else None

@@ -11,7 +11,7 @@ from ..memo import cached
 from ..model import model
 from ..notation import time_offset_name
 from ..steps import Derivation, Step
-from .blocks import Form, _product, _weight_free, one_step_blocks, stack_base
+from .blocks import Form, product, weight_free, one_step_blocks, stack_base
 from .proof import prove_steps
 
 
@@ -52,12 +52,12 @@ def _steps(cell: Cell, state: str, k: int, form: str):
     if len(cell.states) == 1:
         per_step = [F.d(at(state, j), at(state, j + 1)) for j in range(k)]
         result0, origin = blocks[state, state]
-        steps.append(Step(F.d(target, source), _product(per_step), "chain rule", _total_note(cell, k, [state])))
+        steps.append(Step(F.d(target, source), product(per_step), "chain rule", _total_note(cell, k, [state])))
         steps.append(Step(per_step[0], result0, "substitution",
                           f"from {origin}; at step t-j every identifier moves j steps back"))
-        explicit = _product([shift(result0, j) for j in range(k)])
+        explicit = product([shift(result0, j) for j in range(k)])
         steps.extend(_carousels(cell, F, {state: result0}, k))
-        steps.append(Step(_product(per_step), explicit, "substitution", _growth_note(k)))
+        steps.append(Step(product(per_step), explicit, "substitution", _growth_note(k)))
         return steps, Step(F.d(target, source), explicit, "result")
 
     S = [at(F.stack, j) for j in range(k + 1)]
@@ -67,13 +67,13 @@ def _steps(cell: Cell, state: str, k: int, form: str):
     per_step = [F.d(S[j], S[j + 1]) for j in range(k)]
     steps.append(Step(F.d(target, source), F.d(target, S[0]) * F.d(S[0], S[k]) * F.d(S[k], source),
                       "chain rule", f"{source} enters the state {S[k]}; {target} is read from {S[0]}"))
-    steps.append(Step(F.d(S[0], S[k]), _product(per_step), "chain rule", _total_note(cell, k, states)))
+    steps.append(Step(F.d(S[0], S[k]), product(per_step), "chain rule", _total_note(cell, k, states)))
     atoms = sp.ImmutableMatrix([[F.d(at(r, 0), at(q, 1)) for q in states] for r in states])
     steps.append(Step(per_step[0], atoms, "definition",
                       "one step's block Jacobian: each block a partial derivative of one step, the other "
                       "states at t-1 and the input held fixed; at step t-j every identifier moves j steps back"))
     for (r, q), (value, origin) in blocks.items():
-        if r == q and _weight_free(value, form) is not None:
+        if r == q and weight_free(value, form) is not None:
             continue  # shown with its product below (the carousel)
         why = f"from {origin}" if origin else f"{at(r, 0)} does not read {at(q, 1)}"
         steps.append(Step(F.d(at(r, 0), at(q, 1)), value, "substitution" if origin else "independence", why))
@@ -83,7 +83,7 @@ def _steps(cell: Cell, state: str, k: int, form: str):
     steps.append(Step(F.d(target, S[0]), row, "definition", f"{target} is block {index + 1} of {S[0]}"))
     steps.append(Step(F.d(S[k], source), row.T, "definition",
                       f"{source} is block {index + 1} of {S[k]}; the other states at t-{k} are held fixed"))
-    factored = F.d(target, S[0]) * _product(per_step) * F.d(S[k], source)
+    factored = F.d(target, S[0]) * product(per_step) * F.d(S[k], source)
     steps.append(Step(F.d(target, source), factored, "substitution", _growth_note(k)))
     return steps, Step(F.d(target, source), factored, "result")
 
@@ -104,19 +104,19 @@ def _carousels(cell: Cell, F: Form, diagonal: dict, k: int) -> list[Step]:
     path along that state alone: a product of diagonals, the constant error carousel."""
     out = []
     for q, result in diagonal.items():
-        v = _weight_free(result, F.name)
+        v = weight_free(result, F.name)
         if v is None:
             if F.name == "vector":
                 free = [sl[0] for sk, sl in terms(result) if not sk]
                 if free and len(cell.states) == 1:
                     v = sp.Add(*free)
-                    lhs = _product([F.diag(shift(v, j)) for j in range(k)])
+                    lhs = product([F.diag(shift(v, j)) for j in range(k)])
                     out.append(Step(lhs, F.diag(sp.Mul(*[shift(v, j) for j in range(k)])), "algebra",
                                     f"the term {F.diag(v)} of ∂{at(q, 0)}/∂{at(q, 1)} carries the gradient "
                                     "with no weight matrix: along that path alone the product is elementwise "
                                     "and stays near 1 while the gate is near 1 (an additive, gated path)"))
             continue
-        atoms = _product([F.d(at(q, j), at(q, j + 1)) for j in range(k)])
+        atoms = product([F.d(at(q, j), at(q, j + 1)) for j in range(k)])
         out.append(Step(F.d(at(q, 0), at(q, 1)), result, "substitution",
                         f"{at(q, 1)} reaches {at(q, 0)} elementwise, with no weight matrix: the constant "
                         f"error carousel (partial derivative, every other state at t-1 held fixed)"))
