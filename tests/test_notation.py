@@ -30,3 +30,21 @@ def test_hadamard_signs_and_unknown_preset():
     assert PRESETS["sample"].hadamard == "\\circ" and PRESETS["pytorch"].hadamard == "\\odot"
     with pytest.raises(DlderiveError, match="sample, pytorch, textbook"):
         preset("nope")
+
+
+@pytest.mark.parametrize("identifier,expected", [
+    ("h_t", ("h", 0)), ("h_prev", ("h", 1)), ("x_prev2", ("x", 2)), ("c_prev17", ("c", 17)),
+    ("W_f", None), ("b_hn", None), ("D_in", None), ("h", None), ("h_prevx", None),
+])
+def test_the_identifier_grammar(identifier, expected):
+    from dlderive.notation import is_weight, time_offset_name, timed
+    assert timed(identifier) == expected
+    if expected:
+        assert time_offset_name(*expected) == identifier
+    assert is_weight(identifier) == (identifier in ("W_f",))
+
+
+def test_weights_and_sizes_are_told_apart():
+    from dlderive.notation import WEIGHT
+    assert [bool(WEIGHT.match(n)) for n in ("W_f", "U_hn", "b_hn", "P_o", "W_in", "H_out", "P_total")] == [
+        True, True, True, True, False, False, False]

@@ -18,6 +18,8 @@ _TIMED = TIMED  # the former name
 WEIGHT = re.compile(r"^(?P<kind>[WUbP])_(?P<label>(?!(?:in|out)$)[A-Za-z]{1,3})$")
 """Weights of a gate have short labels: ``W_f`` is W^{f}, ``b_hn`` b^{hn}.  ``W_in``, ``H_out`` are
 sizes (W_{in}) and ``P_total`` a padding (P_{total}), never weights."""
+WEIGHT_ORDER = ("W", "U", "P", "b")
+"""The kinds of weight in the order a pre-activation is written: W x + U h + p c + b."""
 MATRIX_BASES = ("W", "U")
 """In a cell, ``W_*`` (n x m) and ``U_*`` (n x n) are matrices; every other weight is a vector."""
 _GREEK = {"sigma", "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "tau", "phi"}

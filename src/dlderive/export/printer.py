@@ -5,7 +5,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..functions import Jacobian, Prime, diag, of
-from ..notation import DEFAULT, WEIGHT, Notation
+from ..notation import DEFAULT, WEIGHT, WEIGHT_ORDER, Notation
 
 BREAK_MARK = "ZZBREAKZZ"
 """Name of the placeholder symbol that line breaking puts where a long sum was: printed like a sum."""
@@ -65,15 +65,12 @@ def split_vector_product(expr: sp.Mul, kinds: dict) -> tuple[sp.Expr, list, list
     return coeff, matrices, elementwise, noncomm
 
 
-_WEIGHT_RANK = {"W": 0, "U": 1, "P": 2, "b": 3}
-
-
 def conventional_order(terms: list) -> list:
     """Sum terms as the cells declare them, ``W x + U h + p c + b``; others keep SymPy's order."""
     def rank(term):
-        ranks = [_WEIGHT_RANK[m["kind"]] for s in term.free_symbols if (m := WEIGHT.match(s.name))]
-        return min(ranks, default=len(_WEIGHT_RANK))
-    return sorted(terms, key=rank) if any(rank(t) < len(_WEIGHT_RANK) for t in terms) else terms
+        ranks = [WEIGHT_ORDER.index(m["kind"]) for s in term.free_symbols if (m := WEIGHT.match(s.name))]
+        return min(ranks, default=len(WEIGHT_ORDER))
+    return sorted(terms, key=rank) if any(rank(t) < len(WEIGHT_ORDER) for t in terms) else terms
 
 
 class ConventionalOrder:
