@@ -9,6 +9,7 @@ from .html import render_html_fragment
 from .latex import UNICODE_CHARACTERS, render_latex
 from .markdown import render_markdown
 from .markup import escape_markdown_text, prose_html, prose_latex, prose_markdown, with_notation
+from .results import Combined, Table, derivations_of
 from .templating import render_template
 
 
@@ -42,10 +43,21 @@ def render_html(obj, notation: Notation = DEFAULT) -> str:
     """A complete page: a Document as it is, anything else as a one-item document titled by it."""
     if isinstance(obj, Document):
         return render_document_html(obj, notation)
-    title = getattr(obj, "title", "") or getattr(obj, "name", "") or getattr(obj, "file", "") or type(obj).__name__
-    doc = Document(title=title, sections=(Section(title="", items=(Item(heading="", answer=(obj,)),)),),
+    doc = Document(title=page_title(obj), sections=(Section(title="", items=(Item(heading="", answer=(obj,)),)),),
                    notation=notation)
     return render_document_html(doc, notation)
+
+
+def page_title(obj) -> str:
+    """A result's title, name or file; a list's are joined."""
+    if isinstance(obj, (list, tuple)):
+        return ", ".join(page_title(o) for o in obj)
+    if isinstance(obj, Combined):
+        return page_title(obj.parts[0])
+    if isinstance(obj, Table):
+        return obj.network.name
+    found = getattr(obj, "title", "") or getattr(obj, "name", "") or getattr(obj, "file", "")
+    return found or derivations_of(obj)[0].title
 
 
 def _squeeze_blank_lines(text: str) -> str:
