@@ -15,7 +15,7 @@ from ..steps import Displayable, Step
 from .document import Document
 from .html import render_html_fragment
 from .jsonout import render_json, to_data
-from .latex import render_latex
+from .latex import display_latex, render_latex
 from .markdown import render_markdown
 from .pages import render_document_latex, render_document_markdown, render_html
 from .results import RESULT_TYPES, Combined, as_derivation, derivations_of
@@ -51,10 +51,9 @@ class Display:
         self.obj, self.notation = obj, notation
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        latex = render_latex(self.obj, self.notation)
         return {
             "text/plain": render(self.obj, "text", self.notation),
-            "text/latex": latex if latex.startswith(("\\[", "\\noindent")) else "$$\n" + latex + "\n$$",
+            "text/latex": display_latex(self.obj, self.notation),
             "text/html": str(render_html_fragment(self.obj, self.notation)),
             "text/markdown": render_markdown(self.obj, self.notation),
         }

@@ -115,3 +115,15 @@ def _(report: FileReport, notation: Notation = DEFAULT) -> str:
         rows.append(f"& & \\multicolumn{{2}}{{l}}{{cannot read: {escape_latex(report.error)}}}")
     head = f"\\noindent\\textbf{{{escape_latex(report.file)}}}\n\n"
     return head + "\\begin{tabular}{rrp{0.45\\linewidth}p{0.35\\linewidth}}\n" + " \\\\\n".join(rows) + "\n\\end{tabular}"
+
+
+@singledispatch
+def display_latex(obj, notation: Notation = DEFAULT) -> str:
+    """``obj``'s LaTeX as a notebook shows it: math blocks inside ``$$``."""
+    return "$$\n" + render_latex(obj, notation) + "\n$$"
+
+
+@display_latex.register(Table)
+@display_latex.register(FileReport)
+def _(obj, notation: Notation = DEFAULT) -> str:
+    return render_latex(obj, notation)  # already a display (\\[ \\]) or a text-mode table
