@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy as sp
+from sympy.matrices.exceptions import NonSquareMatrixError, ShapeError
 
 from ..cells import CELLS
 from ..errors import DlderiveError
@@ -149,6 +150,9 @@ class Checker:
                                   f"no decision within the time limit ({self.timeout:g} s of CPU time)")
         except Unverifiable as exc:
             judgement = Judgement(Verdict.UNVERIFIABLE, str(exc))
+        except (ShapeError, NonSquareMatrixError) as exc:
+            judgement = Judgement(Verdict.UNVERIFIABLE, f"the shapes of the matrices do not agree ({exc.args[0]}); "
+                                  f"products of named matrices are not checked in order")
         except (DlderiveError, RecursionError, MemoryError, OverflowError, ZeroDivisionError) as exc:
             judgement = Judgement(Verdict.UNVERIFIABLE, f"cannot decide ({_describe(exc)})")
         except Exception as exc:  # a failure of the checker itself: loud in tests, a verdict for users

@@ -45,10 +45,6 @@ class Chunk:
 
 
 _RELATIONAL = re.compile(r"=|\\implies|\\Rightarrow|\\iff|\\approx|\\le|\\ge|\\neq?|\\in\b|<|>|\\to\b|\\coloneqq")
-_TEXT_NUMBER = r"[-+(]*\s*\d[\d\s.*/+\-()^]*"
-_TEXT_RELATION = re.compile(
-    rf"(?P<name>[A-Za-z][A-Za-z0-9_{{}}]*(?: [A-Za-z][A-Za-z0-9_{{}}]*){{0,2}})\s*=\s*"
-    rf"(?P<chain>{_TEXT_NUMBER}(?:=\s*{_TEXT_NUMBER})*)")
 _MODEL = re.compile(r"<!--\s*model\s*:\s*([A-Za-z0-9_.\-/]+)\s*-->|^model\s*:\s*([A-Za-z0-9_.\-/]+)\s*$", re.M)
 
 
@@ -136,6 +132,18 @@ def _split_markdown(text: str, lines: _Lines) -> list[Chunk]:
     return out
 
 
+def _blank_span(masked: list, content: str, at: int, length: int) -> None:
+    """Blank a piece of math or code and its delimiters ($, $$, \\(, `) in the masked copy of a paragraph."""
+    lo, hi = at, at + length
+    while lo > 0 and content[lo - 1] in "$`(\\":
+        lo -= 1
+    while hi < len(content) and content[hi] in "$`)\\":
+        hi += 1
+    for i in range(lo, hi):
+        if masked[i] != "\n":
+            masked[i] = " "
+
+
 def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
     """Inline math of one paragraph (or heading, list item, table cell) and relations in its plain text."""
     out = []
@@ -143,7 +151,7 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
     first_line = token.map[0] + 1 if token.map else lines.line(cursor)
     base = text.find(content[:80], cursor) if content else -1
     pos = 0
-    plain = []
+    masked = list(content)
     for child in token.children or []:
         if child.type in ("math_inline", "math_inline_double", "math_single"):
             at = content.find(child.content, pos) if child.content else -1
@@ -152,24 +160,19 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
             line = first_line + content.count("\n", 0, at)
             out.append(Chunk(child.content, (base + at) if base >= 0 else lines.start(line),
                              "block" if child.type == "math_inline_double" else "inline", line))
+            _blank_span(masked, content, at, len(child.content))
             pos = at + len(child.content)
-        elif child.type == "text":
-            at = content.find(child.content, pos) if child.content else -1
-            if at >= 0:
-                plain.append((at, child.content))
-                pos = at + len(child.content)
-            elif child.content:  # escapes were resolved (\* is *): the text is near the cursor
-                piece = re.sub(r"\[[^\]]*\]", " ", child.content) if "\\[" in content else child.content
-                plain.append((pos, piece))
         elif child.type == "code_inline":
             at = content.find(child.content, pos)
-            pos = at + len(child.content) if at >= 0 else pos
+            if at >= 0:
+                _blank_span(masked, content, at, len(child.content))
+                pos = at + len(child.content)
     for m in _BRACKETS.finditer(content):  # \[…\] inside a paragraph: CommonMark reads it as escaped brackets
         line = first_line + content.count("\n", 0, m.start(1))
         out.append(Chunk(m.group(1), (base + m.start(1)) if base >= 0 else lines.start(line), "block", line))
-    for at, piece in plain:
-        line = first_line + content.count("\n", 0, at)
-        out += _text_chunks(piece, (base + at) if base >= 0 else lines.start(line), line)
+        _blank_span(masked, content, m.start(), m.end() - m.start())
+    # relations in the plain text, read from the source (markdown would take 2*3*4 for emphasis)
+    out += _text_chunks("".join(masked), base if base >= 0 else lines.start(first_line), first_line)
     out.sort(key=lambda c: (c.line, c.offset))
     return out
 
@@ -231,29 +234,63 @@ def _tex_text(text: str, start: int, end: int, lines: _Lines) -> list[Chunk]:
     return []  # running text of a LaTeX document is prose: its relations are in math
 
 
+_FORMULA = re.compile(r"(?:[A-Za-z][A-Za-z0-9_]*(?:\([^()\n]{0,80}\))?|\d+(?:\.\d+)?|[-+*/^().=\s]|\\\*|×|·)+")
+_PROSE = re.compile(r"^(?:(?:[A-Z]?[a-z]{2,}|[A-Z][a-z]+)\s+)+(?=[A-Za-z])")
+_FUNCTION_WORDS = {"sigmoid": r"\sigma", "sigma": r"\sigma", "tanh": r"\tanh", "log": r"\log", "ln": r"\ln",
+                   "exp": r"\exp", "relu": r"\operatorname{relu}", "sqrt": r"\sqrt", "floor": "floor", "ceil": "ceil",
+                   "max": r"\max", "min": r"\min"}
+_WORDS = frozenset("""an the is are was be so then thus hence and or with which that this we it of for in at on to
+by from as gives give get becomes if when where since because note here above below same other using""".split())
+
+
 def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
-    """Relations written in plain text: ``H_out = (32 - 5)/1 + 1 = 28``, one line at a time."""
+    """Relations written in plain text: ``H_out = (32 - 5)/1 + 1 = 28``, ``dL/dz = a - y``, one line at a time."""
     out = []
     pos = 0
     for k, row in enumerate(piece.split("\n")):
         if "=" in row and len(row) <= MAX_TEXT_LINE:
             clean = row.replace("\\*", "*").replace("×", "*").replace("·", "*")
-            for m in _TEXT_RELATION.finditer(clean):
-                out.append(Chunk(_text_as_latex(m), offset + pos + m.start(), "text", line + k))
+            clean = re.sub(r"(?<=\d)(?=[A-Z][a-z])", ", ", clean)  # "= 100352Multiplications = …": two relations
+            for part in re.split(r",\s+|;\s*|:\s+|\s+(?:so|and|then|which|hence|i\.e\.|where|with)\s+", clean):
+                for m in _FORMULA.finditer(part):
+                    latex = _text_as_latex(m.group())
+                    if latex:
+                        out.append(Chunk(latex, offset + pos + max(row.find(m.group().strip()[:20]), 0), "text",
+                                         line + k))
         pos += len(row) + 1
     return out
 
 
-def _text_as_latex(m: re.Match) -> str:
-    name = m["name"].strip()
-    last = name.split()[-1]
-    if re.fullmatch(r"[A-Za-z](_\{?\w+\}?)?|[A-Za-z]+_\{?\w+\}?", last):  # "Let P = 2": the name is P
-        name = last
-    head = name if " " not in name else "\\text{" + name + "}"
-    chain = m["chain"].rstrip()
-    while chain and chain[-1] in "+-*/(.=":
-        chain = chain[:-1].rstrip()
-    return f"{head} = {chain}"
+def _text_as_latex(formula: str) -> str | None:
+    """A plain-text formula as LaTeX, or None if it is prose: dL/da -> \\frac{dL}{da}, w_new -> w_{new}."""
+    text = re.sub(r"^\d+\.\s+", "", formula.strip().rstrip("."))
+    tail = re.search(r"(\s+[A-Za-z]{2,})+\s*$", text)
+    while tail and tail.group().split()[-1].lower() in _WORDS:  # "… = 2 and": prose after the formula
+        text = text[:text.rfind(tail.group().split()[-1])].rstrip()
+        tail = re.search(r"(\s+[A-Za-z]{2,})+\s*$", text)
+    if text.count("=") < 1 or text.startswith("=") or text.endswith("="):
+        return None
+    lhs = text.split("=", 1)[0].strip()
+    lead = lhs.split()
+    if len(lead) > 1 and all(w.isalpha() for w in lead):
+        last = lead[-1]
+        if len(last) == 1 or lead[0].lower() in ("given", "let", "set", "with", "so", "then", "where", "and"):
+            text = last + text[len(lhs):]  # "Given x = 2": the name is x
+        elif len(lead) <= 3:
+            text = "\\text{" + " ".join(lead) + "}" + text[len(lhs):]  # "Trainable parameters = …"
+        else:
+            return None
+    words = re.findall(r"(?<![A-Za-z\\])[A-Za-z]{2,}", text.replace("\\text{", " "))
+    if any(w.lower() in _WORDS for w in words):
+        return None
+    if not re.search(r"\d|[*/^+\-]|\(", text.split("=", 1)[1]):
+        if not re.fullmatch(r"\s*[A-Za-z][A-Za-z0-9_]*\s*=\s*[A-Za-z][A-Za-z0-9_]*\s*", text):
+            return None
+    text = re.sub(r"\bd([A-Za-z]\w*)\s*/\s*d([A-Za-z]\w*)\b", r"\\frac{d\1}{d\2}", text)
+    text = re.sub(r"\b([A-Za-z]+)_([A-Za-z0-9]{2,})\b", r"\1_{\2}", text)
+    text = re.sub(r"\b(sigmoid|sigma|tanh|log|ln|exp|relu|max|min)\s*\(", lambda m: _FUNCTION_WORDS[m.group(1)] + "(", text)
+    text = re.sub(r"\bsqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", text)
+    return text
 
 
 def clip(text: str, n: int = 120) -> str:

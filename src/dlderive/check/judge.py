@@ -70,7 +70,7 @@ class Judge:
                 return decided
         if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
             raise Unverifiable("a tuple is compared, not a number")
-        if a == b and not isinstance(a, Unknown):
+        if a == b and not isinstance(a, Unknown) and not (self.vector and _matrix_sensitive(a, b, a, b)):
             same_text = f"arithmetic: both sides are {a}" if a.is_Number else "proven symbolically (exact)"
             return Judgement(V, same_text)
         return self._equality(step, a, b)
@@ -83,21 +83,41 @@ class Judge:
 
     def _indexed(self, step, a, b, approx: bool) -> Judgement:
         """Sums and indices: the relation at each size and index value; valid only if valid at all."""
-        reasons, last = [], None
+        reasons, last, failed, held = [], None, None, 0
         for ai, bi, scope, label in instances(a, b, self.scope):
             judgement = self._equality_in(scope, step, ai, bi, approx)
-            if judgement.verdict != V:
-                return Judgement(judgement.verdict, f"{judgement.reason} ({label})" if label else judgement.reason,
-                                 judgement.counterexample)
+            if judgement.verdict == U:
+                return Judgement(U, f"{judgement.reason} ({label})" if label else judgement.reason)
+            if judgement.verdict == X:
+                failed = failed or (judgement, label, _names(ai, bi) - set(scope.defs) - set(scope.values))
+                continue
+            held += 1
             reasons.append(judgement.reason)
             last = label
+        if failed is not None:
+            judgement, label, free = failed
+            if held:
+                raise Unverifiable(f"holds for some sizes and indices but not all ({label}): the case it is meant "
+                                   f"for (such as i ≠ j) is stated in words")
+            if free:
+                raise Unverifiable(f"false at some sizes ({label}) unless {', '.join(sorted(self.scope.shown(f) for f in free)[:3])} "
+                                   f"satisfy a condition the text states (a one-hot or probability vector?)")
+            return Judgement(X, f"{judgement.reason} ({label})" if label else judgement.reason,
+                             judgement.counterexample)
         if last is None:
             raise Unverifiable("no size at which the sums can be written out")
         first = reasons[0] if len(set(reasons)) == 1 else "holds"
         return Judgement(V, f"{first}, {last.split(';')[0]}" if last else first)
 
     def _equality_in(self, scope: Scope, step, a, b, approx: bool) -> Judgement:
-        (lhs, rhs), defs = scope.prepare_with_defs(a, b)
+        if _matrix_product(a, b, scope):
+            raise Unverifiable("a product of matrices written with their names: its order is not kept in this "
+                               "reading, so it is not checked")
+        scope.use_values = not (_names(a) and _names(b))  # numbers are put in where one side is a number
+        try:
+            (lhs, rhs), defs = scope.prepare_with_defs(a, b)
+        finally:
+            scope.use_values = True
         lhs, rhs, defs = _opaque(lhs, rhs, defs, scope)
         as_condition = step.after_condition is not None or step.premise_next
         if not as_condition:
@@ -114,6 +134,10 @@ class Judge:
             return Judgement(V, outcome.reason)
         if outcome.verdict == "invalid" and unknowns:
             raise Unverifiable(_unknown_reason(unknowns, self.context, self.model))
+        if outcome.verdict == "invalid" and names and (not _names(a) or not _names(b)) and not as_condition:
+            shown = ", ".join(scope.shown(n) for n in names[:3])
+            raise Unverifiable(f"compares {shown} with numbers, but {shown} {'has' if len(names) == 1 else 'have'} "
+                               f"no value here")
         assumed = [self.assumed[s] for s in names if s in self.assumed]
         if outcome.verdict == "invalid" and assumed and not as_condition:
             raise Unverifiable(f"false at some values, but the document assumes {assumed[0]}; relations under "
@@ -138,18 +162,30 @@ class Judge:
         full = [substitute(e, defs, MAX_NODES) for e in (lhs, rhs)]
         if any(e is None for e in full) or any(_names(e) or e.atoms(Unknown) for e in full):
             return None
+        unchecked = sorted({self.scope.unchecked[s] for s in defs if s in self.scope.unchecked})
         if not precision.has_decimals(*full):
             if op == "≈":
                 op = "="
+            elif unchecked:
+                outcome = decide_equal(exact(full[0]), exact(full[1]))
+                if outcome.verdict == "valid":
+                    return Judgement(U, _with_unchecked(outcome.reason, unchecked))
+                return Judgement(Verdict(outcome.verdict), outcome.reason, outcome.counterexample)
             else:
                 return None
         try:
             ok, left, right = precision.compare(full[0], full[1], op)
+            loose = ok or precision.compare(full[0], full[1], op, units=1)[0]
         except Undefined:
             raise Unverifiable("a side has no real value (division by zero or the log of a negative number)")
         digits = _written_precision(full)
+        if ok and unchecked:
+            return Judgement(U, _with_unchecked(f"the numbers agree at the precision written{digits}", unchecked))
         if ok:
             return Judgement(V, f"arithmetic at the precision written{digits}: {left} and {right} agree")
+        if loose:
+            return Judgement(U, f"{left} and {right} agree only to within one unit of the last digit written{digits}: "
+                             f"rounded differently, or truncated?")
         return Judgement(X, f"arithmetic: {left} ≠ {right}, beyond the precision written{digits}",
                          {"values": {}, "lhs": left, "rhs": right})
 
@@ -176,6 +212,8 @@ class Judge:
         """``a \\in S``: arithmetic, a step of an implication, or a premise."""
         if not isinstance(b, sp.Set):
             raise Unverifiable(f"{step.b.source.strip()} is not a set")
+        if not isinstance(a, sp.Symbol) and (b.atoms(sp.Symbol) or "^" in step.b.source):
+            raise Unverifiable(f"a claim about the shape of {step.a.source.strip()} is not checked")
         (lhs,) = [exact(e) for e in self.scope.prepare(a)]
         condition = (lhs, b, "in")
         if not lhs.free_symbols:
@@ -196,6 +234,10 @@ class Judge:
 
     def _inequality(self, step, a, b, op: str) -> Judgement:
         """``a op b``: arithmetic, a step of an implication, a premise, an assumption, or a claim refuted at some point."""
+        simple = (isinstance(a, sp.Symbol) and not isinstance(a, Decimal) and isinstance(b, (sp.Number, Decimal))) or \
+            (isinstance(b, sp.Symbol) and not isinstance(b, Decimal) and isinstance(a, (sp.Number, Decimal)))
+        if simple and step.after_condition is None and not step.premise_next:
+            return self._assumption(step, a, b)
         lhs, rhs = self.scope.prepare(a, b)
         if precision.has_decimals(lhs, rhs) and not (_names(lhs) or _names(rhs)):
             ok, left, right = precision.compare(lhs, rhs, op)
@@ -244,7 +286,7 @@ class Judge:
         scope = self.scope
         if isinstance(name, AppliedUndef) and type(name) not in scope.functions:
             return self._function_definition(name, value, step)
-        if not isinstance(name, sp.Symbol) or isinstance(name, (Decimal, Unknown)):
+        if not isinstance(name, sp.Symbol) or isinstance(name, (Decimal, Unknown)) or name in self.context.primes:
             return None
         if step.rel != "def" and name in value.free_symbols:
             return None
@@ -259,54 +301,111 @@ class Judge:
         if first and name in scope.model_defs and step.rel != "def":
             return self._model_version(name, value, step, shown)
         if not first and step.rel != "def":
-            if not numeric or name in scope.model_defs:
+            if name in scope.model_defs:
                 return None
+            if not numeric:
+                return self._redefinition(name, value, step, shown)
             return self._new_value(name, value, step, shown)
-        scope.defs[name] = value
         scope.tuples.pop(name, None)
         scope.stated[name] = step.line
-        if numeric:
-            scope.values[name] = value
-        kind = "given" if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", step.b.source) else "definition"
-        return Judgement(V, f"{kind}: {shown} = {step.b.source.strip()}")
+        gradient = _gradient_name(name, self.context, scope)
+        if gradient and step.rel != "def":
+            scope.defs[name] = value
+            return Judgement(U, f"{shown} stands for the gradient of the loss by {gradient}; the loss is not defined "
+                             f"here as a formula, so this step is not checked")
+        if not numeric:
+            scope.defs[name] = value
+            scope.values.pop(name, None)
+            return Judgement(V, f"definition: {shown} = {step.b.source.strip()}")
+        scope.defs.pop(name, None)
+        return self._given(name, value, step, shown)
+
+    def _redefinition(self, name, value, step, shown) -> Judgement | None:
+        """A formula for a name that had another one: a claim if they agree, else a new definition (not checked)."""
+        scope = self.scope
+        old = scope.defs.get(name)
+        if old is None or name in scope.values:
+            scope.defs[name] = value
+            scope.values.pop(name, None)
+            scope.stated[name] = step.line
+            return Judgement(V, f"definition: {shown} = {step.b.source.strip()}")
+        try:
+            judgement = self._equality_in(scope, step, old, value, False)
+        except Unverifiable:
+            judgement = None
+        if judgement is not None and judgement.verdict == V:
+            return Judgement(V, f"agrees with the definition of {shown} on line {scope.stated[name]}: {judgement.reason}")
+        since = scope.stated[name]
+        scope.defs[name] = value
+        scope.stated[name] = step.line
+        return Judgement(U, f"{shown} was defined on line {since} by another formula; read as a new definition "
+                         f"from here on (a new exercise?), not checked against the old one")
+
+    def _given(self, name, value, step, shown) -> Judgement:
+        """A number for a name: a literal is a given; a computation can be checked only against a formula."""
+        scope = self.scope
+        scope.values[name] = value
+        if _is_literal(value) and re.fullmatch(r"\s*[-+]?\s*\d+(\.\d+)?\s*[.,]?\s*", step.b.source):
+            scope.unchecked.pop(name, None)
+            return Judgement(V, f"given: {shown} = {step.b.source.strip()}")
+        scope.unchecked[name] = step.line
+        return Judgement(U, f"the value of {shown} is computed here from numbers, but no formula for {shown} is "
+                         f"in force to compare it with; taken as stated below")
 
     def _is_numeric(self, value) -> bool:
+        """Written with numbers only (after derivatives and the document's functions are evaluated)."""
+        self.scope.use_values = False
         try:
             prepared = self.scope.prepare(value)[0]
         except Unverifiable:
             return False
+        finally:
+            self.scope.use_values = True
         return not _names(prepared) and not prepared.atoms(Unknown, AppliedUndef)
 
     def _new_value(self, name, value, step, shown) -> Judgement:
-        """A number for a name defined before: checked against its definition when every input has a value."""
+        """A number for a name stated before: checked against its formula when every input has a checked value."""
         scope = self.scope
         since = scope.stated[name]
         definition = scope.defs.get(name)
-        verdict = None
-        if definition is not None and name not in scope.values:
-            try:
-                (formula,) = scope.prepare(definition)
-                (number,) = scope.prepare(value)
-            except Unverifiable:
-                formula = None
-            if formula is not None and not _names(formula) and not formula.atoms(Unknown):
-                ok, left, right = precision.compare(formula, number, "=") if precision.has_decimals(formula, number) \
-                    else (decide_equal(exact(formula), exact(number)).verdict == "valid", show_expr(formula),
-                          show_expr(number))
-                verdict = (Judgement(V, f"{shown} by its definition (line {since}) is {left}, as written") if ok
-                           else Judgement(X, f"{shown} by its definition (line {since}) is {left}, not {right}",
-                                          {"values": {}, "lhs": left, "rhs": right}))
-        scope.values[name] = value
-        scope.tuples.pop(name, None)
         scope.stated[name] = step.line
-        if verdict is not None:
-            return verdict
-        if definition is not None and name not in scope.model_defs and since != step.line:
-            scope.defs[name] = value
-            return Judgement(V, f"definition: {shown} = {step.b.source.strip()}, a new value (it was defined on "
-                             f"line {since})")
-        scope.defs[name] = value
-        return Judgement(V, f"given: {shown} = {step.b.source.strip()}")
+        if definition is None:
+            return self._given(name, value, step, shown)
+        try:
+            (formula,) = scope.prepare(definition)
+            (number,) = scope.prepare(value)
+        except Unverifiable:
+            formula = number = None
+        inputs = [s for s in scope.reachable_names(definition) if s in scope.values]
+        unchecked = [s for s in inputs if s in scope.unchecked]
+        scope.values[name] = value
+        literal = re.fullmatch(r"\s*[-+]?\s*\d+(\.\d+)?\s*[.,]?\s*", step.b.source) is not None
+        if (formula is None or _names(formula) or formula.atoms(Unknown)) and literal:
+            scope.unchecked.pop(name, None)
+            return Judgement(V, f"given: {shown} = {step.b.source.strip()} (its formula, line {since}, has inputs "
+                             f"without values here)")
+        if formula is None or _names(formula) or formula.atoms(Unknown):
+            scope.unchecked[name] = step.line
+            missing = sorted(_names(formula), key=lambda x: x.name)[:3] if formula is not None else []
+            why = (f"{', '.join(scope.shown(m) for m in missing)} {'has' if len(missing) == 1 else 'have'} no value "
+                   f"here" if missing else "its formula cannot be evaluated")
+            return Judgement(U, f"{shown} is defined on line {since} by a formula, but {why}: this value is not "
+                             f"checked; taken as stated below")
+        if precision.has_decimals(formula, number):
+            ok, left, right = precision.compare(formula, number, "=")
+        else:
+            ok, left, right = (decide_equal(exact(formula), exact(number)).verdict == "valid", show_expr(formula),
+                               show_expr(number))
+        if not ok:  # the inputs may have other values here than the ones last stated (a new exercise)
+            scope.unchecked[name] = step.line
+            return Judgement(U, f"{shown} by its formula (line {since}) would be {left} at the values last stated "
+                             f"for its inputs, not {right}; if they have other values here, state them")
+        if unchecked:
+            scope.unchecked[name] = step.line
+            return Judgement(U, f"agrees with the formula of line {since} at the values stated for "
+                             f"{', '.join(scope.shown(u) for u in unchecked)}, which are not checked")
+        scope.unchecked.pop(name, None)
+        return Judgement(V, f"{shown} by its formula (line {since}) is {left}, as written")
 
     def _model_version(self, name, value, step, shown) -> Judgement:
         scope = self.scope
@@ -334,6 +433,33 @@ class Judge:
         return Judgement(V, f"definition of the function {step.a.source.strip()}")
 
 
+def _gradient_name(name: sp.Symbol, context: Context, scope: Scope) -> str | None:
+    """δh_t, δ\\tilde C_t, δa^o_t: the name of a quantity written after δ, if it is one."""
+    shown = context.written.get(name.name, "")
+    m = re.match(r"\\(delta|Delta)\s+(.+)$", shown)
+    if m:
+        return m.group(2).strip()
+    m = re.fullmatch(r"(delta|Delta)([A-Za-z].*)", name.name)
+    if m and not name.name.startswith(("delta_", "Delta_")):
+        rest = sp.Symbol(m.group(2), real=True)
+        if rest in scope.model_leaves or rest in scope.model_defs or rest.name in context.written:
+            return context.written.get(rest.name, rest.name)
+    return None
+
+
+def _with_unchecked(reason: str, lines: list) -> str:
+    where = ", ".join(str(n) for n in lines[:4])
+    return f"{reason}, with values stated on line{'s' if len(lines) > 1 else ''} {where} that are not checked"
+
+
+def _is_literal(value) -> bool:
+    """A number as written: 3, -2, 0.5933, (5, 5)."""
+    if isinstance(value, (sp.Number, Decimal)):
+        return True
+    return isinstance(value, sp.Mul) and len(value.args) == 2 and value.args[0] == -1 and \
+        isinstance(value.args[1], (sp.Number, Decimal))
+
+
 def show_expr(e) -> str:
     try:
         return show(evaluate(compile_expr(exact(e)), {}))
@@ -350,6 +476,15 @@ def _opaque(lhs, rhs, defs, scope: Scope):
     """Applications of functions the document does not define, their derivatives and named operators
     become unknowns: a relation must hold whatever they are."""
     everything = [lhs, rhs, *defs.values()]
+    primes = {p for e in everything if isinstance(e, sp.Basic) for p in e.free_symbols
+              if scope.context is not None and p in scope.context.primes}
+    if primes:
+        named = {p: Unknown.of(scope.shown(p), f"{scope.shown(p)} is the derivative of "
+                 f"{scope.shown(scope.context.primes[p][0])}, which is not defined here as a formula in one variable")
+                 for p in primes}
+        lhs, rhs = lhs.xreplace(named), rhs.xreplace(named)
+        defs = {k: v.xreplace(named) if isinstance(v, sp.Basic) else v for k, v in defs.items()}
+        everything = [lhs, rhs, *defs.values()]
     found = set()
     for e in everything:
         if isinstance(e, sp.Basic):
@@ -392,6 +527,21 @@ def _unknown_reason(unknowns: list, context: Context, model: str | None) -> str:
     else:
         hint = "; define it to check this step"
     return f"depends on what the document does not define: {about}{hint}"
+
+
+def _matrix_product(a, b, scope: Scope) -> bool:
+    """A product with two or more factors that are matrices (written, or names defined as matrices)."""
+    def is_matrix(f):
+        f = f.args[0] if isinstance(f, (transpose, sp.Pow)) else f
+        if isinstance(f, sp.MatrixBase):
+            return f.shape != (1, 1)
+        value = scope.defs.get(f, scope.values.get(f)) if isinstance(f, sp.Symbol) else None
+        return isinstance(value, sp.MatrixBase) and value.shape != (1, 1)
+    for e in (a, b):
+        for m in e.atoms(sp.Mul):
+            if sum(1 for f in m.args if is_matrix(f)) >= 2:
+                return True
+    return False
 
 
 def _matrix_sensitive(a, b, lhs, rhs) -> bool:

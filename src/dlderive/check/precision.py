@@ -65,17 +65,20 @@ def has_decimals(*exprs) -> bool:
     return any(isinstance(e, sp.Basic) and e.atoms(Decimal) for e in exprs)
 
 
-def span(expr: sp.Basic, whole_side: bool = False) -> Span:
-    """The interval of values of a numeric expression with its decimals read at their precision."""
+def span(expr: sp.Basic, whole_side: bool = False, units: float = 0.5) -> Span:
+    """The interval of values of a numeric expression with its decimals read at their precision:
+    ``units`` of the last digit on either side of each rounded decimal."""
     with mpmath.workdps(_DIGITS):
-        return _span(expr, whole_side)
+        return _span(expr, whole_side, mpmath.mpf(units))
 
 
-def _span(e: sp.Basic, whole: bool = False) -> Span:
+def _span(e: sp.Basic, whole: bool = False, units=0.5) -> Span:
+    if whole and isinstance(e, sp.Mul):
+        return _span(-e, True, units) * Span.point(-1)
     if isinstance(e, Decimal):
         v = mpmath.mpf(e.value.p) / e.value.q
         if whole or e.significant >= ROUNDED:
-            u = mpmath.mpf(e.unit.p) / e.unit.q
+            u = units * mpmath.mpf(e.unit.p) / e.unit.q
             return Span(v - u, v + u)
         return Span(v, v)
     if e.is_Rational:
@@ -91,41 +94,41 @@ def _span(e: sp.Basic, whole: bool = False) -> Span:
     if isinstance(e, sp.Add):
         out = Span.point(0)
         for a in e.args:
-            out = out + _span(a)
+            out = out + _span(a, False, units)
         return out
     if isinstance(e, sp.Mul):
         out = Span.point(1)
         for a in e.args:
-            out = out * _span(a)
+            out = out * _span(a, False, units)
         return out
     if isinstance(e, sp.Pow):
-        base = _span(e.base)
+        base = _span(e.base, False, units)
         if e.exp.is_Integer:
             if abs(int(e.exp)) > 10_000:
                 raise TooLarge("a power too large to evaluate")
             return base.power(int(e.exp))
-        x = _span(e.exp)
+        x = _span(e.exp, False, units)
         if base.lo <= 0:
             raise Undefined()
         logs = base.monotone(mpmath.log)
         return (logs * x).monotone(_exp)
     if isinstance(e, sp.exp):
-        return _span(e.args[0]).monotone(_exp)
+        return _span(e.args[0], False, units).monotone(_exp)
     if isinstance(e, sp.log):
-        x = _span(e.args[0])
+        x = _span(e.args[0], False, units)
         if x.lo <= 0:
             raise Undefined()
         return x.monotone(mpmath.log)
     if isinstance(e, sp.tanh):
-        return _span(e.args[0]).monotone(mpmath.tanh)
+        return _span(e.args[0], False, units).monotone(mpmath.tanh)
     if isinstance(e, sigmoid):
-        return _span(e.args[0]).monotone(lambda v: 1 / (1 + mpmath.exp(-v)))
+        return _span(e.args[0], False, units).monotone(lambda v: 1 / (1 + mpmath.exp(-v)))
     if isinstance(e, softplus):
-        return _span(e.args[0]).monotone(lambda v: mpmath.log(1 + mpmath.exp(v)))
+        return _span(e.args[0], False, units).monotone(lambda v: mpmath.log(1 + mpmath.exp(v)))
     if isinstance(e, relu):
-        return _span(e.args[0]).monotone(lambda v: max(v, 0))
+        return _span(e.args[0], False, units).monotone(lambda v: max(v, 0))
     if isinstance(e, sp.Abs):
-        x = _span(e.args[0])
+        x = _span(e.args[0], False, units)
         if x.lo >= 0:
             return x
         if x.hi <= 0:
@@ -133,24 +136,30 @@ def _span(e: sp.Basic, whole: bool = False) -> Span:
         return Span(mpmath.mpf(0), max(-x.lo, x.hi))
     if isinstance(e, (sp.floor, sp.ceiling)):
         f = mpmath.floor if isinstance(e, sp.floor) else mpmath.ceil
-        return _span(e.args[0]).monotone(f)
+        return _span(e.args[0], False, units).monotone(f)
     if isinstance(e, (sp.Max, sp.Min)):
-        parts = [_span(a) for a in e.args]
+        parts = [_span(a, False, units) for a in e.args]
         pick = max if isinstance(e, sp.Max) else min
         return Span(pick(p.lo for p in parts), pick(p.hi for p in parts))
     if isinstance(e, (sp.sinh, sp.erf)):
-        return _span(e.args[0]).monotone(mpmath.sinh if isinstance(e, sp.sinh) else mpmath.erf)
+        return _span(e.args[0], False, units).monotone(mpmath.sinh if isinstance(e, sp.sinh) else mpmath.erf)
     if isinstance(e, sp.cosh):
-        x = _span(e.args[0])
+        x = _span(e.args[0], False, units)
         a, b = mpmath.cosh(x.lo), mpmath.cosh(x.hi)
         return Span(mpmath.mpf(1) if x.lo <= 0 <= x.hi else min(a, b), max(a, b))
     if isinstance(e, (sp.sin, sp.cos)):
-        x = _span(e.args[0])
+        x = _span(e.args[0], False, units)
         f = mpmath.sin if isinstance(e, sp.sin) else mpmath.cos
         if x.hi - x.lo > mpmath.mpf("1e-6"):
             raise Unverifiable("a sine or cosine of a rounded number")
         return Span(min(f(x.lo), f(x.hi)), max(f(x.lo), f(x.hi)))
     raise Unverifiable(f"cannot evaluate {type(e).__name__} with rounded numbers")
+
+
+def _lone(e) -> bool:
+    """A side that is one written decimal (or its negative): the stated result."""
+    return isinstance(e, Decimal) or (isinstance(e, sp.Mul) and len(e.args) == 2 and e.args[0] == -1
+                                      and isinstance(e.args[1], Decimal))
 
 
 def _exp(v):
@@ -166,10 +175,11 @@ def show_span(s: Span) -> str:
         return mpmath.nstr(s.mid, 12)
 
 
-def compare(lhs: sp.Basic, rhs: sp.Basic, op: str = "=") -> tuple[bool, str, str]:
-    """Whether ``lhs op rhs`` holds at the precision written, and the two sides shown."""
-    a = span(lhs, whole_side=isinstance(lhs, Decimal))
-    b = span(rhs, whole_side=isinstance(rhs, Decimal))
+def compare(lhs: sp.Basic, rhs: sp.Basic, op: str = "=", units: float = 0.5) -> tuple[bool, str, str]:
+    """Whether ``lhs op rhs`` holds at the precision written (each rounded decimal within ``units`` of its
+    last digit), and the two sides shown."""
+    a = span(lhs, _lone(lhs), units)
+    b = span(rhs, _lone(rhs), units)
     with mpmath.workdps(_DIGITS):
         if op == "=":
             ok = a.meets(b)

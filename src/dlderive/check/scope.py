@@ -105,6 +105,8 @@ class Scope:
     stated: dict = field(default_factory=dict)  # symbol -> line of its first statement
     states: frozenset = frozenset()  # the model's state names ("h", "c")
     values: dict = field(default_factory=dict)  # name -> the number the document gives it (a Decimal keeps its precision)
+    unchecked: dict = field(default_factory=dict)  # name -> line where a value was stated that could not be checked
+    use_values: bool = True  # while preparing: put the document's numbers in for the names that have them
     functions: dict = field(default_factory=dict)  # function class -> (parameters, body): f(x) = x^2
     context: "Context | None" = None  # how the document writes its names (for unknowns shown as written)
     deepest: int = -1  # the deepest step a derivative expanded to, while preparing a relation
@@ -140,29 +142,43 @@ class Scope:
     def apply_functions(self, expr: sp.Basic) -> sp.Basic:
         """f(a) with f defined by the document (f(x) = x^2): the body at a; u' alone: du/dx when u has one variable."""
         for _ in range(10):
-            apps = [a for a in expr.atoms(sp.core.function.AppliedUndef) if type(a) in self.functions]
+            apps = [a for a in expr.atoms(sp.core.function.AppliedUndef)
+                    if type(a) in self.functions or self._as_function(a) is not None]
             primes = [p for p in expr.free_symbols if self.context is not None and p in self.context.primes]
             if not apps and not primes:
                 return expr
             mapping = {}
             for a in apps:
-                params, body = self.functions[type(a)]
+                params, body = self.functions.get(type(a)) or self._as_function(a)
                 if len(params) != len(a.args):
                     raise Unverifiable(f"{type(a).__name__} takes {len(params)} arguments")
                 mapping[a] = body.xreplace(dict(zip(params, a.args)))
             for p in primes:
                 base, order = self.context.primes[p]
-                value = self.defs.get(base)
+                value = self.defs.get(base, self.values.get(base))
                 if value is None:
                     continue
-                leaves = sorted(exact(self.realize(value)).free_symbols, key=lambda x: x.name)
-                if len(leaves) != 1:
+                leaves = sorted(_names(exact(self.realize(value))), key=lambda x: x.name)
+                if len(leaves) > 1:
                     continue
-                mapping[p] = sp.diff(exact(value), leaves[0], order)
+                mapping[p] = sp.diff(exact(value), leaves[0], order) if leaves else sp.S.Zero
             if not mapping:
                 return expr
             expr = expr.xreplace(mapping)
         return expr
+
+    def _as_function(self, app) -> tuple | None:
+        """u(x) where the document defines the name u by a formula in one variable: that formula in x."""
+        if type(app) in self.functions or len(app.args) != 1:
+            return None
+        name = sp.Symbol(type(app).__name__, real=True)
+        value = self.defs.get(name)
+        if value is None:
+            return None
+        leaves = sorted(_names(value), key=lambda x: x.name)
+        if len(leaves) != 1:
+            return None
+        return (leaves[0],), value
 
     def jacobian(self, j: Jacobian) -> sp.Basic:
         """∂A/∂B: a derivative, or the matrix of them when A or B is a vector such as S_t = [h_t; c_t]
@@ -354,8 +370,9 @@ class Scope:
         while todo:
             s = todo.pop()
             k = _time(s)
-            if s in out or (s not in self.defs and s not in self.values) or (k is not None and k > frame):
+            valued = self.use_values and s in self.values
+            if s in out or (s not in self.defs and not valued) or (k is not None and k > frame):
                 continue
-            out[s] = self.values[s] if s in self.values else self.realize(self.defs[s])
+            out[s] = self.values[s] if valued else self.realize(self.defs[s])
             todo.extend(out[s].free_symbols)
         return out

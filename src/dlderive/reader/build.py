@@ -375,6 +375,12 @@ class Build(Transformer):
         func, rest = children[0], list(children[1:])
         name = _func_name(func)
         entry = by_spelling(name)
+        if name in _RECIPROCALS:
+            power = rest.pop(0) if rest and isinstance(rest[0], _Power) else None
+            args = [finish(self._operand(a)) for a in rest]
+            _require_expr(*args)
+            value = _RECIPROCALS[name](args[0])
+            return safe_pow(value, power.value) if power is not None else value
         if entry is None and name not in ("max", "min"):
             raise DlderiveError(f"unknown function {func}")
         power = rest.pop(0) if rest and isinstance(rest[0], _Power) else None
@@ -496,6 +502,10 @@ class Build(Transformer):
         if isinstance(base, sp.Symbol) and self.context.time_superscripts and re.fullmatch(
                 r"\^\s*\{?\s*t\s*([-+]\s*\d)?\s*\}?", sup or ""):
             return self.context.superscript_index(base, sup.strip("^{} "), "(", self.model)
+        if (isinstance(base, sp.Symbol) and "_" not in base.name and base.name not in WEIGHT_BASES and isinstance(exponent, sp.Symbol)
+                and re.fullmatch(r"[A-Za-z]_.+", exponent.name) and "{" not in sup):  # a^o_t: a label, then time
+            label, _, sub = exponent.name.partition("_")
+            return self.context.record(symbol(f"{base.name}{label}_{sub}"), raw)
         if isinstance(base, sp.Symbol) and base.name in WEIGHT_BASES:
             label = _LABEL.search(raw) if raw else None
             if label:
@@ -528,12 +538,21 @@ class Build(Transformer):
 
     def mul(self, children):
         a, b = [c for c in children if not isinstance(c, Token)]
+        if isinstance(a, sp.Symbol) and a.name in ("delta", "Delta") and isinstance(b, sp.Symbol):
+            # δh_t, δ\tilde C_t, δa^o_t: the name of a gradient, not δ times a name
+            shown = f"\\{a.name} {self.context.written.get(b.name, b.name)}"
+            return self.context.record(symbol(f"{a.name}{b.name}"), shown)
         return safe_mul(a, b)
 
     def div(self, children):
         a, b = _exprs(children)
         _require_expr(a, b)
         return safe_mul(a, safe_pow(b, sp.Integer(-1)))
+
+
+_RECIPROCALS = {"sech": lambda a: 1 / sp.cosh(a), "csch": lambda a: 1 / sp.sinh(a), "coth": lambda a: sp.cosh(a) / sp.sinh(a),
+                "tan": lambda a: sp.sin(a) / sp.cos(a)}
+"""Functions read through the ones the evaluators know: sech(u) = 1/cosh(u)."""
 
 
 class _Power:

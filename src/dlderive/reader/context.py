@@ -21,6 +21,9 @@ total target output input hidden bias score prob logit softmax kernel stride pad
 FUNCTION_LETTERS = frozenset("fgFGLJERhl")
 """Single letters read as an unknown function when applied to plain variables: f(x), L(w), J(θ)."""
 
+GREEK_FUNCTIONS = frozenset("zeta phi varphi psi Phi ell chi".split())
+"""Greek letters read as an unknown function when applied to plain variables: ζ(x), φ(z)."""
+
 _ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
                  "overline": "bar", "vec": "", "overrightarrow": "", "dot": "dot", "ddot": "ddot",
                  "check": "check", "breve": "breve", "mathcal": "cal", "mathscr": "scr", "mathfrak": "frak",
@@ -39,6 +42,8 @@ class transpose(sp.Function):
     def eval(cls, x):
         if x.is_Number:
             return x
+        if isinstance(x, sp.MatrixBase):
+            return x.T
         if isinstance(x, transpose):
             return x.args[0]
 
@@ -114,6 +119,8 @@ class Context:
         ctx.functions = set(re.findall(r"(?<![\\A-Za-z])([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*(?:\\left)?\(\s*"
                                        r"[A-Za-z\\][A-Za-z0-9_{}\\, ]{0,40}(?:\\right)?\)\s*(?::=|=(?!=))", text))
         ctx.functions |= set(re.findall(r"(?<![\\A-Za-z])([A-Za-z])\s*(?:'|\^\{?\\prime)", text))
+        ctx.functions |= {"\\" + g for g in re.findall(r"\\([a-zA-Z]+)\s*(?:\\left)?\(\s*[A-Za-z\\][A-Za-z0-9_{}\\, ]{0,40}"
+                                                      r"(?:\\right)?\)\s*(?::=|=(?!=))", text)}
         ctx.variables = set(re.findall(r"(?<![\\A-Za-z_^])(e)(?:_\{?[A-Za-z0-9]+\}?)?\s*(?::=|=(?!=))", text))
         ctx.time_superscripts = bool(re.search(r"[A-Za-z]\^\{\s*t\s*-\s*1\s*\}", text)) and not re.search(
             r"\\frac\{[^{}]*\}\{[^{}]*\}\^\{\s*t\s*-\s*1\s*\}", text)
@@ -190,6 +197,16 @@ class Context:
     # ----------------------------------------------------------------- functions and operators
     def application(self, written: str, args: list, model: str | None):
         """``f(x)``: a function the document uses, a known function, or a product (a(b + c))."""
+        if written.startswith("\\"):  # a Greek letter applied: ζ(x), φ(z)
+            greek = written.strip()
+            plain_args = all(isinstance(a, sp.Symbol) for a in args)
+            if greek in self.functions or (plain_args and greek[1:] in GREEK_FUNCTIONS):
+                self.readings.setdefault(greek, "a function")
+                self.written.setdefault(greek[1:], greek)
+                return unknown_function(greek[1:])(*args)
+            if len(args) != 1:
+                raise DlderiveError(f"{greek}(…, …) is not a function the document defines")
+            return self.record(symbol(greek[1:]), greek) * args[0]
         m = _WRITTEN_NAME.match(written.strip())
         letters = m.group(1) if m else written
         plain = m is not None and not m.group(2) and m.group(3) is None and m.group(4) is None
@@ -244,8 +261,10 @@ class Context:
             return entry.make(args[0])
         if name in ("max", "min"):
             return (sp.Max if name == "max" else sp.Min)(*args)
-        if name == "diag":
+        if name == "diag" and len(args) == 1:  # the scalar reading: diag(v) of one number is that number
             self.flags.add("vector")
+            self.readings.setdefault(written, "diag(v), read as v in the scalar reading")
+            return args[0]
         ident = re.sub(r"[^A-Za-z0-9]", "", name) or "op"
         shown = "E" if written.startswith("\\mathbb") else name
         self.readings.setdefault(written, f"the operator {shown}, not a product of letters")

@@ -81,6 +81,7 @@ _JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\(?\\text\{[^{}]
 _TEXT_COMMENT = re.compile(r"\\text(?:bf|it)?\{\s*(?:by|using|from|since|because|chain rule|product rule|quotient rule|"
                            r"substitut\w*|definition|def\.?|eq\.?|note|see|as|cf\.)\b[^{}]*\}[^\\\n]*?(?=\\\\|$)",
                            re.M | re.I)
+_DELTA_NAME = re.compile(r"\\(delta|Delta)\s+([A-Za-z])(?![A-Za-z])")
 _MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix|array|cases|dcases|rcases)\}.*?\\end\{\1\}", re.S)
 _OTHERWISE = re.compile(r"\\text\{\s*(?:otherwise|else|o\.w\.|elsewhere)\s*\.?\s*\}|(?<=\x1e)\s*(?:otherwise|else)\b")
 _CASE_IF = re.compile(r"\\text\{\s*,?\s*(?:if|for|when|where)\s*\}|\\mathrm\{\s*if\s*\}|(?<=\x1e)\s*if\b")
@@ -102,6 +103,8 @@ def normalise(written: str) -> Mapped:
     m = m.sub(_FRAC_SHORT, lambda x: f"\\{x.group(1)}{{{x.group(2)}}}{x.group(3)}")
     m = m.sub(_JUSTIFICATION, _blank)
     m = m.sub(_TEXT_COMMENT, _blank)
+    m = m.sub(_DELTA_NAME, lambda x: f"{x.group(1)}{x.group(2)}")  # δh_t: the gradient's own name
+    m = _nest_applications(m)
     m = m.sub(_MATRIX, _mark_environment)
     m = m.sub(_ROW_END_OP, lambda x: re.sub(r"\\\\(\[[^\]]*\])?$", lambda y: " " * len(y.group()), x.group()))
     m = m.sub(_CONTINUED_ROW, _blank)
@@ -119,6 +122,31 @@ def _unwrap(m: Mapped) -> Mapped:
             text[i] = " "
         text[end - 1] = " "
     return Mapped("".join(text), m.origin)
+
+
+_OUTER = re.compile(r"\\(ln|log|exp|tanh|sigma|sqrt)(?![a-zA-Z])\s*(?=\\(sigma|tanh|exp|log|ln|cosh|sinh)(?![a-zA-Z])\s*(\\left)?\s*\()")
+
+
+def _nest_applications(m: Mapped) -> Mapped:
+    r"""``\ln\sigma(x)`` -> ``\ln(\sigma(x))``: a function applied to a function application."""
+    for _ in range(20):
+        found = _OUTER.search(m.text)
+        if not found:
+            return m
+        start = found.end()
+        open_at = m.text.index("(", start)
+        depth, end = 0, -1
+        for i in range(open_at, min(len(m.text), open_at + 5000)):
+            depth += (m.text[i] == "(") - (m.text[i] == ")")
+            if depth == 0:
+                end = i + 1
+                break
+        if end < 0:
+            return m
+        text = m.text[:start] + "(" + m.text[start:end] + ")" + m.text[end:]
+        origin = m.origin[:start] + [m.origin[start]] + m.origin[start:end] + [m.origin[end - 1]] + m.origin[end:]
+        m = Mapped(text, origin)
+    return m
 
 
 def _mark_environment(m: re.Match) -> str:
