@@ -101,6 +101,8 @@ def _bound(b, sizes: dict, n: int, lower: bool) -> int:
     if isinstance(b, sp.Symbol) and b.name.endswith("_last"):
         return n
     value = sp.sympify(b).xreplace({s: sp.Integer(v) for s, v in sizes.items()})
+    if n and value.free_symbols:  # every size is instantiated at the same n
+        value = value.xreplace({s: sp.Integer(n) for s in value.free_symbols})
     if not value.is_Integer:
         raise Unverifiable(f"the bound {b} of a sum is not a whole number")
     return int(value)

@@ -64,13 +64,16 @@ class Judge:
             if op is None:
                 raise Unverifiable(f"the relation {written} is not checked (only =, ≈, ≠, <, ≤, ⇒ and ⇔ are)")
             return self._inequality(step, a, b, op)
+        if (isinstance(a, sp.Symbol) and isinstance(b, sp.Symbol) and a.name in "ijklmn" and b.name in "ijklmn"
+                and len(a.name) == len(b.name) == 1):  # "for i = j": the case of an index
+            return self._assumption(step, a, b)
         if step.chain_start and step.after_condition is None:
             decided = self._definition(a, b, step)
             if decided:
                 return decided
         if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
             raise Unverifiable("a tuple is compared, not a number")
-        if a == b and not isinstance(a, Unknown) and not (self.vector and _matrix_sensitive(a, b, a, b)):
+        if a == b and not isinstance(a, Unknown) and not (self.vector and _matrix_sensitive(a, b, self.scope)):
             same_text = f"arithmetic: both sides are {a}" if a.is_Number else "proven symbolically (exact)"
             return Judgement(V, same_text)
         return self._equality(step, a, b)
@@ -85,7 +88,7 @@ class Judge:
         """Sums and indices: the relation at each size and index value; valid only if valid at all."""
         reasons, last, failed, held = [], None, None, 0
         for ai, bi, scope, label in instances(a, b, self.scope):
-            judgement = self._equality_in(scope, step, ai, bi, approx)
+            judgement = self._equality_in(scope, step, ai, bi, approx, componentwise=True)
             if judgement.verdict == U:
                 return Judgement(U, f"{judgement.reason} ({label})" if label else judgement.reason)
             if judgement.verdict == X:
@@ -109,7 +112,7 @@ class Judge:
         first = reasons[0] if len(set(reasons)) == 1 else "holds"
         return Judgement(V, f"{first}, {last.split(';')[0]}" if last else first)
 
-    def _equality_in(self, scope: Scope, step, a, b, approx: bool) -> Judgement:
+    def _equality_in(self, scope: Scope, step, a, b, approx: bool, componentwise: bool = False) -> Judgement:
         if _matrix_product(a, b, scope):
             raise Unverifiable("a product of matrices written with their names: its order is not kept in this "
                                "reading, so it is not checked")
@@ -142,7 +145,7 @@ class Judge:
         if outcome.verdict == "invalid" and assumed and not as_condition:
             raise Unverifiable(f"false at some values, but the document assumes {assumed[0]}; relations under "
                                f"assumptions are not refuted here")
-        if outcome.verdict == "valid" and self.vector and _matrix_sensitive(a, b, lhs, rhs):
+        if outcome.verdict == "valid" and self.vector and not componentwise and _matrix_sensitive(a, b, scope):
             raise Unverifiable("it holds when every quantity is a number (the scalar reading); as a statement "
                                "about vectors and matrices, whose products do not commute, it is not checked")
         if not names or not as_condition or (outcome.verdict == "valid" and step.after_condition is None):
@@ -316,6 +319,14 @@ class Judge:
         if not numeric:
             scope.defs[name] = value
             scope.values.pop(name, None)
+            template = _template_of(name, scope)
+            if template is not None:
+                return Judgement(U, f"{shown} is an entry of {scope.shown(template)}, defined on line "
+                                 f"{scope.stated.get(template, '?')}; entries are not compared with it")
+            leaves = _names(value)
+            if leaves and all(x in scope.values for x in leaves):
+                return Judgement(U, f"a formula for {shown} from quantities whose values are given: it is the "
+                                 f"formula of something the text describes in words, which is not checked")
             return Judgement(V, f"definition: {shown} = {step.b.source.strip()}")
         scope.defs.pop(name, None)
         return self._given(name, value, step, shown)
@@ -433,6 +444,21 @@ class Judge:
         return Judgement(V, f"definition of the function {step.a.source.strip()}")
 
 
+def _template_of(name: sp.Symbol, scope: Scope):
+    """J_ij (or J_{ij}) defined before, for a name J_12: the template this name is an entry of."""
+    base, _, sub = name.name.partition("_")
+    if not sub or not sub.isdigit():
+        return None
+    whole = sp.Symbol(base, real=True)
+    if whole in scope.defs:
+        return whole
+    for k in scope.defs:
+        kb, _, ks = k.name.partition("_")
+        if kb == base and len(ks) == len(sub) and all(c in "ijklmn" for c in ks):
+            return k
+    return None
+
+
 def _gradient_name(name: sp.Symbol, context: Context, scope: Scope) -> str | None:
     """δh_t, δ\\tilde C_t, δa^o_t: the name of a quantity written after δ, if it is one."""
     shown = context.written.get(name.name, "")
@@ -544,15 +570,25 @@ def _matrix_product(a, b, scope: Scope) -> bool:
     return False
 
 
-def _matrix_sensitive(a, b, lhs, rhs) -> bool:
+def _matrix_sensitive(a, b, scope: Scope) -> bool:
     """The relation's truth may depend on the order of products or on transposes: it has a transpose, or a
-    product of two factors that are not numbers, one of them a capital (matrix) name."""
+    product of two factors that are not numbers, one of them a matrix name (a capital the document does not
+    define as a number, or a bold capital)."""
+    def matrix_like(f) -> bool:
+        for s in f.free_symbols:
+            written = scope.shown(s)
+            if s.name[:1].isupper() and (s not in scope.defs or isinstance(scope.defs[s], sp.MatrixBase)) \
+                    and s not in scope.values:
+                return True
+            if re.match(r"\\(mathbf|boldsymbol|bm)\{?[A-Z]", written):
+                return True
+        return False
     for e in (a, b):
         if e.atoms(transpose):
             return True
         for m in e.atoms(sp.Mul):
             named = [f for f in m.args if not f.is_Number]
-            if len(named) >= 2 and any(any(s.name[:1].isupper() for s in f.free_symbols) for f in named):
+            if len(named) >= 2 and any(matrix_like(f) for f in named):
                 return True
     return False
 

@@ -181,11 +181,8 @@ def compare(lhs: sp.Basic, rhs: sp.Basic, op: str = "=", units: float = 0.5) -> 
     a = span(lhs, _lone(lhs), units)
     b = span(rhs, _lone(rhs), units)
     with mpmath.workdps(_DIGITS):
-        if op == "=":
+        if op in ("=", "≈"):  # ≈ says that a side is rounded: it is judged at the precision written, like =
             ok = a.meets(b)
-        elif op == "≈":
-            slack = max(abs(a.mid), abs(b.mid)) * mpmath.mpf("0.005")
-            ok = a.meets(b, slack)
         elif op in ("<", "<="):
             ok = a.lo < b.hi or (op == "<=" and a.meets(b))
         elif op in (">", ">="):

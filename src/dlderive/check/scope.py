@@ -353,7 +353,10 @@ class Scope:
                     key = rename(k, index)
                     if isinstance(key, sp.Symbol) and key not in self.defs:
                         defs[key] = expand(rename(v, index), {}, n)
-            defs[k] = expand(v, {}, n)
+            try:
+                defs[k] = expand(v, {}, n)
+            except Unverifiable:  # a definition this relation may not need
+                defs[k] = v
         copy = dataclasses.replace(self, defs=defs, values=values)
         return copy
 

@@ -67,6 +67,8 @@ _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"
 _ARG = rf"(?:{_BRACED}|\\?[A-Za-z0-9])"
 _COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+_NAMED = r"(?:\\[A-Za-z]+\s*)?(?:\{[^{}]*\}|[A-Za-z])(?:_\{[^{}]*\}|_[A-Za-z0-9])?(?:\^\{[^{}]*\}|\^[A-Za-z0-9])?"
+_SLASHED_PARTIAL = re.compile(rf"\\partial\s*({_NAMED})\s*/\s*\\partial\s*({_NAMED})")
 _WRAPPER = re.compile(r"\\(?:(?:textcolor|colorbox)\s*\{[^{}]*\}|(boxed|fbox|cancel|bcancel|xcancel|mathop|mathrel|mathbin|mathord|ensuremath|smash|"
                       r"mbox|hbox)(?![a-zA-Z]))\s*(?=\{)")
 _COLOR = re.compile(rf"\\color\s*{_BRACED}|\\(hspace|vspace|hphantom|vphantom|phantom|kern|"
@@ -97,6 +99,7 @@ def normalise(written: str) -> Mapped:
     m = m.sub(_COMMENT, _blank)
     m = m.sub(_SIZED, _blank)
     m = m.sub(_COLOR, _blank)
+    m = m.sub(_SLASHED_PARTIAL, lambda x: f"\\frac{{\\partial {x.group(1)}}}{{\\partial {x.group(2)}}}")
     m = _unwrap(m)
     m = _drop_brace_notes(m)
     m = m.sub(_FRAC_DIGITS, lambda x: f"\\{x.group(1)}{{{x.group(2)}}}{{{x.group(3)}}}")
