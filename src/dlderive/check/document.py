@@ -290,6 +290,25 @@ def _text_as_latex(formula: str) -> str | None:
     text = re.sub(r"\b([A-Za-z]+)_([A-Za-z0-9]{2,})\b", r"\1_{\2}", text)
     text = re.sub(r"\b(sigmoid|sigma|tanh|log|ln|exp|relu|max|min)\s*\(", lambda m: _FUNCTION_WORDS[m.group(1)] + "(", text)
     text = re.sub(r"\bsqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", text)
+    text = _bracket_calls(text, "floor", r"\lfloor ", r" \rfloor")
+    text = _bracket_calls(text, "ceil", r"\lceil ", r" \rceil")
+    return text
+
+
+def _bracket_calls(text: str, name: str, left: str, right: str) -> str:
+    """floor(x) -> \\lfloor x \\rfloor, with the parentheses matched."""
+    for _ in range(10):
+        m = re.search(rf"\b{name}\s*\(", text)
+        if not m:
+            return text
+        depth = 0
+        for i in range(m.end() - 1, len(text)):
+            depth += (text[i] == "(") - (text[i] == ")")
+            if depth == 0:
+                text = text[:m.start()] + left + text[m.end():i] + right + text[i + 1:]
+                break
+        else:
+            return text
     return text
 
 

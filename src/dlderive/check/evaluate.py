@@ -10,6 +10,7 @@ import mpmath
 import sympy as sp
 
 from ..functions import Prime, sigmoid
+from ..reader import transpose
 from .errors import TooLarge, Undefined, Unverifiable
 from .limits import MAX_BITS
 
@@ -35,7 +36,7 @@ def compile_expr(expr: sp.Basic) -> Callable[[dict], Value]:
         return lambda env: c
     if isinstance(expr, Prime):
         return compile_expr(expr.doit())
-    if isinstance(expr, sp.UnevaluatedExpr):
+    if isinstance(expr, (sp.UnevaluatedExpr, transpose)):  # xᵀ is x in the scalar reading
         return compile_expr(expr.args[0])
     parts = [compile_expr(a) for a in expr.args] if not isinstance(expr, sp.Pow) else None
     if isinstance(expr, sp.Add):

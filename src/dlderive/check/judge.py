@@ -57,6 +57,8 @@ class Judge:
         if step.rel == "other":
             written = step.rel_source.strip()
             if written in ("\\approx", "\\simeq"):
+                if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple) and len(a) == len(b):
+                    return self._components(step, a, b)
                 return self._equality(step, a, b, approx=True)
             if written in ("\\neq", "\\ne"):
                 return self._different(step, a, b)
@@ -71,8 +73,10 @@ class Judge:
             decided = self._definition(a, b, step)
             if decided:
                 return decided
+        if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple) and len(a) == len(b):
+            return self._components(step, a, b)
         if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
-            raise Unverifiable("a tuple is compared, not a number")
+            raise Unverifiable("a tuple is compared with something that is not a tuple of its length")
         if a == b and not isinstance(a, Unknown) and not (self.vector and _matrix_sensitive(a, b, self.scope)):
             same_text = f"arithmetic: both sides are {a}" if a.is_Number else "proven symbolically (exact)"
             return Judgement(V, same_text)
@@ -83,6 +87,19 @@ class Judge:
         if not self.model and needs_indices(a, b, self.scope):
             return self._indexed(step, a, b, approx)
         return self._equality_in(self.scope, step, a, b, approx)
+
+    def _components(self, step, a, b) -> Judgement:
+        """(a_1, …, a_n) = (b_1, …, b_n): each component in turn."""
+        reasons = []
+        for k, (x, y) in enumerate(zip(a, b), 1):
+            try:
+                judgement = self._equality(step, x, y, approx=step.rel_source.strip() == "\\approx")
+            except Unverifiable as exc:
+                raise Unverifiable(f"component {k}: {exc}")
+            if judgement.verdict != V:
+                return Judgement(judgement.verdict, f"component {k}: {judgement.reason}", judgement.counterexample)
+            reasons.append(judgement.reason)
+        return Judgement(V, "every component: " + "; ".join(dict.fromkeys(reasons)))
 
     def _indexed(self, step, a, b, approx: bool) -> Judgement:
         """Sums and indices: the relation at each size and index value; valid only if valid at all."""

@@ -58,7 +58,7 @@ def read_block(text: str, model: str | None = None, context: Context | None = No
     context = context or Context()
     if context.reader is None:
         context.reader = lambda piece, m, ctx: read_expression(piece, m, ctx)
-    mapped = normalise(text)
+    mapped = normalise(text, context.macros)
     try:
         tree = parser().parse(mapped.text)
     except UnexpectedInput as exc:

@@ -110,8 +110,22 @@ def _mul(a, b):
     return a * b
 
 
+def _tuple_op(a, b, op):
+    """Arithmetic on vectors written as tuples: a number times a tuple, tuple ± tuple of one length."""
+    if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple):
+        if op is _mul or len(a) != len(b):
+            raise DlderiveError("a product of two tuples, or a sum of tuples of different lengths")
+        return sp.Tuple(*[op(x, y) for x, y in zip(a, b)])
+    if op is _mul:
+        t, c = (a, b) if isinstance(a, sp.Tuple) else (b, a)
+        return sp.Tuple(*[_mul(c, x) for x in t])
+    raise DlderiveError("a tuple such as (5,5) cannot take part in arithmetic with a number")
+
+
 def safe_mul(a, b):
     """a·b, where an operator written before its operand takes b into what it applies to."""
+    if (isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple)) and not isinstance(a, Pending) and not isinstance(b, Pending):
+        return _tuple_op(a, b, _mul)
     if isinstance(a, Pending):
         if a.kind == "prime" and a.body is not None:
             return _mul(finish(a), finish(b))
@@ -528,11 +542,15 @@ class Build(Transformer):
 
     def add(self, children):
         a, b = _exprs(children)
+        if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple):
+            return _tuple_op(a, b, lambda x, y: x + y)
         _require_expr(a, b)
         return a + b
 
     def sub(self, children):
         a, b = _exprs(children)
+        if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple):
+            return _tuple_op(a, b, lambda x, y: x - y)
         _require_expr(a, b)
         return a - b
 

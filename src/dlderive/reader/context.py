@@ -30,6 +30,8 @@ _ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": 
                  "mathbb": "bb"}
 _FONTS = frozenset("mathbf boldsymbol bm pmb textbf mathit mathrm mathsf plain".split())
 _VECTOR_FONTS = frozenset("mathbf boldsymbol bm pmb textbf vec overrightarrow".split())
+_MACRO = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*\{((?:[^{}]|\{[^{}]*\})*)\}"
+                    r"|\\DeclareMathOperator\*?\s*\{\\([A-Za-z]+)\}\s*\{([^{}]*)\}")
 _WRITTEN_NAME = re.compile(r"^([A-Za-z]+)(\d*)(?:_(?:\{(.*)\}|(.)))?$", re.S)
 
 
@@ -50,8 +52,8 @@ class transpose(sp.Function):
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _eval_derivative(self, s):
-        return transpose(self.args[0].diff(s))
+    def fdiff(self, argindex=1):
+        return sp.S.One  # the scalar reading: d(xᵀ)/dx = 1
 
 
 class Decimal(sp.Symbol):
@@ -109,11 +111,16 @@ class Context:
     readings: dict = field(default_factory=dict)  # written -> how an ambiguous name was read
     primes: dict = field(default_factory=dict)  # symbol u' -> (symbol u, order)
     reader: object = None  # reads a piece of LaTeX (for the limits of a sum)
+    macros: dict = field(default_factory=dict)  # \\newcommand{\\out}{\\mathrm{out}} without arguments
 
     # ----------------------------------------------------------------- the document's usage
     @classmethod
     def scan(cls, text: str) -> "Context":
         ctx = cls()
+        for m in _MACRO.finditer(text[:200_000]):
+            name, body = m.group(1) or m.group(3), m.group(2) if m.group(2) is not None else m.group(4)
+            if len(ctx.macros) < 100 and len(body) < 200 and "#" not in body:
+                ctx.macros[name] = f"\\operatorname{{{body}}}" if m.group(0).startswith("\\Declare") else body
         ctx.words = {w for w in re.findall(r"(?<![\\A-Za-z])([A-Za-z]{2,})(?=_|\s*=[^=])", text)}
         ctx.words |= {w for w in re.findall(r"\\(?:text|mathrm|operatorname)\{([A-Za-z]{2,})\}", text)}
         ctx.functions = set(re.findall(r"(?<![\\A-Za-z])([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*(?:\\left)?\(\s*"

@@ -92,9 +92,14 @@ _ROW_END_OP = re.compile(r"(?:=|\+|-|\\cdot|\\times|\\circ|\\odot|\\approx|\\imp
 _CONTINUED_ROW = re.compile(r"\\\\(?:\[[^\]]*\])?(?=(?:\s|&|\\q?quad\b|\\left\.)*(?:[+\-*]|\\cdot\b|\\times\b|\\circ\b|\\odot\b))")
 
 
-def normalise(written: str) -> Mapped:
-    """The text for the grammar, with its map back to ``written``."""
+def normalise(written: str, macros: dict | None = None) -> Mapped:
+    """The text for the grammar, with its map back to ``written``; ``macros`` are the document's own
+    commands without arguments (\\newcommand{\\out}{\\mathrm{out}})."""
     m = Mapped.of(written)
+    if macros:
+        pattern = re.compile(r"\\(" + "|".join(map(re.escape, sorted(macros, key=len, reverse=True))) + r")(?![A-Za-z])")
+        for _ in range(2):
+            m = m.sub(pattern, lambda x: macros[x.group(1)])
     m = m.sub(_UNICODE_RE, lambda x: _UNICODE[x.group()])
     m = m.sub(_COMMENT, _blank)
     m = m.sub(_SIZED, _blank)
@@ -108,6 +113,7 @@ def normalise(written: str) -> Mapped:
     m = m.sub(_TEXT_COMMENT, _blank)
     m = m.sub(_DELTA_NAME, lambda x: f"{x.group(1)}{x.group(2)}")  # δh_t: the gradient's own name
     m = _nest_applications(m)
+    m = _wrap_sums(m)
     m = m.sub(_MATRIX, _mark_environment)
     m = m.sub(_ROW_END_OP, lambda x: re.sub(r"\\\\(\[[^\]]*\])?$", lambda y: " " * len(y.group()), x.group()))
     m = m.sub(_CONTINUED_ROW, _blank)
@@ -125,6 +131,36 @@ def _unwrap(m: Mapped) -> Mapped:
             text[i] = " "
         text[end - 1] = " "
     return Mapped("".join(text), m.origin)
+
+
+_LOG_SUM = re.compile(r"\\(log|ln|exp)(?![a-zA-Z])\s*(?=\\(sum|prod)(?![a-zA-Z]))")
+
+
+def _wrap_sums(m: Mapped) -> Mapped:
+    r"""``\log \sum_j e^{z_j}`` -> ``\log(\sum_j e^{z_j})``: the sum runs to the next sign at its level."""
+    for _ in range(10):
+        found = _LOG_SUM.search(m.text)
+        if not found:
+            return m
+        start, depth, end = found.end(), 0, len(m.text)
+        i = start + 4
+        while i < len(m.text):
+            ch = m.text[i]
+            if ch in "({[":
+                depth += 1
+            elif ch in ")}]":
+                if depth == 0:
+                    end = i
+                    break
+                depth -= 1
+            elif depth == 0 and (ch in "+-=<>&," or m.text.startswith("\\\\", i)):
+                end = i
+                break
+            i += 1
+        text = m.text[:start] + "(" + m.text[start:end] + ")" + m.text[end:]
+        origin = m.origin[:start] + [m.origin[start]] + m.origin[start:end] + [m.origin[max(end - 1, 0)]] + m.origin[end:]
+        m = Mapped(text, origin)
+    return m
 
 
 _OUTER = re.compile(r"\\(ln|log|exp|tanh|sigma|sqrt)(?![a-zA-Z])\s*(?=\\(sigma|tanh|exp|log|ln|cosh|sinh)(?![a-zA-Z])\s*(\\left)?\s*\()")
