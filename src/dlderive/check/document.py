@@ -243,6 +243,10 @@ _WORDS = frozenset("""an the is are was be so then thus hence and or with which 
 by from as gives give get becomes if when where since because note here above below same other using""".split())
 
 
+_MATHLIKE = re.compile(r"[\d.()*/+\-^]+|[A-Za-z](_\{?\w+\}?)?|[A-Za-z]+_\{?\w+\}?|[A-Za-z]+\(.*\)?|\(?[A-Za-z]\)?"
+                       r"|[-+*/^()]+[A-Za-z0-9_.]*[-+*/^()]*")
+
+
 def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
     """Relations written in plain text: ``H_out = (32 - 5)/1 + 1 = 28``, ``dL/dz = a - y``, one line at a time."""
     out = []
@@ -251,7 +255,9 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
         if "=" in row and len(row) <= MAX_TEXT_LINE:
             clean = row.replace("\\*", "*").replace("×", "*").replace("·", "*")
             clean = re.sub(r"(?<=\d)(?=[A-Z][a-z])", ", ", clean)  # "= 100352Multiplications = …": two relations
-            for part in re.split(r",\s+|;\s*|:\s+|\s+(?:so|and|then|which|hence|i\.e\.|where|with)\s+", clean):
+            for part in re.split(r",\s+|;\s*|:\s+|\.\s+(?=[A-Z(])|\s+(?:so|and|then|which|hence|i\.e\.|where|with)\s+",
+                                 clean):
+                part = re.sub(r"^\s*\(?[a-z0-9]\)\s+", "", part)  # "(a) I = 4": an enumerator
                 for m in _FORMULA.finditer(part):
                     latex = _text_as_latex(m.group())
                     if latex:
@@ -263,7 +269,7 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
 
 def _text_as_latex(formula: str) -> str | None:
     """A plain-text formula as LaTeX, or None if it is prose: dL/da -> \\frac{dL}{da}, w_new -> w_{new}."""
-    text = re.sub(r"^\d+\.\s+", "", formula.strip().rstrip("."))
+    text = re.sub(r"^\d+(\.\d+)*\.?\s+", "", formula.strip().rstrip("."))
     tail = re.search(r"(\s+[A-Za-z]{2,})+\s*$", text)
     while tail and tail.group().split()[-1].lower() in _WORDS:  # "… = 2 and": prose after the formula
         text = text[:text.rfind(tail.group().split()[-1])].rstrip()
@@ -272,6 +278,17 @@ def _text_as_latex(formula: str) -> str | None:
         return None
     lhs = text.split("=", 1)[0].strip()
     lead = lhs.split()
+    if len(lead) > 1 and not all(w.isalpha() for w in lead):  # "… we would get 6*2 - 2 = 10": the math at the end
+        kept = []
+        for w in reversed(lead):
+            if not _MATHLIKE.fullmatch(w):
+                break
+            kept.insert(0, w)
+        if not kept:
+            return None
+        text = " ".join(kept) + text[len(lhs):]
+        lead = kept
+        lhs = " ".join(kept)
     if len(lead) > 1 and all(w.isalpha() for w in lead):
         last = lead[-1]
         if len(last) == 1 or lead[0].lower() in ("given", "let", "set", "with", "so", "then", "where", "and"):
@@ -280,7 +297,8 @@ def _text_as_latex(formula: str) -> str | None:
             text = "\\text{" + " ".join(lead) + "}" + text[len(lhs):]  # "Trainable parameters = …"
         else:
             return None
-    words = re.findall(r"(?<![A-Za-z\\])[A-Za-z]{2,}", text.replace("\\text{", " "))
+    unscripted = re.sub(r"_\{[^{}]*\}|_[A-Za-z0-9]+", " ", text.replace("\\text{", " "))
+    words = re.findall(r"(?<![A-Za-z\\])[A-Za-z]{2,}", unscripted)
     if any(w.lower() in _WORDS for w in words):
         return None
     if not re.search(r"\d|[*/^+\-]|\(", text.split("=", 1)[1]):

@@ -340,10 +340,6 @@ class Judge:
             if template is not None:
                 return Judgement(U, f"{shown} is an entry of {scope.shown(template)}, defined on line "
                                  f"{scope.stated.get(template, '?')}; entries are not compared with it")
-            leaves = _names(value)
-            if leaves and all(x in scope.values for x in leaves):
-                return Judgement(U, f"a formula for {shown} from quantities whose values are given: it is the "
-                                 f"formula of something the text describes in words, which is not checked")
             return Judgement(V, f"definition: {shown} = {step.b.source.strip()}")
         scope.defs.pop(name, None)
         return self._given(name, value, step, shown)

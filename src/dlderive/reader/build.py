@@ -57,8 +57,23 @@ class Pending:
 DerivativeOperator = Pending
 
 
+class Juxtaposed:
+    """``a(b + c)`` read as a product: a power written after it applies to the group alone."""
+
+    def __init__(self, head, group):
+        self.head, self.group = head, group
+
+    def value(self):
+        return _mul(self.head, self.group)
+
+
+def _unjuxtapose(x):
+    return x.value() if isinstance(x, Juxtaposed) else x
+
+
 def finish(x):
     """A Pending operator applied to what it collected; anything else as it is."""
+    x = _unjuxtapose(x)
     if not isinstance(x, Pending):
         return x
     if x.body is None:
@@ -126,8 +141,11 @@ def safe_mul(a, b):
     """a·b, where an operator written before its operand takes b into what it applies to."""
     if (isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple)) and not isinstance(a, Pending) and not isinstance(b, Pending):
         return _tuple_op(a, b, _mul)
+    a, b = _unjuxtapose(a), _unjuxtapose(b)
     if isinstance(a, Pending):
         if a.kind == "prime" and a.body is not None:
+            if isinstance(b, Pending):
+                return b.scaled(finish(a)) if b.body is None else _mul(finish(a), finish(b))
             return _mul(finish(a), finish(b))
         return a.times(finish(b) if not isinstance(b, Pending) else b)
     if isinstance(b, Pending):
@@ -162,6 +180,7 @@ class Build(Transformer):
         super().__init__()
         self.model, self.text = model, text
         self.context = context or Context()
+        self.context.juxtaposed = Juxtaposed
 
     # ------------------------------------------------------------------ names
     def name(self, children):
@@ -503,6 +522,9 @@ class Build(Transformer):
     @v_args(meta=True)
     def power(self, meta, children):
         base, _, exponent = children
+        if isinstance(base, Juxtaposed):  # x(1 + x^2)^2 is x·(1 + x^2)^2
+            group = transpose(base.group) if exponent is _TRANSPOSE else safe_pow(base.group, finish(exponent))
+            return _mul(base.head, group)
         base = finish(base)
         raw = self.text[meta.start_pos:meta.end_pos] if self.text else ""
         if exponent is _TRANSPOSE:

@@ -111,6 +111,7 @@ class Context:
     readings: dict = field(default_factory=dict)  # written -> how an ambiguous name was read
     primes: dict = field(default_factory=dict)  # symbol u' -> (symbol u, order)
     reader: object = None  # reads a piece of LaTeX (for the limits of a sum)
+    juxtaposed: object = staticmethod(lambda head, group: head * group)  # the builder's a(b + c)
     macros: dict = field(default_factory=dict)  # \\newcommand{\\out}{\\mathrm{out}} without arguments
 
     # ----------------------------------------------------------------- the document's usage
@@ -213,7 +214,7 @@ class Context:
                 return unknown_function(greek[1:])(*args)
             if len(args) != 1:
                 raise DlderiveError(f"{greek}(…, …) is not a function the document defines")
-            return self.record(symbol(greek[1:]), greek) * args[0]
+            return self.juxtaposed(self.record(symbol(greek[1:]), greek), args[0])
         m = _WRITTEN_NAME.match(written.strip())
         letters = m.group(1) if m else written
         plain = m is not None and not m.group(2) and m.group(3) is None and m.group(4) is None
@@ -234,7 +235,7 @@ class Context:
             return unknown_function(ident)(*args)
         if len(args) != 1:
             raise DlderiveError(f"{head}(…, …) is not a function the document defines")
-        return self.name(head, model) * args[0]
+        return self.juxtaposed(self.name(head, model), args[0])
 
     def prime_parts(self, written: str, order: int, model: str | None):
         """For ``f'`` (``f''``): the function that applies it to an argument, and the symbol of ``u'`` alone."""
