@@ -38,12 +38,13 @@ def test_no_wrong_step_is_judged_valid(doc, expect):
 
 
 def _mutations(side: str):
-    """Changes that make a right side false: its sign, a factor 2, a number off in its last digit."""
+    """Changes that make a right side false: its sign, a factor 2, a number off by 10 % (or three units of its
+    last digit), well beyond the rounding of the numbers it was computed from."""
     stripped = side.strip().rstrip(".,")
     if re.fullmatch(r"-?\d+(\.\d+)?", stripped):
         digits = stripped.split(".")[1] if "." in stripped else ""
-        bump = 3 * 10 ** -len(digits)
-        yield f"{float(stripped) + bump:.{len(digits)}f}" if digits else str(int(stripped) + 3)
+        bump = max(3 * 10 ** -len(digits), 0.1 * abs(float(stripped)))  # beyond the rounding of its inputs
+        yield f"{float(stripped) + bump:.{len(digits)}f}" if digits else str(int(stripped) + max(3, int(bump)))
         return
     if stripped in ("0", "1") or not stripped:
         return

@@ -128,6 +128,7 @@ class Checker:
                              assumption=st.condition)
                 relation, judgement = self._decide(step, chain.id, judge)
                 out.append(relation)
+                out.extend(_case_conditions(b, chunk, chain.id))
                 if judgement.is_condition:
                     kind = "condition"
                     conditions = conditions + [judgement.condition]
@@ -181,6 +182,25 @@ class Checker:
                                           reason=f"the converse (⟸) does not hold: {converse.reason}"
                                           if converse.verdict == "invalid" else
                                           f"the converse (⟸) is not decided: {converse.reason}")
+
+
+_CASE_CONDITION = re.compile(r"&\s*(?:\\text\{[^{}]*\}\s*|if\s+)?((?:(?!\\\\|\\end|&).)*?(?:<|>|\\le|\\ge|\\neq?|\\in)"
+                             r"(?:(?!\\\\|\\end|&).)*?)\s*(?=\\\\|\\end)", re.S)
+
+
+def _case_conditions(term: Term, chunk: Chunk, chain_id: int) -> list[Relation]:
+    """The conditions of a cases block on the right of a relation: assumptions, one relation each."""
+    if "cases}" not in term.source:
+        return []
+    out = []
+    for m in _CASE_CONDITION.finditer(term.source):
+        condition = m.group(1).strip().rstrip(",.")
+        line = chunk.line_of(term.start + m.start(1)) if chunk.kind != "text" else chunk.line
+        signs = max(1, len(_RELATION_SIGN.findall(condition)))
+        for _ in range(signs):
+            out.append(Relation(line, clip(condition), Verdict.VALID,
+                                f"assumption: the case {condition} (a condition, not a claim)", None, chain_id))
+    return out
 
 
 def _describe(exc: BaseException) -> str:

@@ -108,9 +108,29 @@ class _Lines:
         return self.starts[line - 1] if 0 < line <= len(self.starts) else len(self.text)
 
 
+_LOOKALIKE = {"-": "−", "+": "＋", "*": "∗"}
+
+
+def _protect_wrapped_math(text: str) -> str:
+    """A line that starts with "- " inside inline math that wraps (``$a\n- b$``) would start a list:
+    its sign becomes a look-alike that the math reader reads back (same length, so offsets stay)."""
+    out, odd = [], False
+    for row in text.split("\n"):
+        if not row.strip():
+            odd = False
+        elif odd:
+            m = re.match(r"(\s{0,3})([-+*])(\s)", row)
+            if m:
+                row = m.group(1) + _LOOKALIKE[m.group(2)] + row[m.end(2):]
+        odd ^= len(re.findall(r"(?<![\\$])\$(?!\$)", row)) % 2 == 1
+        out.append(row)
+    return "\n".join(out)
+
+
 def _split_markdown(text: str, lines: _Lines) -> list[Chunk]:
     out: list[Chunk] = []
     cursor = 0
+    text = _protect_wrapped_math(text)
     for token in _markdown().parse(text):
         if token.map:
             cursor = max(cursor, lines.start(token.map[0] + 1))
@@ -158,7 +178,12 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
             if at < 0:
                 at = pos
             line = first_line + content.count("\n", 0, at)
-            out.append(Chunk(child.content, (base + at) if base >= 0 else lines.start(line),
+            before = content[max(0, pos - 60):max(at - 1, 0)]
+            joined = _CONNECTIVE.search(before) if out else None
+            lead = "" if not joined else "\\iff " if joined.group(1).lower() in _EQUIVALENT else "\\implies "
+            if not lead and _CONDITION_WORD.search(before):
+                lead = "\\text{for} "  # "at $x = 0$", "for $t \ge 1$": a condition, not a claim
+            out.append(Chunk(lead + child.content, (base + at) if base >= 0 else lines.start(line),
                              "block" if child.type == "math_inline_double" else "inline", line))
             _blank_span(masked, content, at, len(child.content))
             pos = at + len(child.content)
@@ -177,6 +202,11 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
     return out
 
 
+_EQUIVALENT = ("that is", "i.e.", "equivalently")
+_CONNECTIVE = re.compile(r"(\bequivalently|\bthat is|\bi\.e\.|\bhence|\bthus|\btherefore|\bwhich gives|\bwhich means|\bimplies|"
+                         r"\bso that|\bso|\bwe get)\s*,?\s*(?:for\s+|when\s+)?\$*\s*$", re.I)
+"""Words between two pieces of inline math that join them as an implication (or, for "that is", an equivalence)."""
+_CONDITION_WORD = re.compile(r"\b(?:at|for|when|whenever|if|unless|assuming|provided)\s*\$*\s*$", re.I)
 _BRACKETS = re.compile(r"\\\[(.*?)\\\]", re.S)
 _TEX_OPEN = re.compile(
     r"(?<!\\)%|\\\(|\\\[|\$\$|(?<!\\)\$|\\begin\{(equation|align|alignat|gather|multline|eqnarray|flalign|"
@@ -270,6 +300,9 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
 def _text_as_latex(formula: str) -> str | None:
     """A plain-text formula as LaTeX, or None if it is prose: dL/da -> \\frac{dL}{da}, w_new -> w_{new}."""
     text = re.sub(r"^\d+(\.\d+)*\.?\s+", "", formula.strip().rstrip("."))
+    tail = re.search(r"(?<=[\d)])(\s+[A-Za-z]{2,}){2,}\s*$", text)  # "… = 2 keeps the size": prose after it
+    if tail:
+        text = text[:tail.start()].rstrip()
     tail = re.search(r"(\s+[A-Za-z]{2,})+\s*$", text)
     while tail and tail.group().split()[-1].lower() in _WORDS:  # "… = 2 and": prose after the formula
         text = text[:text.rfind(tail.group().split()[-1])].rstrip()

@@ -9,7 +9,7 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
-from ..functions import Prime, sigmoid
+from ..functions import Prime, relu, sigmoid
 from ..reader import transpose
 from .errors import TooLarge, Undefined, Unverifiable
 from .limits import MAX_BITS
@@ -62,6 +62,18 @@ def compile_expr(expr: sp.Basic) -> Callable[[dict], Value]:
     if isinstance(expr, sp.Abs):
         (f,) = parts
         return lambda env: abs(f(env))
+    if isinstance(expr, relu):
+        (f,) = parts
+        return lambda env: max(Fraction(0), _exact(f(env)))
+    if isinstance(expr, sp.Heaviside):  # the step: 0 below 0, 1 above, no value at the kink
+        f = parts[0]
+        return lambda env: _step(f(env))
+    if isinstance(expr, (sp.Max, sp.Min)):
+        pick = max if isinstance(expr, sp.Max) else min
+        return lambda env: pick(_exact(f(env)) for f in parts)
+    if isinstance(expr, sp.Piecewise):
+        pieces = [(compile_expr(e), _compile_condition(c)) for e, c in expr.args]
+        return lambda env: _piecewise(pieces, env)
     if isinstance(expr, sp.log):
         (f,) = parts[:1]
         return lambda env: _log(f(env))
@@ -70,6 +82,38 @@ def compile_expr(expr: sp.Basic) -> Callable[[dict], Value]:
         g = _MP_FUNCTIONS[expr.func]
         return lambda env: g(mpmath.mpf(_as_mpf(f(env))))
     raise Unverifiable(f"cannot evaluate {type(expr).__name__} numerically")
+
+
+def _step(v: Value) -> Value:
+    if v == 0:
+        raise Undefined()
+    return Fraction(1) if v > 0 else Fraction(0)
+
+
+_RELATIONS = {sp.StrictLessThan: lambda a, b: a < b, sp.StrictGreaterThan: lambda a, b: a > b,
+              sp.LessThan: lambda a, b: a <= b, sp.GreaterThan: lambda a, b: a >= b, sp.Eq: lambda a, b: a == b,
+              sp.Ne: lambda a, b: a != b}
+
+
+def _compile_condition(c):
+    """A condition of a piecewise expression, as a test at a point."""
+    if c is sp.true:
+        return lambda env: True
+    if isinstance(c, sp.And):
+        parts = [_compile_condition(a) for a in c.args]
+        return lambda env: all(p(env) for p in parts)
+    test = _RELATIONS.get(type(c))
+    if test is None:
+        raise Unverifiable(f"cannot evaluate the condition {c}")
+    f, g = compile_expr(c.lhs), compile_expr(c.rhs)
+    return lambda env: test(_exact(f(env)), _exact(g(env)))
+
+
+def _piecewise(pieces, env):
+    for value, condition in pieces:
+        if condition(env):
+            return value(env)
+    raise Undefined()
 
 
 def _checked(v: Value) -> Value:

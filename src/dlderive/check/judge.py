@@ -133,13 +133,16 @@ class Judge:
         if _matrix_product(a, b, scope):
             raise Unverifiable("a product of matrices written with their names: its order is not kept in this "
                                "reading, so it is not checked")
-        scope.use_values = not (_names(a) and _names(b))  # numbers are put in where one side is a number
+        as_condition = step.after_condition is not None or step.premise_next
+        # numbers are put in where one side is a number, never in a condition (its unknowns are solved for)
+        scope.use_values = not (_names(a) and _names(b)) and not as_condition
         try:
             (lhs, rhs), defs = scope.prepare_with_defs(a, b)
         finally:
             scope.use_values = True
         lhs, rhs, defs = _opaque(lhs, rhs, defs, scope)
-        as_condition = step.after_condition is not None or step.premise_next
+        if as_condition and outcome_is_identity(lhs, rhs, defs):
+            as_condition = False  # an identity between functions is a claim, never the premise of an implication
         if not as_condition:
             numeric = self._numeric(lhs, rhs, defs, "≈" if approx else "=")
             if numeric is not None:
@@ -222,11 +225,25 @@ class Judge:
 
     # ------------------------------------------------------------------ conditions
     def _assumption(self, step, a, b) -> Judgement:
+        """A condition stated for what follows: recorded (it may be the premise of an implication), not judged."""
         shown = f"{step.a.source.strip()} {step.rel_source} {step.b.source.strip()}"
-        for e in (a, b):
-            for s in _names(e) if isinstance(e, sp.Basic) else ():
-                self.assumed.setdefault(s, shown)
-        return Judgement(V, f"assumption: {shown}, a condition for what follows (not a claim)")
+        op = "=" if step.rel in ("=", "def") else INEQUALITIES.get(step.rel_source.strip())
+        if op != "=":  # an inequality restricts the values at which later relations may be refuted
+            for e in (a, b):
+                for s in _names(e) if isinstance(e, sp.Basic) else ():
+                    self.assumed.setdefault(s, shown)
+        condition = None
+        if op is not None and isinstance(a, sp.Basic) and isinstance(b, sp.Basic) and not isinstance(b, sp.Set):
+            self.scope.use_values = False
+            try:
+                lhs, rhs = (exact(e) for e in self.scope.prepare(a, b))
+                condition = (lhs, rhs, op)
+            except Unverifiable:
+                condition = None
+            finally:
+                self.scope.use_values = True
+        return Judgement(V, f"assumption: {shown}, a condition for what follows (not a claim)", None, condition,
+                         condition is not None)
 
     def _membership(self, step, a, b) -> Judgement:
         """``a \\in S``: arithmetic, a step of an implication, or a premise."""
@@ -258,7 +275,12 @@ class Judge:
             (isinstance(b, sp.Symbol) and not isinstance(b, Decimal) and isinstance(a, (sp.Number, Decimal)))
         if simple and step.after_condition is None and not step.premise_next:
             return self._assumption(step, a, b)
-        lhs, rhs = self.scope.prepare(a, b)
+        condition_step = step.after_condition is not None or step.premise_next
+        self.scope.use_values = not condition_step
+        try:
+            lhs, rhs = self.scope.prepare(a, b)
+        finally:
+            self.scope.use_values = True
         if precision.has_decimals(lhs, rhs) and not (_names(lhs) or _names(rhs)):
             ok, left, right = precision.compare(lhs, rhs, op)
             return (Judgement(V, f"arithmetic: {left} {op} {right}") if ok else
@@ -296,7 +318,9 @@ class Judge:
                 if assumed:
                     raise Unverifiable(f"false at {_shown_point(env, self.scope)}, which may break the assumption "
                                        f"{assumed[0]}; relations under assumptions are not refuted here")
-                return Judgement(X, "false at a point", _counterexample(env, lv, rv), condition, False)
+                raise Unverifiable(f"false at {_shown_point(env, self.scope)}: as a claim it does not hold for every "
+                                   f"value, but an inequality written alone is usually a condition, so it is not "
+                                   f"refuted; write it as the premise of an implication to have it checked")
         raise Unverifiable("an inequality with unknowns is decided only as a step of an implication "
                            "(no counterexample at 40 points)")
 
@@ -316,6 +340,9 @@ class Judge:
             scope.tuples[name] = value
             scope.defs.pop(name, None)
             scope.stated.setdefault(name, step.line)
+            if not re.fullmatch(r"\s*(\\left)?\s*\(\s*[-+\d.,\s\\]*(\\right)?\s*\)\s*[.,]?\s*", step.b.source):
+                return Judgement(U, f"the value of {shown} is computed here from numbers, but no formula for it is in "
+                                 f"force to compare it with")
             return Judgement(V, f"given: {shown} = {value}")
         numeric = self._is_numeric(value)
         if first and name in scope.model_defs and step.rel != "def":
@@ -480,15 +507,26 @@ def _gradient_name(name: sp.Symbol, context: Context, scope: Scope) -> str | Non
         return m.group(2).strip()
     m = re.fullmatch(r"(delta|Delta)([A-Za-z].*)", name.name)
     if m and not name.name.startswith(("delta_", "Delta_")):
-        rest = sp.Symbol(m.group(2), real=True)
-        if rest in scope.model_leaves or rest in scope.model_defs or rest.name in context.written:
-            return context.written.get(rest.name, rest.name)
+        return context.written.get(m.group(2), m.group(2))
     return None
 
 
 def _with_unchecked(reason: str, lines: list) -> str:
     where = ", ".join(str(n) for n in lines[:4])
     return f"{reason}, with values stated on line{'s' if len(lines) > 1 else ''} {where} that are not checked"
+
+
+def outcome_is_identity(lhs, rhs, defs) -> bool:
+    """The relation involves functions or derivatives (σ, tanh, e^x, f'): an identity, not an equation to solve."""
+    exprs = [lhs, rhs, *defs.values()]
+    for e in exprs:
+        if not isinstance(e, sp.Basic):
+            continue
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, (sp.Derivative, Unknown)) or (
+                    isinstance(node, sp.Function) and not isinstance(node, (sp.floor, sp.ceiling, sp.Abs))):
+                return True
+    return False
 
 
 def _is_literal(value) -> bool:

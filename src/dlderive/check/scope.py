@@ -129,7 +129,12 @@ class Scope:
             expr = expr.xreplace({u: u.args[0] for u in held})
         expr = self.apply_functions(expr)
         for _ in range(6):
-            ders, primes, jacobians = expr.atoms(sp.Derivative), expr.atoms(Prime), expr.atoms(Jacobian)
+            ders = expr.atoms(sp.Derivative)
+            unknown = {d for d in ders if d.expr.atoms(sp.core.function.AppliedUndef)}
+            if unknown:  # the derivative of a function the document does not define: an unknown of its own
+                expr = expr.xreplace({d: Unknown.of(str(d).replace("Derivative", "∂"), f"{', '.join(sorted(type(a).__name__ for a in d.expr.atoms(sp.core.function.AppliedUndef)))} is not defined here") for d in unknown})
+                ders = ders - unknown
+            primes, jacobians = expr.atoms(Prime), expr.atoms(Jacobian)
             if not ders and not primes and not jacobians:
                 return _fold_matrices(expr)
             mapping = {d: self.derivative(d) for d in ders}

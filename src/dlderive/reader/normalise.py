@@ -61,7 +61,7 @@ _UNICODE = {
     "α": r"\alpha ", "β": r"\beta ", "γ": r"\gamma ", "δ": r"\delta ", "ε": r"\epsilon ", "η": r"\eta ",
     "θ": r"\theta ", "λ": r"\lambda ", "μ": r"\mu ", "π": r"\pi ", "ρ": r"\rho ", "σ": r"\sigma ",
     "τ": r"\tau ", "φ": r"\phi ", "ω": r"\omega ", "Δ": r"\Delta ", "ℓ": r"\ell ", "ŷ": r"\hat{y}",
-    "\u00a0": " ", "\u2009": " ", "\u200b": " ",
+    "＋": "+", "∗": "*", "\u00a0": " ", "\u2009": " ", "\u200b": " ",
 }
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"
@@ -75,7 +75,7 @@ _COLOR = re.compile(rf"\\color\s*{_BRACED}|\\(hspace|vspace|hphantom|vphantom|ph
                     rf"mkern|hskip|vskip)\*?\s*(?:{_BRACED}|-?[\d.]+\s*(?:pt|em|ex|mu|cm|mm))")
 _BRACE_NOTE = re.compile(rf"\\(underbrace|overbrace|underline|underset|overset|stackrel)(?![a-zA-Z])\s*")
 _SIZED = re.compile(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)(?![a-zA-Z])")
-_FRAC_DIGITS = re.compile(r"\\([dt]?frac)\s*(\d)\s*(\d)")
+_FRAC_DIGITS = re.compile(r"\\([dt]?frac)\s*([\dA-Za-z])\s*([\dA-Za-z])(?![A-Za-z])")
 _FRAC_SHORT = re.compile(r"\\([dt]?frac)\s*(\d|\\?[A-Za-z])\s*(\{)")
 _JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\(?\\text\{[^{}]*\}\)?\s*(?:\([^()\n]*\))?\s*(?=\\\\|$)"
                             r"|(?<=\\qquad)\s*\(?\\text\{[^{}]*\}\)?\s*(?=\\\\|$)|\(\s*\\text\{[^{}]*\}[^()\n]{0,40}\)"
@@ -101,6 +101,7 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
         for _ in range(2):
             m = m.sub(pattern, lambda x: macros[x.group(1)])
     m = m.sub(_UNICODE_RE, lambda x: _UNICODE[x.group()])
+    m = m.sub(re.compile(r"\\mathbb\s+([NZRQ])(?![A-Za-z])"), lambda x: f"\\mathbb{{{x.group(1)}}}")
     m = m.sub(_COMMENT, _blank)
     m = m.sub(_SIZED, _blank)
     m = m.sub(_COLOR, _blank)
