@@ -118,6 +118,19 @@ NOT_VALID = [
     probe("We know \\(x = 2\\) here.\n\n$$x^2 = 5$$", {"invalid"}, id="given x=2 then x^2=5"),
     # functions, primes, known derivatives
     probe("$$f(x) = x^2$$\n\n$$f'(x) = x$$", {"invalid"}, id="f=x^2, f'=x"),
+    # a "definition" in terms of itself is a claim: y = y + 1 is refuted, and so must f(x) = f(x) + 1 be
+    probe("$$f(x) = f(x) + 1$$", {"invalid", "unverifiable"}, id="f(x)=f(x)+1"),
+    probe("$$f(x) = 2 f(x)$$", {"invalid", "unverifiable"}, id="f(x)=2f(x)"),
+    probe("$$y = y + 1$$", {"invalid"}, id="y=y+1"),
+    probe("$$L(w) = (w - 1)^2$$\n\n$$\\frac{dL}{dw} = 2(w + 1)$$", {"invalid", "unverifiable"}, id="L(w), dL/dw wrong"),
+    probe("$$L(w) = (w - 1)^2$$\n\n$$L'(w) = 2(w + 1)$$", {"invalid"}, id="L(w), L' wrong"),
+    # a wrong solution stated after its equation: a given only by the letter of the rule
+    probe("$$2x = 6$$\n\nso $x = 4$.", {"invalid", "unverifiable"}, id="2x=6 so x=4"),
+    probe("$$2x = 6 \\implies x = 4$$", {"invalid"}, id="2x=6 implies x=4"),
+    probe("<!-- model: lstm -->\n\n$$\\frac{\\partial L}{\\partial h_t} = 0$$", {"unverifiable"},
+          id="lstm, dL/dh_t=0"),
+    probe("$$y = \\sigma(w x + b)$$\n\n$$\\frac{\\partial y}{\\partial b} = y(1-y) x$$", {"invalid"},
+          id="dsigma/db with x"),
     probe("$$f(x) = x^2$$\n\n$$f(3) = 6$$", {"invalid"}, id="f=x^2, f(3)=6"),
     probe(r"$$\sigma'(x) = \sigma(x)(1 + \sigma(x))$$", {"invalid"}, id="sigma'=s(1+s)"),
     probe(r"$$\sigma'(z) = \sigma(z)(1 - \sigma(z)) = \sigma(z) + \sigma(z)^2$$", {"invalid"},
@@ -205,6 +218,9 @@ EXACT = [
     # functions, primes
     probe("$$f(x) = x^2$$\n\n$$f'(x) = 2x$$", "valid", id="f=x^2, f'=2x"),
     probe("$$f(x) = x^2$$\n\n$$f(3) = 9$$", "valid", id="f=x^2, f(3)=9"),
+    probe("$$L(w) = (w - 1)^2$$\n\n$$\\frac{dL}{dw} = 2(w - 1)$$", "valid",
+          gap("dL/dw of a function defined as L(w) = ... is 'not defined'"), id="L(w), dL/dw"),
+    probe("$$y = \\sigma(w x + b)$$\n\n$$\\frac{\\partial y}{\\partial w} = y(1-y) x$$", "valid", id="dsigma/dw"),
     probe("$$f(x) = x^2$$\n\n$$\\frac{df}{dx} = 2x$$", "valid", gap("df/dx of a defined f(x) is 'not defined'"),
           id="f=x^2, df/dx=2x"),
     probe(r"$$\sigma'(x) = \sigma(x)(1 - \sigma(x))$$", "valid", id="sigma'"),
