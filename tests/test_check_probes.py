@@ -122,6 +122,8 @@ NOT_VALID = [
     probe("$$f(x) = f(x) + 1$$", {"invalid", "unverifiable"}, id="f(x)=f(x)+1"),
     probe("$$f(x) = 2 f(x)$$", {"invalid", "unverifiable"}, id="f(x)=2f(x)"),
     probe("$$y = y + 1$$", {"invalid"}, id="y=y+1"),
+    probe("$$\\delta_t = \\frac{\\partial L}{\\partial h_t}$$\n\n$$\\delta_t + \\delta_t = 3\\delta_t$$",
+          {"invalid", "unverifiable"}, id="delta_t defined, 2d=3d"),
     probe("$$L(w) = (w - 1)^2$$\n\n$$\\frac{dL}{dw} = 2(w + 1)$$", {"invalid", "unverifiable"}, id="L(w), dL/dw wrong"),
     probe("$$L(w) = (w - 1)^2$$\n\n$$L'(w) = 2(w + 1)$$", {"invalid"}, id="L(w), L' wrong"),
     # a wrong solution stated after its equation: a given only by the letter of the rule
@@ -296,6 +298,11 @@ EXACT = [
           id="sum 1=n"),
     probe(r"$$\sum_{i=1}^{n} i = \frac{n(n+1)}{2}$$", "valid", gap("a sum up to a symbolic n"), id="sum i"),
     probe(r"$$\prod_{k=1}^{4} k = 24$$", "valid", id="prod k=24"),
+    probe("$$\\delta_t = \\frac{\\partial L}{\\partial h_t}$$\n\n$$\\delta_t + \\delta_t = 2\\delta_t$$", "valid",
+          id="delta_t defined, d+d=2d"),
+    # "." as multiplication (issue 10 item 2); today the 3 is dropped and "4 = 12" refuted: a false alarm
+    probe(r"$$3 . 4 = 12$$", "valid", id="dot as multiplication"),
+    probe(r"$$3 \times 4 = 12$$", "valid", id="times"),
 ]
 
 
