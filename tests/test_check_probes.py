@@ -503,8 +503,10 @@ def test_fuzz_rounded_results_of_exact_data(a, b, c, places, offset, layout):
     error = abs(written - exact) * 10 ** places  # in units of the last digit written
     if error > 1:
         assert r.verdict != "valid", (text, r.reason)
-    if error <= sp.Rational(1, 2):  # correctly rounded: never a false alarm
+    if error < sp.Rational(1, 2):  # correctly rounded
         assert r.verdict == "valid", (text, r.reason)
+    elif error == sp.Rational(1, 2):  # a tie (0.285 written 0.28 or 0.29): either rounding, never a false alarm
+        assert r.verdict != "invalid", (text, r.reason)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
