@@ -306,9 +306,9 @@ EXACT = [
     probe(r"$$\boldsymbol\delta \cdot (\boldsymbol\delta + \hat y) = \boldsymbol\delta^{2} + \boldsymbol\delta \cdot \hat y$$",
           "valid", id="delta cdot hat y is a product"),
     probe("$$\\delta = 2$$\n\n$$y = 3$$\n\n$$\\delta \\cdot y = 6$$", "valid",
-          gap("delta cdot y read as the gradient of the loss by y"), id="delta=2, y=3, delta cdot y=6"),
+          id="delta=2, y=3, delta cdot y=6"),
     probe("$$\\delta = 2$$\n\n$$y = 3$$\n\n$$\\delta \\cdot y = 5$$", "invalid",
-          gap("delta cdot y read as the gradient of the loss by y"), id="delta=2, y=3, delta cdot y=5"),
+          id="delta=2, y=3, delta cdot y=5"),
 ]
 
 

@@ -91,6 +91,8 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None 
             except Undefined:
                 continue
             if not same(lv, rv):
+                if symbols:
+                    point, lv, rv = _clear_point(f, g, compiled, symbols, seed, point, lv, rv)
                 return Outcome("invalid", "the two sides differ" if symbols else
                                f"the two sides differ: {show(lv)} ≠ {show(rv)}", _counterexample(point, lv, rv))
             agreed += 1
@@ -132,6 +134,33 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None 
         where = "integer points (floor and ceil take integer sizes)" if integer else "points"
         return Outcome("valid", f"no symbolic proof found; equal at {agreed} random {where} ({arithmetic})")
     raise Unverifiable("no symbolic proof found and too few points where both sides are defined")
+
+
+def _gap(lv, rv) -> float:
+    a, b = float(_as_mpf(lv)), float(_as_mpf(rv))
+    return abs(a - b) / (1 + abs(a) + abs(b))
+
+
+def _clear_point(f, g, compiled, symbols, seed, point, lv, rv):
+    """A point where the two sides clearly differ (small values, not where a sigmoid saturates), shown
+    with different digits; the first point found if none is clearer."""
+    rng = random.Random(seed + 1)
+    best = (point, lv, rv)
+    best_gap = _gap(lv, rv) if show(lv) != show(rv) else -1.0
+    for _ in range(30):
+        trial = {x: Fraction(rng.choice((-2, -1, 1, 2, 3)), rng.choice((1, 2, 4))) for x in symbols}
+        try:
+            a, b = evaluate(f, _Env(trial, compiled)), evaluate(g, _Env(trial, compiled))
+        except Undefined:
+            continue
+        if show(a) == show(b):
+            continue
+        gap = _gap(a, b)
+        if gap > best_gap:
+            best, best_gap = (trial, a, b), gap
+        if best_gap > 0.05:
+            break
+    return best
 
 
 def _equal_with_free_atoms(lhs: sp.Basic, rhs: sp.Basic, seed: int, points: int = 20) -> bool:

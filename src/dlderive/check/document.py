@@ -179,7 +179,7 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
                 at = pos
             line = first_line + content.count("\n", 0, at)
             before = content[max(0, pos - 60):max(at - 1, 0)]
-            joined = _CONNECTIVE.search(before) if out else None
+            joined = _CONNECTIVE.search(before)
             lead = "" if not joined else "\\iff " if joined.group(1).lower() in _EQUIVALENT else "\\implies "
             if not lead and _CONDITION_WORD.search(before):
                 lead = "\\text{for} "  # "at $x = 0$", "for $t \ge 1$": a condition, not a claim

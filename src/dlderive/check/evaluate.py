@@ -10,7 +10,7 @@ import mpmath
 import sympy as sp
 
 from ..functions import Prime, relu, sigmoid
-from ..reader import transpose
+from ..reader.context import diag_of, transpose
 from .errors import TooLarge, Undefined, Unverifiable
 from .limits import MAX_BITS
 
@@ -36,7 +36,7 @@ def compile_expr(expr: sp.Basic) -> Callable[[dict], Value]:
         return lambda env: c
     if isinstance(expr, Prime):
         return compile_expr(expr.doit())
-    if isinstance(expr, (sp.UnevaluatedExpr, transpose)):  # xᵀ is x in the scalar reading
+    if isinstance(expr, (sp.UnevaluatedExpr, transpose, diag_of)):  # xᵀ, diag(x) are x in the scalar reading
         return compile_expr(expr.args[0])
     parts = [compile_expr(a) for a in expr.args] if not isinstance(expr, sp.Pow) else None
     if isinstance(expr, sp.Add):
@@ -132,6 +132,8 @@ def _exact(v: Value):
         return v
     if not mpmath.isfinite(v):
         raise Undefined()
+    if abs(v) > mpmath.mpf(10) ** 1000:
+        raise TooLarge("a number over 1000 digits is rounded")
     return Fraction(str(mpmath.nstr(v, 45, min_fixed=-math.inf, max_fixed=math.inf)))
 
 

@@ -11,6 +11,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..reader import Context, Decimal, exact, transpose
+from ..notation import is_weight, preset, timed
+from ..reader.context import diag_of
 from . import precision
 from .decide import INEQUALITIES, _compare, _integer_condition, decide_equal, decide_implies
 from .errors import Undefined, Unverifiable
@@ -21,6 +23,7 @@ from .scope import Scope, Unknown, substitute, unknowns_in
 from .limits import MAX_NODES
 
 V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
+NOTATION = preset("sample")
 _SIMPLE_SIDE = (sp.Symbol, sp.Number)
 
 
@@ -40,10 +43,16 @@ class Judge:
         judgement = self._judge(step)
         cx = judgement.counterexample
         if cx and cx.get("values"):
-            shown = {self.context.written.get(k, k): v for k, v in cx["values"].items()}
+            shown = {self._written(k): v for k, v in cx["values"].items()}
             judgement = Judgement(judgement.verdict, judgement.reason, {**cx, "values": shown}, judgement.condition,
                                   judgement.is_condition)
         return judgement
+
+    def _written(self, identifier: str) -> str:
+        """A name as the document writes it (h_{t-1}, not h_prev), also for a model's names it did not write."""
+        if identifier in self.context.written:
+            return self.context.written[identifier]
+        return NOTATION.symbol(identifier) if timed(identifier) or is_weight(identifier) else identifier
 
     def _judge(self, step) -> Judgement:
         for term in (step.a, step.b):
@@ -77,7 +86,8 @@ class Judge:
             return self._components(step, a, b)
         if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
             raise Unverifiable("a tuple is compared with something that is not a tuple of its length")
-        if a == b and not isinstance(a, Unknown) and not (self.vector and _matrix_sensitive(a, b, self.scope)):
+        if a == b and not isinstance(a, Unknown) and not _matrix_marked(a, b) and not (
+                self.vector and _matrix_sensitive(a, b, self.scope)):
             same_text = f"arithmetic: both sides are {a}" if a.is_Number else "proven symbolically (exact)"
             return Judgement(V, same_text)
         return self._equality(step, a, b)
@@ -135,7 +145,8 @@ class Judge:
                                "reading, so it is not checked")
         as_condition = step.after_condition is not None or step.premise_next
         # numbers are put in where one side is a number, never in a condition (its unknowns are solved for)
-        scope.use_values = not (_names(a) and _names(b)) and not as_condition
+        use_values = not (_names(a) and _names(b)) and not as_condition
+        scope.use_values = use_values
         try:
             (lhs, rhs), defs = scope.prepare_with_defs(a, b)
         finally:
@@ -149,6 +160,10 @@ class Judge:
                 return numeric
         seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
         outcome = decide_equal(exact(lhs), exact(rhs), seed, {k: exact(v) for k, v in defs.items()})
+        if outcome.verdict == "invalid" and not as_condition and not use_values:
+            at_values = self._at_given_values(scope, step, a, b)
+            if at_values is not None:
+                return at_values
         if approx and outcome.verdict == "invalid":
             raise Unverifiable("≈ between expressions is checked only between numbers")
         unknowns = unknowns_in(lhs, rhs, *defs.values())
@@ -165,7 +180,8 @@ class Judge:
         if outcome.verdict == "invalid" and assumed and not as_condition:
             raise Unverifiable(f"false at some values, but the document assumes {assumed[0]}; relations under "
                                f"assumptions are not refuted here")
-        if outcome.verdict == "valid" and self.vector and not componentwise and _matrix_sensitive(a, b, scope):
+        if outcome.verdict == "valid" and not componentwise and (
+                _matrix_marked(a, b) or (self.vector and _matrix_sensitive(a, b, scope))):
             raise Unverifiable("it holds when every quantity is a number (the scalar reading); as a statement "
                                "about vectors and matrices, whose products do not commute, it is not checked")
         if not names or not as_condition or (outcome.verdict == "valid" and step.after_condition is None):
@@ -179,6 +195,30 @@ class Judge:
         shown = ", ".join(self.scope.shown(s) for s in names)
         return Judgement(V, f"premise: a condition on {shown}, the starting point of the implication below",
                          None, condition, True)
+
+    def _at_given_values(self, scope: Scope, step, a, b) -> Judgement | None:
+        """An identity that fails in general but is written with numbers (0.8 for 1 - 2η with η = 0.1):
+        valid if it holds once the given values are in."""
+        written = f"{step.a.source} {step.b.source}"
+        valued = [s for s in _names(a, b) | scope.reachable_names(a, b) if s in scope.values and s not in scope.unchecked]
+        if not valued or not re.search(r"\d\.\d|(?<![\d^_{])[3-9]\d*|\d{2,}", written):
+            return None
+        try:
+            (lhs, rhs), defs = scope.prepare_with_defs(a, b)
+            lhs, rhs, defs = _opaque(lhs, rhs, defs, scope)
+            full = [substitute(e, defs, MAX_NODES) for e in (lhs, rhs)]
+            if any(e is None for e in full) or any(e.atoms(Unknown) for e in full):
+                return None
+            if precision.has_decimals(*full) and not (_names(*full)):
+                ok = precision.compare(full[0], full[1], "=")[0]
+            else:
+                ok = decide_equal(exact(full[0]), exact(full[1])).verdict == "valid"
+        except Unverifiable:
+            return None
+        if not ok:
+            return None
+        shown = ", ".join(f"{scope.shown(s)} = {_number(scope.values[s])}" for s in sorted(valued, key=lambda x: x.name)[:4])
+        return Judgement(V, f"holds at the values given ({shown}), though not for all values")
 
     def _numeric(self, lhs, rhs, defs, op: str) -> Judgement | None:
         """Both sides numbers once the values are in: compared at the precision written (or exactly)."""
@@ -251,7 +291,11 @@ class Judge:
             raise Unverifiable(f"{step.b.source.strip()} is not a set")
         if not isinstance(a, sp.Symbol) and (b.atoms(sp.Symbol) or "^" in step.b.source):
             raise Unverifiable(f"a claim about the shape of {step.a.source.strip()} is not checked")
-        (lhs,) = [exact(e) for e in self.scope.prepare(a)]
+        self.scope.use_values = step.after_condition is None and not step.premise_next
+        try:
+            (lhs,) = [exact(e) for e in self.scope.prepare(a)]
+        finally:
+            self.scope.use_values = True
         condition = (lhs, b, "in")
         if not lhs.free_symbols:
             inside = b.contains(lhs)
@@ -476,6 +520,8 @@ class Judge:
 
     def _function_definition(self, name: AppliedUndef, value, step) -> Judgement | None:
         params = name.args
+        if any(type(x) is type(name) for x in value.atoms(AppliedUndef)):
+            return None  # f(x) = f(x) + 1 uses f: a claim, not its definition
         if not params or not all(isinstance(p, sp.Symbol) and not isinstance(p, Decimal) for p in params) \
                 or len(set(params)) != len(params):
             return None
@@ -537,6 +583,11 @@ def _is_literal(value) -> bool:
         isinstance(value.args[1], (sp.Number, Decimal))
 
 
+def _number(e) -> str:
+    """A value as the document wrote it: 0.1, not 1/10."""
+    return e.name if isinstance(e, Decimal) else show_expr(e)
+
+
 def show_expr(e) -> str:
     try:
         return show(evaluate(compile_expr(exact(e)), {}))
@@ -552,6 +603,12 @@ def _names(*exprs) -> set:
 def _opaque(lhs, rhs, defs, scope: Scope):
     """Applications of functions the document does not define, their derivatives and named operators
     become unknowns: a relation must hold whatever they are."""
+    constants = {s for e in [lhs, rhs, *defs.values()] if isinstance(e, sp.Basic) for s in e.free_symbols
+                 if s.name in ("const", "constant", "Const", "cst")}
+    if constants:  # "+ const": some constant, whatever it is
+        named = {c: Unknown.of("const", "the constant is not given") for c in constants}
+        lhs, rhs = lhs.xreplace(named), rhs.xreplace(named)
+        defs = {k: v.xreplace(named) if isinstance(v, sp.Basic) else v for k, v in defs.items()}
     everything = [lhs, rhs, *defs.values()]
     primes = {p for e in everything if isinstance(e, sp.Basic) for p in e.free_symbols
               if scope.context is not None and p in scope.context.primes}
@@ -619,6 +676,11 @@ def _matrix_product(a, b, scope: Scope) -> bool:
             if sum(1 for f in m.args if is_matrix(f)) >= 2:
                 return True
     return False
+
+
+def _matrix_marked(a, b) -> bool:
+    """A transpose or a diag(·) is written: a statement about matrices, whatever the model."""
+    return any(isinstance(e, sp.Basic) and e.atoms(transpose, diag_of) for e in (a, b))
 
 
 def _matrix_sensitive(a, b, scope: Scope) -> bool:

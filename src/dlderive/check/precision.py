@@ -12,11 +12,11 @@ import mpmath
 import sympy as sp
 
 from ..functions import sigmoid, relu, softplus
-from ..reader import Decimal
+from ..reader.context import Decimal, diag_of, transpose
 from .errors import TooLarge, Undefined, Unverifiable
 
 _DIGITS = 40
-ROUNDED = 4  # significant digits from which a decimal inside a computation is taken as rounded
+ROUNDED = 3  # significant digits from which a decimal inside a computation is taken as rounded
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class Span:
         return Span(a, b) if increasing else Span(b, a)
 
     def meets(self, o: "Span", slack=0) -> bool:
+        slack = slack + mpmath.mpf(10) ** (6 - _DIGITS) * max(1, abs(self.hi), abs(o.hi))  # 40-digit rounding
         return self.lo - slack <= o.hi and o.lo - slack <= self.hi
 
     @property
@@ -74,7 +75,10 @@ def span(expr: sp.Basic, whole_side: bool = False, units: float = 0.5) -> Span:
 
 def _span(e: sp.Basic, whole: bool = False, units=0.5) -> Span:
     if whole and isinstance(e, sp.Mul):
-        return _span(-e, True, units) * Span.point(-1)
+        out = Span.point(1)
+        for a in e.args:
+            out = out * _span(a, isinstance(a, Decimal), units)
+        return out
     if isinstance(e, Decimal):
         v = mpmath.mpf(e.value.p) / e.value.q
         if whole or e.significant >= ROUNDED:
@@ -112,6 +116,8 @@ def _span(e: sp.Basic, whole: bool = False, units=0.5) -> Span:
             raise Undefined()
         logs = base.monotone(mpmath.log)
         return (logs * x).monotone(_exp)
+    if isinstance(e, (transpose, diag_of)):
+        return _span(e.args[0], False, units)
     if isinstance(e, sp.exp):
         return _span(e.args[0], False, units).monotone(_exp)
     if isinstance(e, sp.log):
@@ -157,9 +163,22 @@ def _span(e: sp.Basic, whole: bool = False, units=0.5) -> Span:
 
 
 def _lone(e) -> bool:
-    """A side that is one written decimal (or its negative): the stated result."""
-    return isinstance(e, Decimal) or (isinstance(e, sp.Mul) and len(e.args) == 2 and e.args[0] == -1
-                                      and isinstance(e.args[1], Decimal))
+    """A side that is one written decimal, its negative, or a decimal times a power of ten (9.5 × 10^{-7}):
+    the stated result."""
+    if isinstance(e, Decimal):
+        return True
+    if not isinstance(e, sp.Mul):
+        return False
+    decimals = [a for a in e.args if isinstance(a, Decimal)]
+    rest = [a for a in e.args if not isinstance(a, Decimal)]
+    return len(decimals) == 1 and all(_power_of_ten(a) or a == -1 for a in rest)
+
+
+def _power_of_ten(a) -> bool:
+    if not a.is_Rational or a == 0:
+        return False
+    n = a.p if a.q == 1 else a.q
+    return abs(a.p if a.q == 1 else 1) in (1, n) and str(abs(n)).rstrip("0") == "1"
 
 
 def _exp(v):

@@ -11,7 +11,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import DlderiveError
-from .build import Build, Pending, ReadError, TooLarge, finish
+from .build import Build, Pending, ReadError, TooLarge, finish, rounded_floor
 from .context import Context, Decimal, exact, transpose
 from .names import identifier, symbol, text_identifier
 from .normalise import Mapped, normalise
@@ -126,7 +126,7 @@ def _term(tree: Tree, mapped: Mapped, original: str, model: str | None, context:
     try:
         expr = finish(Build(model, mapped.text, context).transform(tree.children[0]))
         if _is_gauss_bracket(source):
-            expr = sp.floor(expr)
+            expr = rounded_floor(expr)
         return Term(expr, start, end, source)
     except VisitError as exc:
         inner = exc.orig_exc

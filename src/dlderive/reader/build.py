@@ -282,12 +282,12 @@ class Build(Transformer):
     def floor(self, children):
         (x,) = _exprs(children)
         _require_expr(x)
-        return sp.floor(x)
+        return _rounded(sp.floor, x)
 
     def ceil(self, children):
         (x,) = _exprs(children)
         _require_expr(x)
-        return sp.ceiling(x)
+        return _rounded(sp.ceiling, x)
 
     def abs(self, children):
         (x,) = _exprs(children)
@@ -577,8 +577,10 @@ class Build(Transformer):
         return a - b
 
     def mul(self, children):
+        written_operator = any(isinstance(c, Token) for c in children)
         a, b = [c for c in children if not isinstance(c, Token)]
-        if isinstance(a, sp.Symbol) and a.name in ("delta", "Delta") and isinstance(b, sp.Symbol):
+        if (not written_operator and isinstance(a, sp.Symbol) and a.name in ("delta", "Delta")
+                and isinstance(b, sp.Symbol)):
             # δh_t, δ\tilde C_t, δa^o_t: the name of a gradient, not δ times a name
             shown = f"\\{a.name} {self.context.written.get(b.name, b.name)}"
             return self.context.record(symbol(f"{a.name}{b.name}"), shown)
@@ -616,6 +618,19 @@ def _sup_start(raw: str) -> int:
         elif ch == "^" and depth == 0:
             at = i
     return max(at, 0)
+
+
+def rounded_floor(x):
+    return _rounded(sp.floor, x)
+
+
+def _rounded(kind, x):
+    """⌊x⌋ or ⌈x⌉, computed now only for a rational x; anything else is evaluated later, within the time limit."""
+    if isinstance(x, sp.Tuple):
+        raise DlderiveError("the floor of a tuple")
+    if x.is_Rational:
+        return kind(x)
+    return kind(x, evaluate=False)
 
 
 def _relational(a, op: str, b):
@@ -664,4 +679,4 @@ def _d_variable(den):
     return None, 0
 
 
-__all__ = ["Build", "ReadError", "TooLarge", "DerivativeOperator", "Pending", "finish", "safe_pow"]
+__all__ = ["rounded_floor", "Build", "ReadError", "TooLarge", "DerivativeOperator", "Pending", "finish", "safe_pow"]

@@ -56,6 +56,23 @@ class transpose(sp.Function):
         return sp.S.One  # the scalar reading: d(xᵀ)/dx = 1
 
 
+class diag_of(sp.Function):
+    """diag(v): in the scalar reading the value of v itself; a relation that has one is a matrix statement."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return x
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def fdiff(self, argindex=1):
+        return sp.S.One
+
+
 class Decimal(sp.Symbol):
     """A decimal written in the document: its exact value and the unit of its last digit (0.5933 -> 1e-4).
 
@@ -124,10 +141,10 @@ class Context:
                 ctx.macros[name] = f"\\operatorname{{{body}}}" if m.group(0).startswith("\\Declare") else body
         ctx.words = {w for w in re.findall(r"(?<![\\A-Za-z])([A-Za-z]{2,})(?=_|\s*=[^=])", text)}
         ctx.words |= {w for w in re.findall(r"\\(?:text|mathrm|operatorname)\{([A-Za-z]{2,})\}", text)}
-        ctx.functions = set(re.findall(r"(?<![\\A-Za-z])([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?)\s*(?:\\left)?\(\s*"
+        ctx.functions = set(re.findall(r"(?<![\\A-Za-z])([A-Za-z](?:_\{(?:[^{}]|\{[^{}]*\})*\}|_[A-Za-z0-9])?)\s*(?:\\left)?\(\s*"
                                        r"[A-Za-z\\][A-Za-z0-9_{}\\, ]{0,40}(?:\\right)?\)\s*(?::=|=(?!=))", text))
         ctx.functions |= set(re.findall(r"(?<![\\A-Za-z])([A-Za-z])\s*(?:'|\^\{?\\prime)", text))
-        ctx.functions |= {"\\" + g for g in re.findall(r"\\([a-zA-Z]+)\s*(?:\\left)?\(\s*[A-Za-z\\][A-Za-z0-9_{}\\, ]{0,40}"
+        ctx.functions |= {"\\" + g for g in re.findall(r"\\([a-zA-Z]+)(?:_\{[^{}]*\}|_[A-Za-z0-9])?\s*(?:\\left)?\(\s*[A-Za-z\\][A-Za-z0-9_{}\\, ]{0,40}"
                                                       r"(?:\\right)?\)\s*(?::=|=(?!=))", text)}
         ctx.variables = set(re.findall(r"(?<![\\A-Za-z_^])(e)(?:_\{?[A-Za-z0-9]+\}?)?\s*(?::=|=(?!=))", text))
         ctx.time_superscripts = bool(re.search(r"[A-Za-z]\^\{\s*t\s*-\s*1\s*\}", text)) and not re.search(
@@ -208,10 +225,12 @@ class Context:
         if written.startswith("\\"):  # a Greek letter applied: ζ(x), φ(z)
             greek = written.strip()
             plain_args = all(isinstance(a, sp.Symbol) for a in args)
-            if greek in self.functions or (plain_args and greek[1:] in GREEK_FUNCTIONS):
+            base = greek[1:].split("_", 1)[0]
+            if greek in self.functions or "\\" + base in self.functions or (plain_args and base in GREEK_FUNCTIONS):
+                ident = identifier(greek[1:], model)
                 self.readings.setdefault(greek, "a function")
-                self.written.setdefault(greek[1:], greek)
-                return unknown_function(greek[1:])(*args)
+                self.written.setdefault(ident, greek)
+                return unknown_function(ident)(*args)
             if len(args) != 1:
                 raise DlderiveError(f"{greek}(…, …) is not a function the document defines")
             return self.juxtaposed(self.record(symbol(greek[1:]), greek), args[0])
@@ -272,7 +291,7 @@ class Context:
         if name == "diag" and len(args) == 1:  # the scalar reading: diag(v) of one number is that number
             self.flags.add("vector")
             self.readings.setdefault(written, "diag(v), read as v in the scalar reading")
-            return args[0]
+            return diag_of(args[0])
         ident = re.sub(r"[^A-Za-z0-9]", "", name) or "op"
         shown = "E" if written.startswith("\\mathbb") else name
         self.readings.setdefault(written, f"the operator {shown}, not a product of letters")

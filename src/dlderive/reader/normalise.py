@@ -84,6 +84,9 @@ _TEXT_COMMENT = re.compile(r"\\text(?:bf|it)?\{\s*(?:by|using|from|since|because
                            r"substitut\w*|definition|def\.?|eq\.?|note|see|as|cf\.)\b[^{}]*\}[^\\\n]*?(?=\\\\|$)",
                            re.M | re.I)
 _DELTA_NAME = re.compile(r"\\(delta|Delta)\s+([A-Za-z])(?![A-Za-z])")
+_CONDITION = re.compile(r"(?<=[^,;{&\s])\s*((?:\\q?quad\s*)?\\text\{\s*[,;]?\s*(?:for|if|when|where|whenever|with|assuming|given|provided|"
+                        r"for all|for every|for each|for any)\s*[,;:]?\s*\})")
+_DOT_PRODUCT = re.compile(r"(?<=[\w)}])\s+\.\s+(?=[\w(\\])")  # 3 . 4: a product, not the end of a sentence
 _MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix|array|cases|dcases|rcases)\}.*?\\end\{\1\}", re.S)
 _OTHERWISE = re.compile(r"\\text\{\s*(?:otherwise|else|o\.w\.|elsewhere)\s*\.?\s*\}|(?<=\x1e)\s*(?:otherwise|else)\b")
 _CASE_IF = re.compile(r"\\text\{\s*,?\s*(?:if|for|when|where)\s*\}|\\mathrm\{\s*if\s*\}|(?<=\x1e)\s*if\b")
@@ -111,6 +114,8 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
     m = m.sub(_FRAC_DIGITS, lambda x: f"\\{x.group(1)}{{{x.group(2)}}}{{{x.group(3)}}}")
     m = m.sub(_FRAC_SHORT, lambda x: f"\\{x.group(1)}{{{x.group(2)}}}{x.group(3)}")
     m = m.sub(_JUSTIFICATION, _blank)
+    m = m.sub(_DOT_PRODUCT, lambda x: " \\cdot ")
+    m = m.sub(_CONDITION, lambda x: ", " + x.group(1))
     m = m.sub(_TEXT_COMMENT, _blank)
     m = m.sub(_DELTA_NAME, lambda x: f"{x.group(1)}{x.group(2)}")  # δh_t: the gradient's own name
     m = _nest_applications(m)
