@@ -154,8 +154,13 @@ def report_text(report: FileReport, color: bool = False) -> str:
             lines.append(f"        counterexample: {counterexample_text(r.counterexample)}")
         if first:
             lines.append("        ^ first wrong step of this chain")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    if report.glossary:
+        lines.append("names read: " + "; ".join(f"{k}: {v}" for k, v in report.glossary.items()))
     s = report.summary
-    lines.append(f"{s['valid']} valid, {s['invalid']} invalid, {s['unverifiable']} unverifiable")
+    lines.append(f"{s['relations']} relations: {s['valid']} valid, {s['invalid']} invalid, "
+                 f"{s['unverifiable']} unverifiable")
     return "\n".join(lines)
 
 

@@ -35,29 +35,9 @@ _MACRO = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*\{((?:[^{}]
 _WRITTEN_NAME = re.compile(r"^([A-Za-z]+)(\d*)(?:_(?:\{(.*)\}|(.)))?$", re.S)
 
 
-class transpose(sp.Function):
-    """xᵀ: in the scalar reading the value of x itself; a relation that has one is a matrix statement."""
-
-    nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return x
-        if isinstance(x, sp.MatrixBase):
-            return x.T
-        if isinstance(x, transpose):
-            return x.args[0]
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def fdiff(self, argindex=1):
-        return sp.S.One  # the scalar reading: d(xᵀ)/dx = 1
-
-
-class diag_of(sp.Function):
-    """diag(v): in the scalar reading the value of v itself; a relation that has one is a matrix statement."""
+class _ScalarReading(sp.Function):
+    """An operation on vectors and matrices read, at size one, as the value of its argument; a relation
+    that has one is a matrix statement (its scalar reading is not the whole truth)."""
 
     nargs = 1
 
@@ -71,6 +51,22 @@ class diag_of(sp.Function):
 
     def fdiff(self, argindex=1):
         return sp.S.One
+
+
+class transpose(_ScalarReading):
+    """xᵀ (of a written matrix, its transpose)."""
+
+    @classmethod
+    def eval(cls, x):
+        if isinstance(x, sp.MatrixBase):
+            return x.T
+        if isinstance(x, transpose):
+            return x.args[0]
+        return super().eval(x)
+
+
+class diag_of(_ScalarReading):
+    """diag(v)."""
 
 
 class Decimal(sp.Symbol):

@@ -163,10 +163,15 @@ def _wrap_sums(m: Mapped) -> Mapped:
                 end = i
                 break
             i += 1
-        text = m.text[:start] + "(" + m.text[start:end] + ")" + m.text[end:]
-        origin = m.origin[:start] + [m.origin[start]] + m.origin[start:end] + [m.origin[max(end - 1, 0)]] + m.origin[end:]
-        m = Mapped(text, origin)
+        m = _parenthesize(m, start, end)
     return m
+
+
+def _parenthesize(m: Mapped, start: int, end: int) -> Mapped:
+    """The text with ( ) around start..end; the parentheses map to the ends of what they enclose."""
+    text = m.text[:start] + "(" + m.text[start:end] + ")" + m.text[end:]
+    origin = m.origin[:start] + [m.origin[start]] + m.origin[start:end] + [m.origin[max(end - 1, 0)]] + m.origin[end:]
+    return Mapped(text, origin)
 
 
 _OUTER = re.compile(r"\\(ln|log|exp|tanh|sigma|sqrt)(?![a-zA-Z])\s*(?=\\(sigma|tanh|exp|log|ln|cosh|sinh)(?![a-zA-Z])\s*(\\left)?\s*\()")
@@ -188,9 +193,7 @@ def _nest_applications(m: Mapped) -> Mapped:
                 break
         if end < 0:
             return m
-        text = m.text[:start] + "(" + m.text[start:end] + ")" + m.text[end:]
-        origin = m.origin[:start] + [m.origin[start]] + m.origin[start:end] + [m.origin[end - 1]] + m.origin[end:]
-        m = Mapped(text, origin)
+        m = _parenthesize(m, start, end)
     return m
 
 
