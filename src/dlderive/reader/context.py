@@ -175,7 +175,8 @@ class Context:
             elif sub is not None and len(letters) > 1:
                 self.readings.setdefault(written, "one name")
             return self.record(symbol(identifier(written, model)), written)
-        self.readings.setdefault(written, "the product " + "·".join(letters))
+        if not (letters.startswith("d") and len(letters) == 2):  # dz, dx: a differential, not worth a note
+            self.readings.setdefault(written, "the product " + "·".join(letters))
         factors = [self.name(c, model) for c in letters[:-1]] + [self.name(written[len(letters) - 1:], model)]
         return sp.Mul(*factors)
 

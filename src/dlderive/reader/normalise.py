@@ -83,7 +83,7 @@ _JUSTIFICATION = re.compile(r"&&[^\n]*?(?=\\\\|$)|(?<=\\quad)\s*\(?\\text\{[^{}]
 _TEXT_COMMENT = re.compile(r"\\text(?:bf|it)?\{\s*(?:by|using|from|since|because|chain rule|product rule|quotient rule|"
                            r"substitut\w*|definition|def\.?|eq\.?|note|see|as|cf\.)\b[^{}]*\}[^\\\n]*?(?=\\\\|$)",
                            re.M | re.I)
-_DELTA_NAME = re.compile(r"\\(delta|Delta)\s+([A-Za-z])(?![A-Za-z])")
+_DELTA_NAME = re.compile(r"\\(delta|Delta)\s+([a-z](?=[_^])|[A-Z](?![A-Za-z]))")  # δh_t, δW; δ x stays δ·x
 _CONDITION = re.compile(r"(?<=[^,;{&\s])\s*((?:\\q?quad\s*)?\\text\{\s*[,;]?\s*(?:for|if|when|where|whenever|with|assuming|given|provided|"
                         r"for all|for every|for each|for any)\s*[,;:]?\s*\})")
 _DOT_PRODUCT = re.compile(r"(?<=[\w)}])\s+\.\s+(?=[\w(\\])")  # 3 . 4: a product, not the end of a sentence
