@@ -3,12 +3,19 @@
 Each document's sidecar (NAME.expect.toml) lists every relation with the line of its sign and its truth.
 A report's relations are matched to the expected ones line by line, in order within a line.
 
-    python bench/corpus.py [--details] [--write]      # --write: bench/results/corpus.md
+    python bench/corpus.py [--details] [--write] [--baseline REV]
+
+--write writes bench/results/corpus.md (gathered into RESULTS.md by run_all.py); --baseline REV also
+scores the checker of an earlier commit (checked out in a temporary worktree), in the same run.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from collections import defaultdict
@@ -17,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, os.environ.get("DLDERIVE_SRC", str(ROOT / "src")))
 
 from dlderive.check import check_file  # noqa: E402
 
@@ -61,10 +68,14 @@ def expectations(expect: Path) -> tuple[str | None, list[dict]]:
 def score(doc: Path, expect: Path, timeout: float = 2.0) -> Score:
     model, expected = expectations(expect)
     start = time.process_time()
-    report = check_file(doc, model=model, timeout=timeout)
+    try:
+        report = check_file(doc, model=model, timeout=timeout)
+        relations = report.relations
+    except Exception:  # an earlier checker may fail on a document: its relations are then unreported
+        relations = ()
     s = Score(seconds=time.process_time() - start)
     got = defaultdict(list)
-    for r in report.relations:
+    for r in relations:
         got[r.line].append(r)
     want = defaultdict(list)
     for e in expected:
@@ -103,34 +114,66 @@ def pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f} %" if b else "–"
 
 
+def table(total: Score, docs: int, baseline: Score | None = None, rev: str = "") -> list[str]:
+    rows = [
+        ("right verdict", lambda t: f"{t.right} ({pct(t.right, t.expected)})"),
+        ("wrong steps judged valid (misses)", lambda t: f"{t.misses}"),
+        ("false alarms (a true relation judged invalid)", lambda t: f"{t.false_alarms} ({pct(t.false_alarms, t.expected)})"),
+        ("wrong steps caught", lambda t: f"{t.wrong_caught} of {t.wrong_total} ({pct(t.wrong_caught, t.wrong_total)})"),
+        ("unverifiable", lambda t: f"{t.unverifiable} ({pct(t.unverifiable, t.expected)})"),
+        ("relations with no line in the report", lambda t: f"{t.unreported} ({pct(t.unreported, t.expected)})"),
+        ("report lines the corpus does not list", lambda t: f"{t.extra}"),
+        ("throughput, files per CPU second, one process", lambda t: f"{docs / t.seconds:.2f}" if t.seconds else "–"),
+    ]
+    head = "| measure | this checker |" + (f" checker of {rev} |" if baseline else "")
+    out = [head, "|---|---|" + ("---|" if baseline else "")]
+    for name, cell in rows:
+        out.append(f"| {name} | {cell(total)} |" + (f" {cell(baseline)} |" if baseline else ""))
+    return out
+
+
+def baseline_score(rev: str) -> Score:
+    """The corpus scored by the checker of commit ``rev``, in a temporary worktree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
+        try:
+            env = {**os.environ, "DLDERIVE_SRC": str(tree / "src")}
+            env.pop("DLDERIVE_STRICT", None)
+            done = subprocess.run([sys.executable, __file__, "--json"], env=env, capture_output=True, text=True,
+                                  check=True)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+    data = json.loads(done.stdout.splitlines()[-1])
+    s = Score()
+    for k, v in data.items():
+        setattr(s, k, v)
+    return s
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--details", action="store_true", help="list every relation not judged right")
     ap.add_argument("--write", action="store_true", help="write bench/results/corpus.md")
     ap.add_argument("--only", default="", help="documents whose name contains this")
+    ap.add_argument("--baseline", default="", help="also score the checker of this commit")
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     total = Score()
     docs = [d for d in documents() if args.only in d[0].name]
     for doc, expect in docs:
         total.add(score(doc, expect))
+    if args.json:
+        print(json.dumps({k: v for k, v in vars(total).items() if k != "problems"}))
+        return 0
+    baseline = baseline_score(args.baseline) if args.baseline else None
     lines = [
         "## Checker corpus",
         "",
         f"{len(docs)} documents, {total.expected} relations ({total.wrong_total} wrong), tests/corpus, "
-        f"`python bench/corpus.py`.",
+        f"`python bench/corpus.py{' --baseline ' + args.baseline if args.baseline else ''}`.",
         "",
-        "| measure | value |",
-        "|---|---|",
-        f"| right verdict | {total.right} ({pct(total.right, total.expected)}) |",
-        f"| wrong steps judged valid (misses) | {total.misses} |",
-        f"| false alarms (a true relation judged invalid) | {total.false_alarms} "
-        f"({pct(total.false_alarms, total.expected)}) |",
-        f"| wrong steps caught | {total.wrong_caught} of {total.wrong_total} "
-        f"({pct(total.wrong_caught, total.wrong_total)}) |",
-        f"| unverifiable | {total.unverifiable} ({pct(total.unverifiable, total.expected)}) |",
-        f"| relations with no line in the report | {total.unreported} ({pct(total.unreported, total.expected)}) |",
-        f"| report lines the corpus does not list | {total.extra} |",
-        f"| throughput | {len(docs) / total.seconds:.2f} files per CPU second, one process |" if total.seconds else "",
+        *table(total, len(docs), baseline, args.baseline),
         "",
     ]
     text = "\n".join(lines)

@@ -61,7 +61,8 @@ class _Env(dict):
         return value
 
 
-def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None = None) -> Outcome:
+def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None = None,
+                 prove: bool = True) -> Outcome:
     """Equal for all values of the free symbols? Proof first, random exact points otherwise.
 
     ``defs`` (name -> expression) gives the values of names left in the expressions: they are not leaves."""
@@ -105,6 +106,11 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None 
         return bad
     if not symbols and agreed:
         return Outcome("valid", "arithmetic: both sides are " + show(evaluate(f, _Env({}, compiled))))
+    if not prove:  # only a counterexample is sought (a valid verdict would not be given anyway)
+        bad = screen(wanted)
+        if bad:
+            return bad
+        return Outcome("valid", f"no counterexample at {agreed} random points")
     method, expanded = None, (lhs, rhs)
     try:
         with budget(PROOF_BUDGET):

@@ -159,7 +159,9 @@ class Judge:
             if numeric is not None:
                 return numeric
         seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
-        outcome = decide_equal(exact(lhs), exact(rhs), seed, {k: exact(v) for k, v in defs.items()})
+        marked = not componentwise and (_matrix_marked(a, b) or (self.vector and _matrix_sensitive(a, b, scope)))
+        outcome = decide_equal(exact(lhs), exact(rhs), seed, {k: exact(v) for k, v in defs.items()},
+                               prove=not (marked and not as_condition))
         if outcome.verdict == "invalid" and not as_condition and not use_values:
             at_values = self._at_given_values(scope, step, a, b)
             if at_values is not None:
@@ -180,8 +182,7 @@ class Judge:
         if outcome.verdict == "invalid" and assumed and not as_condition:
             raise Unverifiable(f"false at some values, but the document assumes {assumed[0]}; relations under "
                                f"assumptions are not refuted here")
-        if outcome.verdict == "valid" and not componentwise and (
-                _matrix_marked(a, b) or (self.vector and _matrix_sensitive(a, b, scope))):
+        if outcome.verdict == "valid" and marked:
             raise Unverifiable("it holds when every quantity is a number (the scalar reading); as a statement "
                                "about vectors and matrices, whose products do not commute, it is not checked")
         if not names or not as_condition or (outcome.verdict == "valid" and step.after_condition is None):
