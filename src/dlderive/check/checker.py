@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sympy as sp
 from sympy.matrices.exceptions import NonSquareMatrixError, ShapeError
 
 from ..cells import CELLS

@@ -11,7 +11,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import DlderiveError
-from .build import Build, Pending, ReadError, TooLarge, finish, rounded_floor
+from .build import Build, ReadError, TooLarge, finish, rounded_floor
 from .context import Context, Decimal, exact, transpose
 from .names import identifier, symbol, text_identifier
 from .normalise import Mapped, normalise

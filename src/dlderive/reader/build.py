@@ -11,167 +11,19 @@ import sympy as sp
 from lark import Token, Transformer, v_args
 
 from ..errors import DlderiveError
-from ..functions import Jacobian, by_spelling, prime, sigmoid
-from .context import Context, Decimal, transpose, unknown_function
+from ..functions import Jacobian, by_spelling, prime
+from .context import Context, Decimal, transpose
 from .names import WEIGHT_BASES, identifier, symbol, text_identifier, weight
+from .operations import (DerivativeOperator, Juxtaposed, Pending, ReadError, TooLarge, _mul, _require_expr, _tuple_op,
+                         finish, safe_mul, safe_pow)
+from .tokens import (_RECIPROCALS, _TRANSPOSE, _Power, _d_variable, _func_name, _log_base, _prime_order, _relational,
+                     _rounded, _sup_start, rounded_floor)
 
-MAX_BITS = 14_000  # size of an exact number the reader agrees to compute (Python prints ints up to 4300 digits)
-MAX_EXPONENT = 1_000  # largest integer exponent on a symbolic base
 MAX_DIGITS = 1_000
 
 GREEK_CONSTANTS = {"pi": sp.pi, "infty": sp.oo}
 _LABEL = re.compile(r"\^\s*(?:\{\s*([A-Za-z]+)\s*\}|([A-Za-z]))\s*$")
 _INDEX_SUP = re.compile(r"^\^\s*\{\s*(\(|\[)\s*([^{}()\[\]]{1,20})\s*[)\]]\s*\}\s*$|^\^\s*\(\s*([^{}()]{1,20})\s*\)$")
-
-
-class ReadError(DlderiveError):
-    """LaTeX that the grammar cannot read; ``offset`` is the character index in the block."""
-
-    def __init__(self, message: str, offset: int = 0):
-        super().__init__(message)
-        self.offset = offset
-
-
-class TooLarge(DlderiveError):
-    """A number or power too large to compute safely."""
-
-
-class Pending:
-    """An operator written before its operand, waiting for the product that follows it:
-    ``kind`` is "d" (d/dv or ∂/∂v), "sum" or "prod", "prime" (f' before its argument)."""
-
-    def __init__(self, kind: str, data, coeff=sp.S.One, body=None):
-        self.kind, self.data, self.coeff, self.body = kind, data, coeff, body
-
-    def times(self, factor) -> "Pending":
-        if self.kind == "prime" and self.body is None:
-            return Pending(self.kind, self.data, self.coeff, factor)
-        body = factor if self.body is None else _mul(self.body, factor)
-        return Pending(self.kind, self.data, self.coeff, body)
-
-    def scaled(self, c) -> "Pending":
-        return Pending(self.kind, self.data, _mul(c, self.coeff), self.body)
-
-
-# kept under its old name: other modules test for an operator still waiting for its operand
-DerivativeOperator = Pending
-
-
-class Juxtaposed:
-    """``a(b + c)`` read as a product: a power written after it applies to the group alone."""
-
-    def __init__(self, head, group):
-        self.head, self.group = head, group
-
-    def value(self):
-        return _mul(self.head, self.group)
-
-
-def _unjuxtapose(x):
-    return x.value() if isinstance(x, Juxtaposed) else x
-
-
-def finish(x):
-    """A Pending operator applied to what it collected; anything else as it is."""
-    x = _unjuxtapose(x)
-    if not isinstance(x, Pending):
-        return x
-    if x.body is None:
-        if x.kind == "prime" and x.data[1] is not None:
-            return _mul(x.coeff, x.data[1])  # u' written alone
-        raise DlderiveError(_NO_OPERAND[x.kind](x))
-    body = finish(x.body)
-    _require_expr(body)
-    if x.kind == "d":
-        var, order = x.data
-        return _mul(x.coeff, sp.Derivative(body, *([var] * order)))
-    if x.kind == "prime":
-        return _mul(x.coeff, x.data[0](body))
-    index, lower, upper = x.data
-    cls = sp.Sum if x.kind == "sum" else sp.Product
-    lo = lower if lower is not None else sp.Symbol(f"{index.name}_first", integer=True)
-    hi = upper if upper is not None else sp.Symbol(f"{index.name}_last", integer=True)
-    return _mul(x.coeff, cls(body, (index, lo, hi)))
-
-
-_NO_OPERAND = {
-    "d": lambda p: f"d/d{p.data[0]} is not followed by the expression it differentiates",
-    "sum": lambda p: "a sum sign is not followed by what it sums",
-    "prod": lambda p: "a product sign is not followed by what it multiplies",
-    "prime": lambda p: "a derivative f' is not applied to anything",
-}
-
-
-def safe_pow(base, exponent):
-    """base**exponent, refused when the exact result would be huge."""
-    _require_expr(base, exponent)
-    if exponent.is_Integer and abs(int(exponent)) > MAX_EXPONENT and not base.is_Number:
-        if base.free_symbols:
-            raise TooLarge(f"exponent {exponent} is too large (limit {MAX_EXPONENT})")
-    if base.is_Rational and exponent.is_Rational:
-        size = max(abs(base.p), abs(base.q), 2).bit_length()
-        if abs(exponent.p) > MAX_BITS or size * abs(int(exponent.p)) > MAX_BITS:
-            raise TooLarge(f"the number {base}^{exponent} is too large to compute (over {MAX_BITS} bits)")
-    if base.is_Rational and exponent.is_Number and not exponent.is_Rational:
-        raise TooLarge("non-rational exponents of numbers are not evaluated")
-    if base == sp.E:
-        return sp.exp(exponent)
-    return sp.Pow(base, exponent)
-
-
-def _mul(a, b):
-    _require_expr(a, b)
-    _check_size(a, b)
-    return a * b
-
-
-def _tuple_op(a, b, op):
-    """Arithmetic on vectors written as tuples: a number times a tuple, tuple ± tuple of one length."""
-    if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple):
-        if op is _mul or len(a) != len(b):
-            raise DlderiveError("a product of two tuples, or a sum of tuples of different lengths")
-        return sp.Tuple(*[op(x, y) for x, y in zip(a, b)])
-    if op is _mul:
-        t, c = (a, b) if isinstance(a, sp.Tuple) else (b, a)
-        return sp.Tuple(*[_mul(c, x) for x in t])
-    raise DlderiveError("a tuple such as (5,5) cannot take part in arithmetic with a number")
-
-
-def safe_mul(a, b):
-    """a·b, where an operator written before its operand takes b into what it applies to."""
-    if (isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple)) and not isinstance(a, Pending) and not isinstance(b, Pending):
-        return _tuple_op(a, b, _mul)
-    a, b = _unjuxtapose(a), _unjuxtapose(b)
-    if isinstance(a, Pending):
-        if a.kind == "prime" and a.body is not None:
-            if isinstance(b, Pending):
-                return b.scaled(finish(a)) if b.body is None else _mul(finish(a), finish(b))
-            return _mul(finish(a), finish(b))
-        return a.times(finish(b) if not isinstance(b, Pending) else b)
-    if isinstance(b, Pending):
-        return b.scaled(a) if b.body is None else _mul(a, finish(b))
-    return _mul(a, b)
-
-
-def _check_size(*numbers):
-    bits = sum(max(abs(n.p), abs(n.q)).bit_length() for n in numbers if isinstance(n, sp.Rational))
-    if bits > MAX_BITS:
-        raise TooLarge(f"a product of numbers over {MAX_BITS} bits")
-
-
-def _require_expr(*items):
-    for x in items:
-        if isinstance(x, Pending):
-            raise DlderiveError(_NO_OPERAND[x.kind](x))
-        if isinstance(x, sp.Tuple):
-            raise DlderiveError("a tuple such as (5,5) cannot take part in arithmetic")
-        if isinstance(x, sp.Set):
-            raise DlderiveError(f"the set {x} cannot take part in arithmetic")
-
-
-def _exprs(children):
-    return [finish(c) for c in children if not isinstance(c, Token)]
-
 
 class Build(Transformer):
     """One term's parse tree -> a SymPy expression, with names read as ``context`` says."""
@@ -592,91 +444,8 @@ class Build(Transformer):
         return safe_mul(a, safe_pow(b, sp.Integer(-1)))
 
 
-_RECIPROCALS = {"sech": lambda a: 1 / sp.cosh(a), "csch": lambda a: 1 / sp.sinh(a), "coth": lambda a: sp.cosh(a) / sp.sinh(a),
-                "tan": lambda a: sp.sin(a) / sp.cos(a)}
-"""Functions read through the ones the evaluators know: sech(u) = 1/cosh(u)."""
-
-
-class _Power:
-    """The power written on a function name: tanh^2(x)."""
-
-    def __init__(self, value):
-        self.value = value
-
-
-_TRANSPOSE = object()
-
-
-def _sup_start(raw: str) -> int:
-    """Where the superscript of a power's source begins (the last ^ at depth zero)."""
-    depth, at = 0, -1
-    for i, ch in enumerate(raw):
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == "^" and depth == 0:
-            at = i
-    return max(at, 0)
-
-
-def rounded_floor(x):
-    return _rounded(sp.floor, x)
-
-
-def _rounded(kind, x):
-    """⌊x⌋ or ⌈x⌉, computed now only for a rational x; anything else is evaluated later, within the time limit."""
-    if isinstance(x, sp.Tuple):
-        raise DlderiveError("the floor of a tuple")
-    if x.is_Rational:
-        return kind(x)
-    return kind(x, evaluate=False)
-
-
-def _relational(a, op: str, b):
-    _require_expr(a, b)
-    table = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "\\lt": sp.StrictLessThan,
-             "\\gt": sp.StrictGreaterThan, "\\le": sp.LessThan, "\\leq": sp.LessThan, "\\leqslant": sp.LessThan,
-             "\\ge": sp.GreaterThan, "\\geq": sp.GreaterThan, "\\geqslant": sp.GreaterThan, "\\neq": sp.Ne,
-             "\\ne": sp.Ne}
-    if op.strip() not in table:
-        raise DlderiveError(f"the condition {op} is not read")
-    return table[op.strip()](a, b, evaluate=False)
-
-
-def _prime_order(primes: str) -> int:
-    return primes.count("'") + primes.count("\\prime")
-
-
-def _func_name(tok) -> str:
-    text = re.sub(r"_\{?[0-9e]\}?$", "", str(tok))
-    if "{" in text:
-        return text[text.index("{") + 1:-1]
-    return text[1:]
-
-
-def _log_base(tok):
-    m = re.search(r"_\{?([0-9e])\}?$", str(tok))
-    if not m:
-        return None
-    return sp.E if m.group(1) == "e" else sp.Integer(int(m.group(1)))
-
-
-def _d_variable(den):
-    """(z, order) for a denominator written dz, d z, \\mathrm{d} z or dz^2; (None, 0) otherwise."""
-    d = symbol("d")
-    order = 1
-    if isinstance(den, sp.Pow) and den.exp.is_Integer and 1 < den.exp < 5:
-        den, order = den.base, int(den.exp)
-    if isinstance(den, sp.Symbol) and den.name.startswith("d") and len(den.name) > 1:
-        rest = den.name[1:]
-        return (symbol(rest) if rest[:1].isalpha() else None), order
-    if isinstance(den, sp.Mul) and len(den.args) == 2 and d in den.args:
-        (var,) = [a for a in den.args if a != d]
-        if isinstance(var, sp.Pow) and var.exp.is_Integer and 1 < var.exp < 5:
-            var, order = var.base, int(var.exp)
-        return (var if isinstance(var, sp.Symbol) else None), order
-    return None, 0
+def _exprs(children):
+    return [finish(c) for c in children if not isinstance(c, Token)]
 
 
 __all__ = ["rounded_floor", "Build", "ReadError", "TooLarge", "DerivativeOperator", "Pending", "finish", "safe_pow"]

@@ -289,7 +289,6 @@ class Context:
             self.flags.add("vector")
             self.readings.setdefault(written, "diag(v), read as v in the scalar reading")
             return diag_of(args[0])
-        ident = re.sub(r"[^A-Za-z0-9]", "", name) or "op"
         shown = "E" if written.startswith("\\mathbb") else name
         self.readings.setdefault(written, f"the operator {shown}, not a product of letters")
         return unknown_function(shown if shown != "E" else "Expectation")(*args)

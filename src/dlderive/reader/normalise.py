@@ -73,7 +73,7 @@ _WRAPPER = re.compile(r"\\(?:(?:textcolor|colorbox)\s*\{[^{}]*\}|(boxed|fbox|can
                       r"mbox|hbox)(?![a-zA-Z]))\s*(?=\{)")
 _COLOR = re.compile(rf"\\color\s*{_BRACED}|\\(hspace|vspace|hphantom|vphantom|phantom|kern|"
                     rf"mkern|hskip|vskip)\*?\s*(?:{_BRACED}|-?[\d.]+\s*(?:pt|em|ex|mu|cm|mm))")
-_BRACE_NOTE = re.compile(rf"\\(underbrace|overbrace|underline|underset|overset|stackrel)(?![a-zA-Z])\s*")
+_BRACE_NOTE = re.compile(r"\\(underbrace|overbrace|underline|underset|overset|stackrel)(?![a-zA-Z])\s*")
 _SIZED = re.compile(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge)(?![a-zA-Z])")
 _FRAC_DIGITS = re.compile(r"\\([dt]?frac)\s*([\dA-Za-z])\s*([\dA-Za-z])(?![A-Za-z])")
 _FRAC_SHORT = re.compile(r"\\([dt]?frac)\s*(\d|\\?[A-Za-z])\s*(\{)")

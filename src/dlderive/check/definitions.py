@@ -1,0 +1,184 @@
+"""Definitions, givens and values: the statements that put a name, a number or a function in force.
+
+A literal number is a given; a number computed for a name is checked against the name's formula when
+every input has a value; a second, different formula for a name starts a new exercise."""
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from ..reader import Decimal, exact
+from . import precision
+from .decide import decide_equal
+from .errors import Unverifiable
+from .report import Judgement, Verdict
+from .scope import Unknown
+from .terms import _template_of, _gradient_name, _is_literal, show_expr, _names, _in_terms_of
+
+V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
+
+
+class Definitions:
+    """The part of a Judge that records definitions, givens and functions (``self.scope``, ``self.context``)."""
+
+    def _definition(self, name, value, step) -> Judgement | None:
+        """Record ``name = value`` if it is a definition or a given; None if it is a claim to check."""
+        scope = self.scope
+        if isinstance(name, AppliedUndef) and type(name) not in scope.functions:
+            return self._function_definition(name, value, step)
+        if not isinstance(name, sp.Symbol) or isinstance(name, (Decimal, Unknown)) or name in self.context.primes:
+            return None
+        if step.rel != "def" and name in value.free_symbols:
+            return None
+        first = name not in scope.stated
+        shown = step.a.source.strip()
+        if isinstance(value, sp.Tuple):
+            scope.tuples[name] = value
+            scope.defs.pop(name, None)
+            scope.stated.setdefault(name, step.line)
+            if not re.fullmatch(r"\s*(\\left)?\s*\(\s*[-+\d.,\s\\]*(\\right)?\s*\)\s*[.,]?\s*", step.b.source):
+                return Judgement(U, f"the value of {shown} is computed here from numbers, but no formula for it is in "
+                                 f"force to compare it with")
+            return Judgement(V, f"given: {shown} = {value}")
+        numeric = self._is_numeric(value)
+        if first and name in scope.model_defs and step.rel != "def":
+            return self._model_version(name, value, step, shown)
+        if not first and step.rel != "def":
+            if name in scope.model_defs:
+                return None
+            if not numeric:
+                return self._redefinition(name, value, step, shown)
+            return self._new_value(name, value, step, shown)
+        scope.tuples.pop(name, None)
+        scope.stated[name] = step.line
+        gradient = _gradient_name(name, self.context, scope)
+        if gradient and step.rel != "def":
+            scope.defs[name] = value
+            return Judgement(U, f"{shown} stands for the gradient of the loss by {gradient}; the loss is not defined "
+                             f"here as a formula, so this step is not checked")
+        if not numeric:
+            scope.defs[name] = value
+            scope.values.pop(name, None)
+            template = _template_of(name, scope)
+            if template is not None:
+                return Judgement(U, f"{shown} is an entry of {scope.shown(template)}, defined on line "
+                                 f"{scope.stated.get(template, '?')}; entries are not compared with it")
+            return Judgement(V, f"definition: {shown} = {step.b.source.strip()}")
+        scope.defs.pop(name, None)
+        return self._given(name, value, step, shown)
+
+    def _redefinition(self, name, value, step, shown) -> Judgement | None:
+        """A formula for a name that had another one: a claim if they agree, else a new definition (not checked)."""
+        scope = self.scope
+        old = scope.defs.get(name)
+        if old is None or name in scope.values:
+            scope.defs[name] = value
+            scope.values.pop(name, None)
+            scope.stated[name] = step.line
+            return Judgement(V, f"definition: {shown} = {step.b.source.strip()}")
+        try:
+            judgement = self._equality_in(scope, step, old, value, False)
+        except Unverifiable:
+            judgement = None
+        if judgement is not None and judgement.verdict == V:
+            return Judgement(V, f"agrees with the definition of {shown} on line {scope.stated[name]}: {judgement.reason}")
+        since = scope.stated[name]
+        scope.defs[name] = value
+        scope.stated[name] = step.line
+        return Judgement(U, f"{shown} was defined on line {since} by another formula; read as a new definition "
+                         f"from here on (a new exercise?), not checked against the old one")
+
+    def _given(self, name, value, step, shown) -> Judgement:
+        """A number for a name: a literal is a given; a computation can be checked only against a formula."""
+        scope = self.scope
+        scope.values[name] = value
+        if _is_literal(value) and re.fullmatch(r"\s*[-+]?\s*\d+(\.\d+)?\s*[.,]?\s*", step.b.source):
+            scope.unchecked.pop(name, None)
+            return Judgement(V, f"given: {shown} = {step.b.source.strip()}")
+        scope.unchecked[name] = step.line
+        return Judgement(U, f"the value of {shown} is computed here from numbers, but no formula for {shown} is "
+                         f"in force to compare it with; taken as stated below")
+
+    def _is_numeric(self, value) -> bool:
+        """Written with numbers only (after derivatives and the document's functions are evaluated)."""
+        self.scope.use_values = False
+        try:
+            prepared = self.scope.prepare(value)[0]
+        except Unverifiable:
+            return False
+        finally:
+            self.scope.use_values = True
+        return not _names(prepared) and not prepared.atoms(Unknown, AppliedUndef)
+
+    def _new_value(self, name, value, step, shown) -> Judgement:
+        """A number for a name stated before: checked against its formula when every input has a checked value."""
+        scope = self.scope
+        since = scope.stated[name]
+        definition = scope.defs.get(name)
+        scope.stated[name] = step.line
+        if definition is None:
+            return self._given(name, value, step, shown)
+        try:
+            (formula,) = scope.prepare(definition)
+            (number,) = scope.prepare(value)
+        except Unverifiable:
+            formula = number = None
+        inputs = [s for s in scope.reachable_names(definition) if s in scope.values]
+        unchecked = [s for s in inputs if s in scope.unchecked]
+        scope.values[name] = value
+        literal = re.fullmatch(r"\s*[-+]?\s*\d+(\.\d+)?\s*[.,]?\s*", step.b.source) is not None
+        if (formula is None or _names(formula) or formula.atoms(Unknown)) and literal:
+            scope.unchecked.pop(name, None)
+            return Judgement(V, f"given: {shown} = {step.b.source.strip()} (its formula, line {since}, has inputs "
+                             f"without values here)")
+        if formula is None or _names(formula) or formula.atoms(Unknown):
+            scope.unchecked[name] = step.line
+            missing = sorted(_names(formula), key=lambda x: x.name)[:3] if formula is not None else []
+            why = (f"{', '.join(scope.shown(m) for m in missing)} {'has' if len(missing) == 1 else 'have'} no value "
+                   f"here" if missing else "its formula cannot be evaluated")
+            return Judgement(U, f"{shown} is defined on line {since} by a formula, but {why}: this value is not "
+                             f"checked; taken as stated below")
+        if precision.has_decimals(formula, number):
+            ok, left, right = precision.compare(formula, number, "=")
+        else:
+            ok, left, right = (decide_equal(exact(formula), exact(number)).verdict == "valid", show_expr(formula),
+                               show_expr(number))
+        if not ok:  # the inputs may have other values here than the ones last stated (a new exercise)
+            scope.unchecked[name] = step.line
+            return Judgement(U, f"{shown} by its formula (line {since}) would be {left} at the values last stated "
+                             f"for its inputs, not {right}; if they have other values here, state them")
+        if unchecked:
+            scope.unchecked[name] = step.line
+            return Judgement(U, f"agrees with the formula of line {since} at the values stated for "
+                             f"{', '.join(scope.shown(u) for u in unchecked)}, which are not checked")
+        scope.unchecked.pop(name, None)
+        return Judgement(V, f"{shown} by its formula (line {since}) is {left}, as written")
+
+    def _model_version(self, name, value, step, shown) -> Judgement:
+        scope = self.scope
+        scope.stated[name] = step.line
+        model_value = scope.model_defs[name]
+        try:
+            (lhs, rhs), defs = scope.prepare_with_defs(model_value, value)
+            agrees = decide_equal(exact(lhs), exact(rhs), 0, {k: exact(v) for k, v in defs.items()}).verdict == "valid"
+        except Unverifiable as exc:
+            agrees, why = None, str(exc)
+        if agrees:
+            return Judgement(V, f"agrees with the model's definition of {shown}")
+        scope.defs[name] = value
+        note = (f"the model's is {shown} = {_in_terms_of(model_value, value, scope.model_defs)}"
+                if agrees is False else f"not compared: {why}")
+        return Judgement(V, f"definition: the document's own version of {shown}, in force from here on ({note})")
+
+    def _function_definition(self, name: AppliedUndef, value, step) -> Judgement | None:
+        params = name.args
+        if any(type(x) is type(name) for x in value.atoms(AppliedUndef)):
+            return None  # f(x) = f(x) + 1 uses f: a claim, not its definition
+        if not params or not all(isinstance(p, sp.Symbol) and not isinstance(p, Decimal) for p in params) \
+                or len(set(params)) != len(params):
+            return None
+        self.scope.functions[type(name)] = (params, value)
+        self.scope.stated.setdefault(sp.Symbol(type(name).__name__), step.line)
+        return Judgement(V, f"definition of the function {step.a.source.strip()}")
