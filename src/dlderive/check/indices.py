@@ -70,7 +70,9 @@ def instances(a, b, scope):
         for combo in itertools.product(range(1, n + 1), repeat=len(free)):
             index = dict(zip(free, combo))
             label = ", ".join([f"{s.name} = {n}" for s in shown_sizes] + [f"{i} = {v}" for i, v in index.items()])
-            yield (_expand(_rename(a, index), env, n), _expand(_rename(b, index), env, n), inner,
+            sized = {s: sp.Integer(n) for s in shown_sizes}  # a size written in the relation takes its value
+            yield (_expand(_rename(a, index), env, n).xreplace(sized), _expand(_rename(b, index), env, n).xreplace(sized),
+                   inner,
                    f"at sizes 1 to {SIZES[-1]} and every index" + (f"; here {label}" if label else ""))
 
 

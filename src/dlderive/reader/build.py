@@ -12,7 +12,7 @@ from lark import Token, Transformer, v_args
 
 from ..errors import DlderiveError
 from ..functions import Jacobian, by_spelling, prime
-from .context import Context, Decimal, transpose
+from .context import Context, Decimal, transpose, unknown_function
 from .names import WEIGHT_BASES, identifier, symbol, text_identifier, weight
 from .operations import (DerivativeOperator, Juxtaposed, Pending, ReadError, TooLarge, _mul, _require_expr, _tuple_op,
                          finish, safe_mul, safe_pow)
@@ -248,9 +248,15 @@ class Build(Transformer):
         if isinstance(num, sp.Mul) and (d in num.args or any(isinstance(a, sp.Pow) and a.base == d for a in num.args)):
             rest = [a for a in num.args if a != d and not (isinstance(a, sp.Pow) and a.base == d)]
             rest = sp.Mul(*rest)
+            if isinstance(rest, sp.Symbol) and self.context.written.get(rest.name, rest.name) in self.context.functions:
+                rest = unknown_function(rest.name)(var)  # df/dx of a function the document defines: of f(x)
         elif isinstance(num, sp.Symbol) and num.name.startswith("d") and num.name[1:2].isalpha():
             written = self.context.written.get(num.name, num.name)
-            rest = self.context.name(written[1:] if written.startswith("d") else num.name[1:], self.model, whole=True)
+            head = written[1:] if written.startswith("d") else num.name[1:]
+            if head in self.context.functions:  # df/dx of a function the document defines: of f(x)
+                rest = unknown_function(identifier(head, self.model))(var)
+            else:
+                rest = self.context.name(head, self.model, whole=True)
         if rest is None:
             return None
         return sp.Derivative(rest, *([var] * order))
