@@ -248,12 +248,12 @@ class Build(Transformer):
         if isinstance(num, sp.Mul) and (d in num.args or any(isinstance(a, sp.Pow) and a.base == d for a in num.args)):
             rest = [a for a in num.args if a != d and not (isinstance(a, sp.Pow) and a.base == d)]
             rest = sp.Mul(*rest)
-            if isinstance(rest, sp.Symbol) and self.context.written.get(rest.name, rest.name) in self.context.functions:
+            if isinstance(rest, sp.Symbol) and self.context.parameters.get(rest.name) == getattr(var, "name", None):
                 rest = unknown_function(rest.name)(var)  # df/dx of a function the document defines: of f(x)
         elif isinstance(num, sp.Symbol) and num.name.startswith("d") and num.name[1:2].isalpha():
             written = self.context.written.get(num.name, num.name)
             head = written[1:] if written.startswith("d") else num.name[1:]
-            if head in self.context.functions:  # df/dx of a function the document defines: of f(x)
+            if self.context.parameters.get(head) == getattr(var, "name", None):  # df/dx of f(x) = …: of f(x)
                 rest = unknown_function(identifier(head, self.model))(var)
             else:
                 rest = self.context.name(head, self.model, whole=True)

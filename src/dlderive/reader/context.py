@@ -125,6 +125,7 @@ class Context:
     primes: dict = field(default_factory=dict)  # symbol u' -> (symbol u, order)
     reader: object = None  # reads a piece of LaTeX (for the limits of a sum)
     juxtaposed: object = staticmethod(lambda head, group: head * group)  # the builder's a(b + c)
+    parameters: dict = field(default_factory=dict)  # f -> x for a function defined as f(x) = …
     macros: dict = field(default_factory=dict)  # \\newcommand{\\out}{\\mathrm{out}} without arguments
 
     # ----------------------------------------------------------------- the document's usage
@@ -142,6 +143,7 @@ class Context:
         ctx.functions |= set(re.findall(r"(?<![\\A-Za-z])([A-Za-z])\s*(?:'|\^\{?\\prime)", text))
         ctx.functions |= {"\\" + g for g in re.findall(r"\\([a-zA-Z]+)(?:_\{[^{}]*\}|_[A-Za-z0-9])?\s*(?:\\left)?\(\s*[A-Za-z\\][A-Za-z0-9_{}\\, ]{0,40}"
                                                       r"(?:\\right)?\)\s*(?::=|=(?!=))", text)}
+        ctx.parameters = dict(re.findall(r"(?<![\\A-Za-z])([A-Za-z])\s*\(\s*([A-Za-z])\s*\)\s*(?::=|=(?!=))", text))
         ctx.variables = set(re.findall(r"(?<![\\A-Za-z_^])(e)(?:_\{?[A-Za-z0-9]+\}?)?\s*(?::=|=(?!=))", text))
         ctx.time_superscripts = bool(re.search(r"[A-Za-z]\^\{\s*t\s*-\s*1\s*\}", text)) and not re.search(
             r"\\frac\{[^{}]*\}\{[^{}]*\}\^\{\s*t\s*-\s*1\s*\}", text)
