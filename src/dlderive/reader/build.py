@@ -23,7 +23,8 @@ MAX_DIGITS = 1_000
 
 GREEK_CONSTANTS = {"pi": sp.pi, "infty": sp.oo}
 _LABEL = re.compile(r"\^\s*(?:\{\s*([A-Za-z]+)\s*\}|([A-Za-z]))\s*$")
-_INDEX_SUP = re.compile(r"^\^\s*\{\s*(\(|\[)\s*([^{}()\[\]]{1,20})\s*[)\]]\s*\}\s*$|^\^\s*\(\s*([^{}()]{1,20})\s*\)$")
+_INDEX = r"[A-Za-z][A-Za-z0-9]*(?:\s*[-+]\s*\d{1,2})?|\d{1,3}"
+_INDEX_SUP = re.compile(rf"^\^\s*\{{\s*(\(|\[)\s*({_INDEX})\s*[)\]]\s*\}}\s*$|^\^\s*\(\s*({_INDEX})\s*\)$")
 
 class Build(Transformer):
     """One term's parse tree -> a SymPy expression, with names read as ``context`` says."""
@@ -365,6 +366,10 @@ class Build(Transformer):
             return self._sup_token(x)
         return finish(x)
 
+    def sup_mark(self, children):
+        return _Mark({"+": "plus", "-": "minus", "*": "star", "\\ast": "star", "\\star": "star"}.get(
+            str(children[0]).strip(), "mark"))
+
     def empty_sup(self, children):
         raise DlderiveError("an empty superscript")
 
@@ -388,6 +393,10 @@ class Build(Transformer):
         if exponent is _TRANSPOSE:
             self.context.flags.add("vector")
             return transpose(base)
+        if isinstance(exponent, _Mark):  # w^{+}, x^{*}: a name of its own (the updated w, the optimum x)
+            if not isinstance(base, sp.Symbol):
+                raise DlderiveError(f"a mark ^{{{exponent.name}}} on an expression")
+            return self.context.record(symbol(f"{base.name}{exponent.name}"), raw)
         sup = raw[_sup_start(raw):] if raw else ""
         index = _INDEX_SUP.match(sup) if sup else None
         if index and isinstance(base, sp.Symbol):
@@ -448,6 +457,13 @@ class Build(Transformer):
         a, b = _exprs(children)
         _require_expr(a, b)
         return safe_mul(a, safe_pow(b, sp.Integer(-1)))
+
+
+class _Mark:
+    """^{+}, ^{*}: a mark on a name, not a power."""
+
+    def __init__(self, name: str):
+        self.name = name
 
 
 def _exprs(children):
