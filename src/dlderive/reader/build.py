@@ -23,7 +23,7 @@ MAX_DIGITS = 1_000
 
 GREEK_CONSTANTS = {"pi": sp.pi, "infty": sp.oo}
 _LABEL = re.compile(r"\^\s*(?:\{\s*([A-Za-z]+)\s*\}|([A-Za-z]))\s*$")
-_INDEX = r"[A-Za-z][A-Za-z0-9]*(?:\s*[-+]\s*\d{1,2})?|\d{1,3}"
+_INDEX = r"\\?[A-Za-z][A-Za-z0-9]*(?:\s*[-+]\s*\d{1,2})?|\d{1,3}"
 _INDEX_SUP = re.compile(rf"^\^\s*\{{\s*(\(|\[)\s*({_INDEX})\s*[)\]]\s*\}}\s*$|^\^\s*\(\s*({_INDEX})\s*\)$")
 
 class Build(Transformer):
