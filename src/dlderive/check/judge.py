@@ -18,9 +18,10 @@ from .evaluate import _points, compile_expr, evaluate, show
 from .indices import instances, needs_indices
 from .report import Judgement, Verdict
 from .scope import Scope, Unknown, substitute, unknowns_in
-from .limits import MAX_NODES
 from .definitions import Definitions
-from .terms import _with_unchecked, outcome_is_identity, _number, _names, _opaque, _unknown_reason, _matrix_product, _matrix_marked, _matrix_sensitive, _written_precision, _shown_point
+from .limits import MAX_NODES
+from .terms import (_matrix_marked, _matrix_product, _matrix_sensitive, _names, _number, _opaque, _shown_point,
+                    _unknown_reason, _with_unchecked, _written_precision, outcome_is_identity)
 
 V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
 NOTATION = preset("sample")

@@ -48,6 +48,11 @@ def _frame(*exprs: sp.Basic) -> int:
     return min(ks) if ks else 0
 
 
+def _unknown_of_derivative(d: sp.Derivative) -> "Unknown":
+    names = sorted(type(a).__name__ for a in d.expr.atoms(sp.core.function.AppliedUndef))
+    return Unknown.of(str(d).replace("Derivative", "∂"), f"{', '.join(names)} is not defined here")
+
+
 def _prime_value(p: Prime) -> sp.Basic:
     """f'(a) for a known f, at any a (σ'(0) too, where σ(0) is already a number)."""
     z = sp.Dummy("z", real=True)
@@ -132,7 +137,7 @@ class Scope:
             ders = expr.atoms(sp.Derivative)
             unknown = {d for d in ders if d.expr.atoms(sp.core.function.AppliedUndef)}
             if unknown:  # the derivative of a function the document does not define: an unknown of its own
-                expr = expr.xreplace({d: Unknown.of(str(d).replace("Derivative", "∂"), f"{', '.join(sorted(type(a).__name__ for a in d.expr.atoms(sp.core.function.AppliedUndef)))} is not defined here") for d in unknown})
+                expr = expr.xreplace({d: _unknown_of_derivative(d) for d in unknown})
                 ders = ders - unknown
             primes, jacobians = expr.atoms(Prime), expr.atoms(Jacobian)
             if not ders and not primes and not jacobians:
