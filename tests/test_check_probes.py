@@ -12,6 +12,8 @@ DLDERIVE_STRICT=1 (tests/conftest.py): an internal error of the checker raises i
 """
 from __future__ import annotations
 
+import re
+
 import json
 import resource
 import subprocess
@@ -259,7 +261,7 @@ EXACT = [
     probe(r"$$\underbrace{x \cdot x}_{x^2} + \overbrace{x + x}^{2x} = x^2 + 2x$$", "valid", id="overbrace"),
     probe(r"$$x + x \hspace{1cm} = 2x$$", "valid", id="hspace"),
     probe(r"$$|x| = \begin{cases} x & x \geq 0 \\ -x & x < 0 \end{cases}$$", "valid",
-          gap("cases with conditions: 'cannot evaluate GreaterThan numerically'"), id="cases"),
+          id="cases"),
     probe(r"$$x + x = 2x,$$", "valid", id="trailing comma"),
     probe("$$x + x =\n2x$$", "valid", id="= ends a line"),
     probe("\\begin{align}\ny &= x + x \\\\\n&= 2x\n\\end{align}", "valid", id="&= continuation"),
@@ -550,7 +552,7 @@ LAYOUTS = st.sampled_from([
        st.sampled_from(SCALAR_NAMES), LAYOUTS)
 def test_fuzz_identities_in_the_new_notation(expr, mutation, name_a, name_b, layout):
     # the checker agrees with sympy on identities written with accents, fonts and multi-letter names
-    assume(name_a != name_b and name_a.replace("{", "").replace("}", "") != name_b.replace("{", "").replace("}", ""))
+    assume(re.sub(r"[{}\s]", "", name_a) != re.sub(r"[{}\s]", "", name_b))  # \hat y and \hat{y} are one name
     right = sp.expand(expr)
     rhs = {"right": right, "plus ab": right + _a * _b, "minus 1": right - 1, "times 2": 2 * right}[mutation]
     true = sp.expand(expr - rhs) == 0

@@ -38,6 +38,9 @@ def compile_expr(expr: sp.Basic) -> Callable[[dict], Value]:
         return compile_expr(expr.doit())
     if isinstance(expr, (sp.UnevaluatedExpr, transpose, diag_of)):  # xᵀ, diag(x) are x in the scalar reading
         return compile_expr(expr.args[0])
+    if isinstance(expr, sp.Piecewise):
+        pieces = [(compile_expr(e), _compile_condition(c)) for e, c in expr.args]
+        return lambda env: _piecewise(pieces, env)
     parts = [compile_expr(a) for a in expr.args] if not isinstance(expr, sp.Pow) else None
     if isinstance(expr, sp.Add):
         return lambda env: _checked(sum((f(env) for f in parts), Fraction(0)))

@@ -9,6 +9,7 @@ import zlib
 
 import sympy as sp
 
+from ..functions import relu
 from ..reader import Context, Decimal, exact
 from ..notation import is_weight, preset, timed
 from . import precision
@@ -26,6 +27,12 @@ from .terms import (_matrix_marked, _matrix_product, _matrix_sensitive, _names, 
 V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
 NOTATION = preset("sample")
 _SIMPLE_SIDE = (sp.Symbol, sp.Number)
+
+
+def _has_kinks(*exprs) -> bool:
+    """Piecewise pieces: a relation that holds everywhere else may fail where a case changes."""
+    return any(isinstance(e, sp.Basic) and e.atoms(sp.Piecewise, sp.Heaviside, sp.Abs, sp.Max, sp.Min, relu)
+               for e in exprs)
 
 
 class Judge(Definitions):
@@ -169,6 +176,9 @@ class Judge(Definitions):
                 return at_values
         if approx and outcome.verdict == "invalid":
             raise Unverifiable("≈ between expressions is checked only between numbers")
+        if outcome.verdict == "valid" and _has_kinks(lhs, rhs, *defs.values()):
+            outcome = type(outcome)("valid", f"{outcome.reason}; except where a case changes (the argument of ReLU, "
+                                    f"|·|, max or a step is 0), which was not checked", None)
         unknowns = unknowns_in(lhs, rhs, *defs.values())
         names = sorted(_names(lhs, rhs, *defs.values()) - set(defs), key=lambda s: s.name)
         if not names and not unknowns and outcome.verdict == "valid":

@@ -108,6 +108,12 @@ class Build(Transformer):
             return Decimal.of(text, value)
         return value
 
+    def indicator(self, children):
+        """𝟙(a < b): 1 where the condition holds, 0 elsewhere."""
+        a, op, b = [c for c in children if not (isinstance(c, Token) and c.type == "INDICATOR")]
+        condition = _relational(finish(a), str(op), finish(b))
+        return sp.Piecewise((sp.S.One, condition), (sp.S.Zero, sp.true))
+
     def dots(self, children):
         raise DlderiveError("an elision (⋯) stands for terms that are not written")
 
