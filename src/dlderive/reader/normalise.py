@@ -142,29 +142,54 @@ def _unwrap(m: Mapped) -> Mapped:
 _LOG_SUM = re.compile(r"\\(log|ln|exp)(?![a-zA-Z])\s*(?=\\(sum|prod)(?![a-zA-Z]))")
 
 
-def _wrap_sums(m: Mapped) -> Mapped:
-    r"""``\log \sum_j e^{z_j}`` -> ``\log(\sum_j e^{z_j})``: the sum runs to the next sign at its level."""
-    for _ in range(10):
-        found = _LOG_SUM.search(m.text)
+def _wrap(m: Mapped, pattern: re.Pattern, extent) -> Mapped:
+    """Parentheses around what follows each match of ``pattern``, up to ``extent(text, start)`` (-1: none)."""
+    for _ in range(20):
+        found = pattern.search(m.text)
         if not found:
             return m
-        start, depth, end = found.end(), 0, len(m.text)
-        i = start + 4
-        while i < len(m.text):
-            ch = m.text[i]
-            if ch in "({[":
-                depth += 1
-            elif ch in ")}]":
-                if depth == 0:
-                    end = i
-                    break
-                depth -= 1
-            elif depth == 0 and (ch in "+-=<>&," or m.text.startswith("\\\\", i)):
-                end = i
-                break
-            i += 1
-        m = _parenthesize(m, start, end)
+        end = extent(m.text, found.end())
+        if end < 0:
+            return m
+        m = _parenthesize(m, found.end(), end)
     return m
+
+
+def _sum_extent(text: str, start: int) -> int:
+    """Where a sum that starts at ``start`` ends: at the next sign at its level."""
+    depth = 0
+    for i in range(start + 4, len(text)):
+        ch = text[i]
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif depth == 0 and (ch in "+-=<>&," or text.startswith("\\\\", i)):
+            return i
+    return len(text)
+
+
+def _call_extent(text: str, start: int) -> int:
+    """Where the function application that starts at ``start`` ends: after its closing parenthesis."""
+    open_at = text.index("(", start)
+    depth = 0
+    for i in range(open_at, min(len(text), open_at + 5000)):
+        depth += (text[i] == "(") - (text[i] == ")")
+        if depth == 0:
+            return i + 1
+    return -1
+
+
+def _wrap_sums(m: Mapped) -> Mapped:
+    r"""``\log \sum_j e^{z_j}`` -> ``\log(\sum_j e^{z_j})``: the sum runs to the next sign at its level."""
+    return _wrap(m, _LOG_SUM, _sum_extent)
+
+
+def _nest_applications(m: Mapped) -> Mapped:
+    r"""``\ln\sigma(x)`` -> ``\ln(\sigma(x))``: a function applied to a function application."""
+    return _wrap(m, _OUTER, _call_extent)
 
 
 def _parenthesize(m: Mapped, start: int, end: int) -> Mapped:
@@ -175,26 +200,6 @@ def _parenthesize(m: Mapped, start: int, end: int) -> Mapped:
 
 
 _OUTER = re.compile(r"\\(ln|log|exp|tanh|sigma|sqrt)(?![a-zA-Z])\s*(?=\\(sigma|tanh|exp|log|ln|cosh|sinh)(?![a-zA-Z])\s*(\\left)?\s*\()")
-
-
-def _nest_applications(m: Mapped) -> Mapped:
-    r"""``\ln\sigma(x)`` -> ``\ln(\sigma(x))``: a function applied to a function application."""
-    for _ in range(20):
-        found = _OUTER.search(m.text)
-        if not found:
-            return m
-        start = found.end()
-        open_at = m.text.index("(", start)
-        depth, end = 0, -1
-        for i in range(open_at, min(len(m.text), open_at + 5000)):
-            depth += (m.text[i] == "(") - (m.text[i] == ")")
-            if depth == 0:
-                end = i + 1
-                break
-        if end < 0:
-            return m
-        m = _parenthesize(m, start, end)
-    return m
 
 
 def _mark_environment(m: re.Match) -> str:
