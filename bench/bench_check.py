@@ -19,7 +19,7 @@ from dlderive.commands.check import check_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = sorted((ROOT / "tests" / "handwritten").glob("*.*"))
-SAMPLE = Path("/work/shared/samples/week8_homework.md")
+SAMPLE = ROOT.parent / "shared" / "samples" / "week8_homework.md"  # ../shared beside the checkout
 HOSTILE = {
     "9^{9^{9^{9}}}": "$$x = 9^{9^{9^{9}}}$$",
     "10 000 nested brackets": "$$x = " + "(" * 10_000 + "1" + ")" * 10_000 + "$$",
