@@ -85,7 +85,7 @@ def split_document(text: str, name: str = "") -> list[Chunk]:
     chunks = _split_latex(text, lines) if is_latex(text, name) else _split_markdown(text, lines)
     out = []
     for c in chunks:
-        if c.kind == "inline" and not _RELATIONAL.search(c.text):
+        if not c.text.strip() or (c.kind == "inline" and not _RELATIONAL.search(c.text)):
             continue
         start = lines.start(c.line)
         column = c.offset - start + 1 if start <= c.offset < lines.start(c.line + 1) + 1 else 1
@@ -152,6 +152,20 @@ def _split_markdown(text: str, lines: _Lines) -> list[Chunk]:
     return out
 
 
+def _bracket_spans(content: str):
+    """(start, end) of the math of each \\[…\\] in a paragraph, found in one pass (linear in its length)."""
+    pos = 0
+    while True:
+        start = content.find("\\[", pos)
+        if start < 0:
+            return
+        end = content.find("\\]", start + 2)
+        if end < 0:
+            return
+        yield start + 2, end
+        pos = end + 2
+
+
 def _blank_span(masked: list, content: str, at: int, length: int) -> None:
     """Blank a piece of math or code and its delimiters ($, $$, \\(, `) in the masked copy of a paragraph."""
     lo, hi = at, at + length
@@ -192,10 +206,10 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
             if at >= 0:
                 _blank_span(masked, content, at, len(child.content))
                 pos = at + len(child.content)
-    for m in _BRACKETS.finditer(content):  # \[…\] inside a paragraph: CommonMark reads it as escaped brackets
-        line = first_line + content.count("\n", 0, m.start(1))
-        out.append(Chunk(m.group(1), (base + m.start(1)) if base >= 0 else lines.start(line), "block", line))
-        _blank_span(masked, content, m.start(), m.end() - m.start())
+    for start, end in _bracket_spans(content):  # \[…\] inside a paragraph: CommonMark reads escaped brackets
+        line = first_line + content.count("\n", 0, start)
+        out.append(Chunk(content[start:end], (base + start) if base >= 0 else lines.start(line), "block", line))
+        _blank_span(masked, content, start - 2, end - start + 4)
     # relations in the plain text, read from the source (markdown would take 2*3*4 for emphasis)
     out += _text_chunks("".join(masked), base if base >= 0 else lines.start(first_line), first_line)
     out.sort(key=lambda c: (c.line, c.offset))
@@ -207,7 +221,6 @@ _CONNECTIVE = re.compile(r"(\bequivalently|\bthat is|\bi\.e\.|\bhence|\bthus|\bt
                          r"\bso that|\bso|\bwe get)\s*,?\s*(?:for\s+|when\s+)?\$*\s*$", re.I)
 """Words between two pieces of inline math that join them as an implication (or, for "that is", an equivalence)."""
 _CONDITION_WORD = re.compile(r"\b(?:at|for|when|whenever|if|unless|assuming|provided)\s*\$*\s*$", re.I)
-_BRACKETS = re.compile(r"\\\[(.*?)\\\]", re.S)
 _TEX_OPEN = re.compile(
     r"(?<!\\)%|\\\(|\\\[|\$\$|(?<!\\)\$|\\begin\{(equation|align|alignat|gather|multline|eqnarray|flalign|"
     r"displaymath|math|dmath)(\*?)\}(\{\d+\})?")
@@ -219,6 +232,7 @@ def _split_latex(text: str, lines: _Lines) -> list[Chunk]:
     body_start = text.find("\\begin{document}")
     pos = body_start + len("\\begin{document}") if body_start >= 0 else 0
     plain_from = pos
+    never: set = set()  # closers that do not occur after some point: they are not searched for again
     while True:
         m = _TEX_OPEN.search(text, pos)
         if not m:
@@ -235,8 +249,10 @@ def _split_latex(text: str, lines: _Lines) -> list[Chunk]:
         else:
             closer, kind = {"\\(": ("\\)", "inline"), "\\[": ("\\]", "block"), "$$": ("$$", "block"),
                             "$": ("$", "inline")}[opener]
-        end = _find_closer(text, closer, m.end(), inline=opener == "$")
+        end = -1 if closer in never else _find_closer(text, closer, m.end(), inline=opener == "$")
         if end < 0:
+            if opener != "$":  # not found from here, so not found from any later opener: one search each
+                never.add(closer)
             pos = m.end()
             continue
         out += _tex_text(text, plain_from, m.start(), lines)
@@ -252,7 +268,7 @@ def _find_closer(text: str, closer: str, start: int, inline: bool) -> int:
         end = text.find(closer, pos)
         if end < 0:
             return -1
-        if inline and "\n\n" in text[start:end]:  # a $ never spans a paragraph
+        if inline and text.find("\n\n", start, end) >= 0:  # a $ never spans a paragraph
             return -1
         if end > 0 and text[end - 1] == "\\" and closer == "$":
             pos = end + 1

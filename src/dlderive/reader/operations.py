@@ -4,6 +4,7 @@ Numbers too large to compute are refused; an operator waiting for its operand (`
 whole product that follows it; ``a(b + c)`` read as a product keeps a power on the group."""
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 
 from ..errors import DlderiveError
@@ -102,9 +103,27 @@ def safe_pow(base, exponent):
             raise TooLarge(f"the number {base}^{exponent} is too large to compute (over {MAX_BITS} bits)")
     if base.is_Rational and exponent.is_Number and not exponent.is_Rational:
         raise TooLarge("non-rational exponents of numbers are not evaluated")
+    if base.is_number and exponent.is_number:
+        _refuse_huge_power(base, exponent)
     if base == sp.E:
         return sp.exp(exponent)
     return sp.Pow(base, exponent)
+
+
+MAX_LOG_MAGNITUDE = 10_000  # a power of numbers is read only if its natural logarithm is below this, by estimate
+
+
+def _refuse_huge_power(base, exponent) -> None:
+    """base^exponent of numbers whose size, estimated in 15 digits before anything is computed, is absurd."""
+    try:
+        with mpmath.workdps(15):
+            b = abs(complex(sp.N(base, 15))) if base != sp.E else mpmath.e
+            x = complex(sp.N(exponent, 15))
+        size = abs(x.real) * abs(float(mpmath.log(b))) if b not in (0, 1) else 0.0
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+        raise TooLarge("a power of numbers too large to estimate") from None
+    if size > MAX_LOG_MAGNITUDE:
+        raise TooLarge(f"a power of numbers of about 10^{size / 2.302585:.3g} is not evaluated")
 
 
 def _mul(a, b):
