@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dlderive.check import check_file, check_text, decide_equal, decide_implies, split_document
 from dlderive.cli import main
+from dlderive.errors import DlderiveError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "week8_homework.md"  # ../shared beside the checkout
 SUITE = sorted((Path(__file__).parent / "handwritten").glob("*.*"))
@@ -223,6 +224,16 @@ def test_hostile_input_is_unverifiable_and_never_runs(name):
     report = check_text(HOSTILE[name])
     assert report.relations and all(r.verdict == "unverifiable" for r in report.relations)
     assert not Path("/tmp/dlderive_pwned").exists()
+
+
+@pytest.mark.parametrize("limit", ["inf", "nan", "1e20", "0", "-1"])
+def test_time_limits_that_would_switch_the_limit_off_are_refused(capsys, tmp_path, limit):
+    doc = tmp_path / "d.md"
+    doc.write_text("$$2 + 2 = 5$$\n")
+    assert main(["check", str(doc), "--timeout", limit]) == 2
+    assert "time limit" in capsys.readouterr().err
+    with pytest.raises(DlderiveError):
+        check_text("$$2 + 2 = 5$$", timeout=float(limit))
 
 
 def test_slow_relation_hits_the_time_limit():

@@ -19,7 +19,7 @@ from .judge import Judge
 from .limits import DEFAULT_TIMEOUT
 from .report import FileReport, Judgement, Relation, Verdict
 from .scope import Scope
-from .timing import time_limit
+from .timing import time_limit, validated
 
 _RELATION_SIGN = re.compile(r"(?<![<>!:\\])=(?!=)|\\(?:approx|leq?|geq?|neq?|implies|Rightarrow|iff|in|to)(?![a-zA-Z])|(?<![\\-])[<>]")
 _MODEL_NAMES = {"lstm": re.compile(r"[fiocu]_\{?t\}?|\\tilde\{?C\}?_t|c_\{t-1\}"),
@@ -64,7 +64,7 @@ class Checker:
     """Decide every relation of one document, in order, keeping the definitions in force."""
 
     def __init__(self, model: str | None = None, timeout: float | None = DEFAULT_TIMEOUT):
-        self.model, self.timeout = model, timeout
+        self.model, self.timeout = model, validated(timeout)
 
     def check_text(self, text: str, name: str = "<text>") -> FileReport:
         context = Context.scan(text)

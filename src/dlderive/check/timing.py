@@ -1,11 +1,13 @@
 """CPU-time limits: the per-relation time limit and the budget of a symbolic proof attempt."""
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
 from contextlib import contextmanager
 
+from ..errors import DlderiveError
 from .errors import OutOfBudget, RelationTimeout
 
 @contextmanager
@@ -23,11 +25,25 @@ def _cpu_alarm(seconds: float, error: type):
         signal.signal(signal.SIGPROF, previous)
 
 
+MAX_SECONDS = 3600.0
+
+
+def validated(seconds: float | None) -> float | None:
+    """A time limit in seconds: positive, finite and at most an hour (None: no limit, for the library)."""
+    if seconds is None:
+        return None
+    if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS):
+        raise DlderiveError(f"a time limit must be a number of seconds above 0 and at most {MAX_SECONDS:g} "
+                            f"(got {seconds})")
+    return float(seconds)
+
+
 @contextmanager
 def time_limit(seconds: float | None):
     """Raise RelationTimeout in the body after ``seconds`` of CPU time (main thread only; elsewhere no limit).
 
     CPU time, not wall time: a verdict does not depend on how busy the machine is."""
+    seconds = validated(seconds)
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return

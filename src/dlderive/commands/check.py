@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from ..cells import CELLS
 from ..check import FileReport, check_file
 from ..check.limits import DEFAULT_TIMEOUT
+from ..check.timing import validated
 from ..errors import DlderiveError
 from ..export import FORMATS, render
 from ..reader import parser
@@ -31,8 +32,7 @@ def run(args) -> int:
     """Exit status: 0 nothing invalid, 1 some relation invalid, 2 some file could not be read."""
     if args.jobs < 1:
         raise DlderiveError("--jobs must be at least 1")
-    if args.timeout <= 0:
-        raise DlderiveError("--timeout must be positive")
+    validated(args.timeout)
     reports = check_files(args.files, args.model, args.timeout, args.jobs, progress=sys.stderr.isatty())
     print(render(reports[0] if len(reports) == 1 and args.format == "json" else reports, args.format,
                  color=sys.stdout.isatty()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import catalog
 from ..cells.declared import load_cell
 from ..check.errors import RelationTimeout
-from ..check.timing import time_limit
+from ..check.timing import time_limit, validated
 from ..derive import FORMS, derive
 from ..errors import DlderiveError
 from ..export import FORMATS, render
@@ -28,8 +28,7 @@ def _list(args) -> int:
 
 def _derive(args) -> int:
     _declare(args)
-    if args.timeout <= 0:
-        raise DlderiveError(f"--timeout must be a positive number of seconds (got {args.timeout:g})")
+    validated(args.timeout)
     try:
         with time_limit(args.timeout):
             derivation = derive(args.name, args.form, args.steps)
