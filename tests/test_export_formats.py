@@ -218,3 +218,14 @@ def test_random_derivations_render_to_clean_mathml():
             expr = expr * a if rng.random() < 0.5 else expr + a
         d = Derivation("random", rng.choice(["scalar", "vector"]), "", (Step(sp.Symbol("y"), expr, "algebra"),))
         assert mathml_problem(to_mathml(render(d, "latex"))) is None
+
+
+def test_markdown_math_from_user_text_never_makes_html():
+    # issue 14 item 3: $a<img src=x onerror=alert(1)>b$ reached the reader's Markdown viewer as a tag
+    from markdown_it import MarkdownIt
+
+    from dlderive.export.markup import prose_markdown
+    md = prose_markdown("see $a<img src=x onerror=alert(1)>b$ and $x < y$ & more")
+    assert "<" not in md and ">" not in md
+    html = MarkdownIt("commonmark", {"html": True}).render(md)
+    assert "<img" not in html

@@ -90,8 +90,16 @@ def _math(b: str) -> str:
     return f"${check_math(b)}$"
 
 
+_NO_HTML = {"<": r"\lt ", ">": r"\gt ", "&": r"\&"}
+
+
+def _markdown_math(b: str) -> str:
+    """Math for a Markdown viewer: <, > and & as TeX commands, so that no user text becomes an HTML tag."""
+    return "$" + re.sub(r"[<>&]", lambda m: _NO_HTML[m.group()], check_math(b)) + "$"
+
+
 _INLINE_FORMATS = {  # kind -> how LaTeX, HTML and Markdown write a run of that kind
-    "math": (_math, lambda b: Markup(to_mathml(check_math(b), display=False)), _math),
+    "math": (_math, lambda b: Markup(to_mathml(check_math(b), display=False)), _markdown_math),
     "bold": (lambda b: f"\\textbf{{{escape_latex(b)}}}", lambda b: Markup("<strong>%s</strong>") % b,
              lambda b: f"**{escape_markdown_text(b)}**"),
     "italic": (lambda b: f"\\emph{{{escape_latex(b)}}}", lambda b: Markup("<em>%s</em>") % b,
