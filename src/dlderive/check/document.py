@@ -231,7 +231,6 @@ def _split_latex(text: str, lines: _Lines) -> list[Chunk]:
     out: list[Chunk] = []
     body_start = text.find("\\begin{document}")
     pos = body_start + len("\\begin{document}") if body_start >= 0 else 0
-    plain_from = pos
     never: set = set()  # closers that do not occur after some point: they are not searched for again
     while True:
         m = _TEX_OPEN.search(text, pos)
@@ -240,8 +239,7 @@ def _split_latex(text: str, lines: _Lines) -> list[Chunk]:
         opener = m.group()
         if opener == "%":
             end = text.find("\n", m.end())
-            out += _tex_text(text, plain_from, m.start(), lines)
-            pos = plain_from = len(text) if end < 0 else end + 1
+            pos = len(text) if end < 0 else end + 1
             continue
         if opener.startswith("\\begin"):
             env = m.group(1) + m.group(2)
@@ -255,9 +253,8 @@ def _split_latex(text: str, lines: _Lines) -> list[Chunk]:
                 never.add(closer)
             pos = m.end()
             continue
-        out += _tex_text(text, plain_from, m.start(), lines)
         out.append(Chunk(text[m.end():end], m.end(), kind, lines.line(m.end())))
-        pos = plain_from = end + len(closer)
+        pos = end + len(closer)
     return out
 
 
@@ -274,10 +271,6 @@ def _find_closer(text: str, closer: str, start: int, inline: bool) -> int:
             pos = end + 1
             continue
         return end
-
-
-def _tex_text(text: str, start: int, end: int, lines: _Lines) -> list[Chunk]:
-    return []  # running text of a LaTeX document is prose: its relations are in math
 
 
 _FORMULA = re.compile(r"(?:[A-Za-z][A-Za-z0-9_]*(?:\([^()\n]{0,80}\))?|\d+(?:\.\d+)?|[-+*/^().=\s]|\\\*|×|·)+")
