@@ -14,7 +14,7 @@ from ..errors import DlderiveError
 from ..functions import Jacobian, by_spelling, prime
 from .context import Context, Decimal, transpose, unknown_function
 from .names import WEIGHT_BASES, identifier, symbol, text_identifier, weight
-from .operations import (DerivativeOperator, Juxtaposed, Pending, ReadError, TooLarge, _mul, _require_expr, _tuple_op,
+from .operations import (Juxtaposed, Pending, ReadError, TooLarge, _mul, _require_expr, _tuple_op,
                          finish, safe_mul, safe_pow)
 from .tokens import (_RECIPROCALS, _TRANSPOSE, _Power, _d_variable, _func_name, _log_base, _prime_order, _relational,
                      _rounded, _sup_start, rounded_floor)
@@ -33,7 +33,6 @@ class Build(Transformer):
         super().__init__()
         self.model, self.text = model, text
         self.context = context or Context()
-        self.context.juxtaposed = Juxtaposed
 
     # ------------------------------------------------------------------ names
     def name(self, children):
@@ -476,4 +475,4 @@ def _exprs(children):
     return [finish(c) for c in children if not isinstance(c, Token)]
 
 
-__all__ = ["rounded_floor", "Build", "ReadError", "TooLarge", "DerivativeOperator", "Pending", "finish", "safe_pow"]
+__all__ = ["rounded_floor", "Build", "ReadError", "TooLarge", "Pending", "finish", "safe_pow"]

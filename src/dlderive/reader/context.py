@@ -12,6 +12,7 @@ import sympy as sp
 from ..errors import DlderiveError
 from ..functions import by_spelling
 from .names import identifier, symbol
+from .operations import Juxtaposed
 
 WORDS = frozenset("""net out err loss cost pred grad lr in tgt avg std var mse bce mae acc act pre post tmp new old
 val inp hid emb enc dec ctx src obs opt ref est prev next dim num len pad dil str relu tanh sig exp sum max min
@@ -124,7 +125,6 @@ class Context:
     readings: dict = field(default_factory=dict)  # written -> how an ambiguous name was read
     primes: dict = field(default_factory=dict)  # symbol u' -> (symbol u, order)
     reader: object = None  # reads a piece of LaTeX (for the limits of a sum)
-    juxtaposed: object = staticmethod(lambda head, group: head * group)  # the builder's a(b + c)
     parameters: dict = field(default_factory=dict)  # f -> x for a function defined as f(x) = …
     macros: dict = field(default_factory=dict)  # \\newcommand{\\out}{\\mathrm{out}} without arguments
 
@@ -232,7 +232,7 @@ class Context:
                 return unknown_function(ident)(*args)
             if len(args) != 1:
                 raise DlderiveError(f"{greek}(…, …) is not a function the document defines")
-            return self.juxtaposed(self.record(symbol(greek[1:]), greek), args[0])
+            return Juxtaposed(self.record(symbol(greek[1:]), greek), args[0])
         m = _WRITTEN_NAME.match(written.strip())
         letters = m.group(1) if m else written
         plain = m is not None and not m.group(2) and m.group(3) is None and m.group(4) is None
@@ -253,7 +253,7 @@ class Context:
             return unknown_function(ident)(*args)
         if len(args) != 1:
             raise DlderiveError(f"{head}(…, …) is not a function the document defines")
-        return self.juxtaposed(self.name(head, model), args[0])
+        return Juxtaposed(self.name(head, model), args[0])
 
     def prime_parts(self, written: str, order: int, model: str | None):
         """For ``f'`` (``f''``): the function that applies it to an argument, and the symbol of ``u'`` alone."""

@@ -42,8 +42,6 @@ class Pending:
         return Pending(self.kind, self.data, _mul(c, self.coeff), self.body)
 
 
-# kept under its old name: other modules test for an operator still waiting for its operand
-DerivativeOperator = Pending
 
 
 class Juxtaposed:
