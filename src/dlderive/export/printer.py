@@ -127,6 +127,28 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
             return r"\frac{\partial}{\partial %s} \left(%s\right)" % (self._print(x), self._print(y))
         return super()._print_Function(expr, exp)
 
+    def _print_Transpose(self, expr):
+        tex = self._print(expr.arg)
+        if not isinstance(expr.arg, sp.MatrixSymbol) or "^" in tex:
+            tex = r"\left(" + tex + r"\right)"
+        return tex + r"^\top"
+
+    def _print_DiagMatrix(self, expr):
+        return r"\operatorname{diag}\left(" + self._print(expr.args[0]) + r"\right)"
+
+    def _print_HadamardProduct(self, expr):
+        return f" {self.notation.hadamard} ".join(
+            r"\left(" + self._print(a) + r"\right)" if isinstance(a, (sp.MatAdd, sp.MatMul)) else self._print(a)
+            for a in expr.args)
+
+    def _print_MatMul(self, expr):
+        return " ".join(r"\left(" + self._print(a) + r"\right)" if isinstance(a, (sp.MatAdd, sp.HadamardProduct))
+                        else self._print(a) for a in expr.args)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        body = expr.function.expr.xreplace({expr.function.variables[0]: sp.Symbol("_ARG_")})
+        return self._print(body).replace(self._print(sp.Symbol("_ARG_")), self._print(expr.expr))
+
     def _print_floor(self, expr, exp=None):
         tex = r"\left\lfloor " + self._print(expr.args[0]) + r" \right\rfloor"
         return f"{tex}^{{{exp}}}" if exp is not None else tex

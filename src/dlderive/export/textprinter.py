@@ -47,6 +47,28 @@ class TextPrinter(ConventionalOrder, StrPrinter):
     def _print_Symbol(self, expr):
         return unicode_name(self.notation.symbol(expr.name))
 
+    def _print_MatrixSymbol(self, expr):
+        return unicode_name(self.notation.symbol(expr.name))
+
+    def _print_Transpose(self, expr):
+        text = self._print(expr.arg)
+        return (text if isinstance(expr.arg, sp.MatrixSymbol) else f"({text})") + "ᵀ"
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_HadamardProduct(self, expr):
+        return f" {self.hadamard} ".join(f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.MatMul))
+                                         else self._print(a) for a in expr.args)
+
+    def _print_MatMul(self, expr):
+        return "·".join(f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.HadamardProduct)) else self._print(a)
+                        for a in expr.args)
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        body = expr.function.expr.xreplace({expr.function.variables[0]: sp.Symbol("_ARG_")})
+        return self._print(body).replace(self._print(sp.Symbol("_ARG_")), self._print(expr.expr))
+
     def _print_Relational(self, expr):
         op = {"==": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">", "!=": "≠"}[expr.rel_op]
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
