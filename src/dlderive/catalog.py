@@ -34,6 +34,11 @@ class Entry:
     def through_time(self) -> bool:
         return self.kind == "bptt"
 
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The forms it is derived in: σ' has only the scalar form."""
+        return ("scalar",) if self.kind == "sigmoid" else ("scalar", "vector")
+
 
 def check_steps(k) -> int:
     """The number of steps of a derivation through time: ``k``, or the default."""

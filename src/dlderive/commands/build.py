@@ -8,9 +8,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import DlderiveError
-from ..export import render
-from ..handout import build_document, load
-from ..notation import preset
+from . import examples
 
 OUTPUTS = (("latex", ".tex"), ("html", ".html"), ("markdown", ".md"))
 INSTALL_HINT = ("install a LaTeX distribution with pdflatex, e.g. on Debian/Ubuntu: "
@@ -21,7 +19,10 @@ PDF_TIMEOUT = 180
 def register(subparsers) -> None:
     p = subparsers.add_parser("build", help="build a handout (TOML) into LaTeX, HTML and Markdown, and PDF",
                               description="Build a handout: writes DIR/NAME.tex, DIR/NAME.html, DIR/NAME.md "
-                                          "(and DIR/NAME.pdf with --pdf).")
+                                          "(and DIR/NAME.pdf with --pdf).",
+                              epilog=examples("dlderive build derivations/week8.toml --out out/week8",
+                                              "dlderive build derivations/week8.toml --out out/week8 --pdf",
+                                              "dlderive build derivations/week8.toml --out out/student --no-answers"))
     p.add_argument("handout", help="the handout file, e.g. derivations/week8.toml")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing, kept if present)")
     p.add_argument("--pdf", action="store_true", help="also compile DIR/NAME.pdf with pdflatex")
@@ -42,6 +43,9 @@ def run(args) -> int:
 def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool = True,
           seed: int | None = None, notation: str | None = None) -> list[Path]:
     """Render every output in memory, then write each atomically; returns the paths written."""
+    from ..export import render
+    from ..handout import build_document, load
+    from ..notation import preset
     chosen = preset(notation) if notation else None
     spec = load(handout)
     doc = build_document(spec, seed=seed, answers=answers, notation=chosen)

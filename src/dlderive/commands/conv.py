@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import re
 
-from .. import conv
 from ..errors import DlderiveError
-from ..export import FORMATS, Combined, render
+from . import FORMATS, examples
 
+CONVENTIONS = ("pytorch", "tensorflow")
+"""The names of ``dlderive.conv.CONVENTIONS``."""
+SOLVABLE = ("input", "padding", "kernel", "stride", "dilation")
+"""The names of ``dlderive.conv.SOLVABLE``."""
 SIZES = re.compile(r"[0-9]{1,7}(?:x[0-9]{1,7}){0,2}")
 
 
@@ -20,24 +23,31 @@ def sizes(name: str, text: str | None):
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("conv", help="output size, counts and inverse problems of a conv/pool layer")
+    p = subparsers.add_parser("conv", help="output size, counts and inverse problems of a conv/pool layer",
+                              description="The output size of one convolution or pooling layer, its exact counts "
+                                          "(with channels),\nor every value of one parameter that gives an output "
+                                          "size (--solve); every step proven.",
+                              epilog=examples("dlderive conv --input 78x84 --kernel 5 --stride 3 --padding 2",
+                                              "dlderive conv --input 32x32 --kernel 3 --in-channels 3 --out-channels 16",
+                                              "dlderive conv --input 28 --kernel 2 --pool max",
+                                              "dlderive conv --solve input --output 16 --kernel 9 --stride 3 --padding 1"))
     p.add_argument("--input", help="input size per spatial dimension, e.g. 78x84")
     p.add_argument("--kernel", help="kernel size, e.g. 5 or 3x5")
-    p.add_argument("--stride")
+    p.add_argument("--stride", help="stride, e.g. 2 or 1x2 (default 1)")
     p.add_argument("--padding", help="integer(s), same or valid")
-    p.add_argument("--dilation")
+    p.add_argument("--dilation", help="dilation (default 1)")
     p.add_argument("--in-channels", type=_int("in-channels"))
     p.add_argument("--out-channels", type=_int("out-channels"))
     p.add_argument("--groups", type=_int("groups"), default=1)
     p.add_argument("--no-bias", action="store_true")
     p.add_argument("--transposed", action="store_true")
-    p.add_argument("--output-padding")
+    p.add_argument("--output-padding", help="extra size of a transposed convolution's output (default 0)")
     p.add_argument("--pool", choices=("max", "avg"))
     p.add_argument("--ceil-mode", action="store_true")
-    p.add_argument("--convention", choices=conv.CONVENTIONS, default="pytorch")
-    p.add_argument("--solve", choices=conv.SOLVABLE)
+    p.add_argument("--convention", choices=CONVENTIONS, default="pytorch", help="what padding 'same' means")
+    p.add_argument("--solve", choices=SOLVABLE, help="the parameter to find from --output")
     p.add_argument("--output", help="output size (with --solve)")
-    p.add_argument("--format", choices=tuple(FORMATS), default="text")
+    p.add_argument("--format", choices=FORMATS, default="text", help=f"{', '.join(FORMATS)} (default text)")
     p.set_defaults(run=run)
 
 
@@ -50,6 +60,7 @@ def _int(name):
 
 
 def run(args) -> int:
+    from ..export import render
     result = solve(args) if args.solve else forward(args)
     print(render(result, args.format))
     return 0
@@ -63,6 +74,8 @@ def _kind(args) -> str:
 
 def forward(args) -> Combined:
     """The layer's output sizes and, with channels, its counts."""
+    from .. import conv
+    from ..export import Combined
     kind = _kind(args)
     if args.input is None or args.kernel is None:
         raise DlderiveError(f"{'input' if args.input is None else 'kernel'}: required (e.g. --input 78x84 --kernel 5)")
@@ -75,6 +88,7 @@ def forward(args) -> Combined:
 
 
 def _counts(args, kind, result):
+    from .. import conv
     if args.in_channels is None and args.out_channels is None:
         return None
     if kind in ("maxpool", "avgpool"):
@@ -98,6 +112,7 @@ def _single(name, text):
 
 def solve(args):
     """Every value of the unknown that gives the output size."""
+    from .. import conv
     if args.output is None:
         raise DlderiveError("output: --solve needs --output")
     if args.padding in ("same", "valid"):

@@ -1,33 +1,51 @@
 """`dlderive list` and `dlderive derive NAME`: the proven derivations of the engine."""
 from __future__ import annotations
 
-from .. import catalog
-from ..cells.declared import load_cell
-from ..check.errors import RelationTimeout
-from ..check.timing import time_limit, validated
-from ..derive import FORMS, derive
-from ..errors import DlderiveError
-from ..export import FORMATS, render
-from ..notation import PRESETS, preset
+from ..notation import PRESETS
+from . import FORMATS, choice, examples, unknown
+
+FORMS = ("scalar", "vector")
+"""The names of ``dlderive.derive.FORMS``."""
+TIMEOUT = 120.0
 
 
-def _declare(args) -> None:
-    """Register the cell declared in ``--cell FILE``, if any."""
+def _declare(args):
+    """The catalog, with the cell declared in ``--cell FILE`` registered, if any."""
+    from .. import catalog
+    from ..cells.declared import load_cell
     if getattr(args, "cell", None):
         catalog.register(load_cell(args.cell))
+    return catalog
 
 
 def _list(args) -> int:
-    _declare(args)
-    entries = catalog.describe()
-    width = max(map(len, entries))
-    for name, description in entries.items():
-        print(f"{name:<{width}}  {description}")
+    """A table of every derivation: its name, its forms and what it derives, one group per cell."""
+    entries = _declare(args).DERIVATIONS
+    rows = [("NAME", "FORMS", "RESULT")]
+    groups = [None]
+    for name, e in entries.items():
+        rows.append((name, ", ".join(e.forms), e.description))
+        groups.append(e.cell)
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for i, (name, forms, result) in enumerate(rows):
+        if 1 < i and groups[i] != groups[i - 1]:
+            print()
+        print(f"{name:<{widths[0]}}  {forms:<{widths[1]}}  {result}")
     return 0
 
 
 def _derive(args) -> int:
-    _declare(args)
+    from ..check.errors import RelationTimeout
+    from ..check.timing import time_limit, validated
+    from ..derive import derive
+    from ..errors import DlderiveError
+    from ..export import render
+    from ..notation import preset
+
+    catalog = _declare(args)
+    if args.name not in catalog.DERIVATIONS:
+        raise unknown("derivation", args.name, catalog.DERIVATIONS, "`dlderive list` names them all")
+    choice("--form", args.form, FORMS)
     validated(args.timeout)
     try:
         with time_limit(args.timeout):
@@ -40,19 +58,26 @@ def _derive(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("list", help="name every derivation with a one-line description")
+    p = sub.add_parser("list", help="name every derivation, its forms and its result",
+                       description="A table of every derivation: its name, its forms and what it derives.",
+                       epilog=examples("dlderive list", "dlderive list --cell docs/cells/mgu.toml | grep mgu"))
     p.add_argument("--cell", metavar="FILE", help="also list the derivations of the cell declared in this TOML file")
     p.set_defaults(run=_list)
-    p = sub.add_parser("derive", help="print a proven step-by-step derivation")
+    p = sub.add_parser("derive", help="print a proven step-by-step derivation",
+                       description="Print a derivation whose every step the engine has proven.",
+                       epilog=examples("dlderive derive lstm.hidden",
+                                       "dlderive derive lstm.hidden --form vector --format latex",
+                                       "dlderive derive gru.bptt --steps 5 --form vector",
+                                       "dlderive derive mgu.candidate --cell docs/cells/mgu.toml --format json"))
     p.add_argument("name", help="a derivation name from `dlderive list`, e.g. lstm.hidden")
     p.add_argument("--form", choices=FORMS, default="scalar",
-                   help="scalar (hidden size 1) or vector (Jacobians with diag)")
-    p.add_argument("--format", choices=tuple(FORMATS), default="text")
+                   help="scalar (hidden size 1; the default) or vector (Jacobians with diag)")
+    p.add_argument("--format", choices=FORMATS, default="text", help=f"{', '.join(FORMATS)} (default text)")
     p.add_argument("--notation", choices=tuple(PRESETS), default="sample",
                    help="how symbols are written: " + "; ".join(f"{k}: {v.description}" for k, v in PRESETS.items()))
     p.add_argument("--steps", type=int, metavar="K",
                    help="for <cell>.bptt: differentiate through K steps, 1 to 1000 (default 3)")
     p.add_argument("--cell", metavar="FILE", help="a TOML file declaring a cell (see the README, and docs/cells/*.toml)")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
-                   help="CPU seconds the derivation and its proofs may take (default 120)")
+    p.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
+                   help=f"CPU seconds the derivation and its proofs may take (default {TIMEOUT:g})")
     p.set_defaults(run=_derive)
