@@ -7,7 +7,8 @@ each relation is valid, invalid (with a counterexample) or unverifiable (with th
 The package: ``limits`` (sizes, budgets, the default time limit), ``errors``, ``report`` (Relation,
 FileReport), ``timing`` (CPU-time limits), ``evaluate`` (exact evaluation, points, counterexamples),
 ``scope`` (definitions, givens, the model's equations), ``decide`` (equalities and implications),
-``document`` (math blocks, text relations, line numbers) and ``checker`` (chains, files).
+``document`` (math blocks, text relations, line numbers), ``checker`` (chains, files) and ``batch``
+(many files in supervised worker processes, each within a wall-clock budget).
 The package imports its modules on first use of a name, so that importing ``dlderive.check.limits``
 does not bring in the reader and its parser.
 """
@@ -28,6 +29,7 @@ _HOMES = {
     "Chunk": "document", "split_document": "document", "read_document": "document", "declared_model": "document",
     "Judge": "judge", "Unknown": "scope",
     "Checker": "checker", "check_text": "checker", "check_file": "checker",
+    "iter_reports": "batch", "check_files": "batch",
 }
 
 

@@ -63,8 +63,13 @@ class _Unreadable:
 class Checker:
     """Decide every relation of one document, in order, keeping the definitions in force."""
 
-    def __init__(self, model: str | None = None, timeout: float | None = DEFAULT_TIMEOUT):
+    def __init__(self, model: str | None = None, timeout: float | None = DEFAULT_TIMEOUT, watch=None,
+                 stopped: dict | None = None):
+        """``watch(ordinal, line, latex, relations)`` is called before each decision (the relations so far);
+        ``stopped`` maps the ordinal of a decision to the reason it is unverifiable without being attempted."""
         self.model, self.timeout = model, validated(timeout)
+        self.watch, self.stopped = watch, dict(stopped or {})
+        self._ordinal, self._relations = 0, []
 
     def check_text(self, text: str, name: str = "<text>") -> FileReport:
         context = Context.scan(text)
@@ -84,6 +89,7 @@ class Checker:
         for chunk in split_document(text, name):
             items.extend(_read_chunk(chunk, model, context))
         relations: list[Relation] = []
+        self._ordinal, self._relations = 0, relations
         chain = _Chain(0)
         for index, (st, chunk) in enumerate(items):
             if isinstance(st, _Unreadable):
@@ -142,7 +148,10 @@ class Checker:
     def _decide(self, step: _Step, chain_id: int, judge: Judge) -> tuple[Relation, Judgement]:
         """The Relation for one step, and its judgement."""
         latex = f"{step.a.source.strip()} {step.rel_source} {step.b.source.strip()}"
+        stopped = self._begin(step.line, latex)
         try:
+            if stopped:
+                raise Unverifiable(stopped)
             with time_limit(self.timeout):
                 judgement = judge(step)
         except RelationTimeout:
@@ -162,12 +171,22 @@ class Checker:
         return Relation(step.line, latex, judgement.verdict, judgement.reason, judgement.counterexample,
                         chain_id), judgement
 
+    def _begin(self, line: int, latex: str) -> str | None:
+        """Count one timed decision and report it to the watcher; the reason it is not attempted, if stopped."""
+        ordinal, self._ordinal = self._ordinal, self._ordinal + 1
+        if self.watch:
+            self.watch(ordinal, line, latex, self._relations)
+        return self.stopped.get(ordinal)
+
     def _converse(self, conditions: list, premises: list, integer: bool, out: list) -> None:
         """⟺: the conditions of the segment together must also imply the premises; if not, its last relation says so."""
         if len(conditions) == 0:
             return
         last = out[-1]
+        stopped = self._begin(last.line, last.latex)
         try:
+            if stopped:
+                raise Unverifiable(stopped)
             with time_limit(self.timeout):
                 converse = decide_implies(conditions, premises, integer)
         except (RelationTimeout, Unverifiable) as exc:

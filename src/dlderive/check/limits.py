@@ -10,3 +10,4 @@ PROOF_BUDGET = 0.5  # seconds for the symbolic proof of one relation, before exa
 MODEL_STEPS = 4  # model equations are in scope for steps t, t-1, ..., t-3
 INTEGER_RANGE = {1: 2048, 2: 40}  # unknowns -> half-width of the integer range searched
 DEFAULT_TIMEOUT = 2.0
+MAX_JOBS = 64  # worker processes of one batch
