@@ -1,83 +1,190 @@
-"""`dlderive check FILE...`: verdicts on hand-written derivations, as text or JSON."""
+"""`dlderive check FILE|DIR|-...`: verdicts on hand-written derivations, each file's shown as it finishes."""
 from __future__ import annotations
 
-import multiprocessing
-import resource
+import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 
-from ..cells import CELLS
-from ..check import FileReport, check_file
-from ..check.limits import DEFAULT_TIMEOUT
-from ..check.timing import validated
+from ..check.limits import DEFAULT_TIMEOUT, MAX_FILE_BYTES
 from ..errors import DlderiveError
-from ..export import FORMATS, render
-from ..reader import parser
+from . import FORMATS, examples, unknown
 
-MEMORY_LIMIT = 3 * 2**30  # bytes of address space per worker process
+SUFFIXES = (".md", ".tex", ".txt", ".markdown")
+"""The files a directory given to ``check`` contributes (recursively, sorted)."""
+MAX_FILES = 10_000
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+COLORS = ("auto", "always", "never")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("check", help="verify a hand-written derivation line by line, with counterexamples")
-    p.add_argument("files", nargs="+", metavar="FILE", help="Markdown, LaTeX or text files")
-    p.add_argument("--model", choices=sorted(CELLS), help="put a model's equations in scope (e.g. lstm)")
-    p.add_argument("--format", choices=tuple(FORMATS), default="text")
+    p = subparsers.add_parser(
+        "check", help="verify a hand-written derivation line by line, with counterexamples",
+        description="Verify hand-written derivations (Markdown, LaTeX or text) relation by relation: valid,\n"
+                    "invalid with a counterexample, or unverifiable with the reason. Each file's result is\n"
+                    "shown as soon as it is done; a totals row ends the text output.\n"
+                    "Exit status: 0 nothing invalid, 1 some relation invalid, 2 some file could not be read.",
+        epilog=examples("dlderive check homework.md", "dlderive check submissions/ --model lstm --jobs 2 --quiet",
+                        "cat answer.tex | dlderive check -", "dlderive check homework.md --format json"))
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help=f"a file, a directory (its {', '.join(f'*{s}' for s in SUFFIXES)} files, recursively), "
+                        "or - for standard input")
+    p.add_argument("--model", metavar="CELL", help="put a model's equations in scope, e.g. lstm, gru, rnn, peephole")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help=f"{', '.join(FORMATS)} (default text; the other formats are one document at the end)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"CPU seconds per relation before it is unverifiable (default {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--quiet", "-q", action="store_true", help="show only invalid relations and errors, then the totals")
+    p.add_argument("--color", choices=COLORS, default="auto",
+                   help="colour the marks ✓ ✗ ?: auto (on a terminal, unless NO_COLOR is set), always or never")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     """Exit status: 0 nothing invalid, 1 some relation invalid, 2 some file could not be read."""
+    from ..check.timing import validated
+    from ..export import render
+    from ..export.text import report_text, summary_table, totals_line
+
     if args.jobs < 1:
         raise DlderiveError("--jobs must be at least 1")
     validated(args.timeout)
-    reports = check_files(args.files, args.model, args.timeout, args.jobs, progress=sys.stderr.isatty())
-    print(render(reports[0] if len(reports) == 1 and args.format == "json" else reports, args.format,
-                 color=sys.stdout.isatty()))
-    for r in reports:
-        if r.error:
-            print(f"dlderive: error: {r.error}", file=sys.stderr)
+    model = _model(args.model)
+    items, problems = inputs(args.files)
+    color = use_color(args.color, sys.stdout)
+    text = args.format == "text"
+    reports = [None] * len(items)
+    with progress(len(items)) as advance:
+        for index, report in iter_reports([item for item, _ in items], model, args.timeout, args.jobs):
+            report = _named(report, items[index][1])
+            reports[index] = report
+            shown = report_text(report, color, quiet=args.quiet) if text and not report.error else ""
+            if shown:
+                print(shown + "\n", flush=True)
+            if report.error:
+                print(f"dlderive: error: {report.error}", file=sys.stderr, flush=True)
+            advance()
+    for problem in problems:
+        print(f"dlderive: error: {problem.error}", file=sys.stderr)
+    reports += problems
+    if text:
+        print(summary_table(reports) if len(reports) > 1 and not args.quiet else totals_line(reports))
+    else:
+        print(render(reports[0] if len(reports) == 1 and args.format == "json" else reports, args.format))
     return status(reports)
 
 
-def status(reports: list[FileReport]) -> int:
+def status(reports) -> int:
     if any(r.error for r in reports):
         return 2
     return 1 if any(r.summary["invalid"] for r in reports) else 0
 
 
-def check_files(files, model=None, timeout=DEFAULT_TIMEOUT, jobs=1, progress=False) -> list[FileReport]:
-    """Reports in the order of ``files``, checked by ``jobs`` worker processes with bounded memory."""
-    context = multiprocessing.get_context("fork")
-    parser()  # built once here, inherited by the workers
+def _model(name: str | None) -> str | None:
+    """A model name the checker knows (validated after parsing: the cells are a registry of the engine)."""
+    from ..cells import CELLS
+    if name is not None and name not in CELLS:
+        raise DlderiveError(f"--model: {unknown('model', name, sorted(CELLS)).message}")
+    return name
+
+
+def inputs(paths: list[str]):
+    """``[(item, shown name)]`` to check, directories expanded, ``-`` read from standard input; and the
+    reports of what cannot be checked at all (an empty directory)."""
+    from ..check import FileReport
+    items, problems = [], []
+    for path in paths:
+        if path == STDIN:
+            if any(name == STDIN_NAME for _, name in items):
+                raise DlderiveError("-: standard input can be read only once")
+            items.append(((STDIN_NAME, _stdin()), STDIN_NAME))
+        elif os.path.isdir(path):
+            found = documents(path)
+            if not found:
+                problems.append(FileReport(path, (), f"{path}: a directory with no {', '.join(SUFFIXES)} files"))
+            items.extend((f, f) for f in found)
+        else:
+            items.append((path, path))
+        if len(items) > MAX_FILES:
+            raise DlderiveError(f"{path}: more than {MAX_FILES} files to check; check fewer at a time")
+    return items, problems
+
+
+def documents(folder: str) -> list[str]:
+    """The documents under ``folder``, sorted, hidden files and folders skipped, links to folders not followed."""
     out = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(files)), mp_context=context,
-                             initializer=_limit_memory) as pool:
-        futures = [pool.submit(check_file, f, model, timeout) for f in files]
-        for i, (name, future) in enumerate(zip(files, futures), 1):
-            try:
-                out.append(future.result())
-            except Exception as exc:  # a worker that died (memory limit, signal): that file is unread
-                out.append(FileReport(str(name), (), f"{name}: the checker's worker process failed ({type(exc).__name__})"))
-            if progress and len(files) > 1:
-                _progress(i, len(files))
-    if progress and len(files) > 1:
-        print(file=sys.stderr)
-    return out
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        out.extend(os.path.join(root, f) for f in files if not f.startswith(".") and f.lower().endswith(SUFFIXES))
+        if len(out) > MAX_FILES:
+            break
+    return sorted(out, key=lambda p: Path(p).parts)
 
 
-def _limit_memory() -> None:
+def _stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise DlderiveError(f"-: standard input is larger than the limit of {MAX_FILE_BYTES / 1e6:.0f} MB")
     try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if soft == resource.RLIM_INFINITY or soft > MEMORY_LIMIT:
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, hard))
-    except (ValueError, OSError):
-        pass
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DlderiveError(f"-: standard input is not valid UTF-8 (byte {exc.start})") from None
 
 
-def _progress(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // total
-    print(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total}", end="", file=sys.stderr, flush=True)
+def _named(report, name: str):
+    from dataclasses import replace
+    return report if report.file == name else replace(report, file=name)
+
+
+def use_color(mode: str, stream) -> bool:
+    """``--color``: always, never, or auto (a terminal, and NO_COLOR unset or empty, and TERM not dumb)."""
+    if mode != "auto":
+        return mode == "always"
+    tty = getattr(stream, "isatty", lambda: False)()
+    return tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+@contextmanager
+def progress(total: int):
+    """A progress bar on a terminal's standard error for more than one file (rich); else nothing."""
+    if total < 2 or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True, redirect_stdout=sys.stdout.isatty(),
+                  redirect_stderr=True) as bar:
+        task = bar.add_task("check", total=total)
+        yield lambda: bar.advance(task)
+
+
+def iter_reports(items, model=None, timeout=DEFAULT_TIMEOUT, jobs=1):
+    """``(index, report)`` as each item (a path, or a ``(name, text)`` pair) is done."""
+    try:
+        from ..check.batch import iter_reports as batch
+    except ImportError:  # the supervised batch runner is not in this tree yet
+        return _pool_reports(items, model, timeout, jobs)
+    return batch(items, model, timeout, jobs)
+
+
+def _pool_reports(items, model, timeout, jobs):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from ..check import FileReport, check_file, check_text
+    from ..reader import parser
+    parser()  # built once here, inherited by the workers
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(items))),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {pool.submit(check_text, item[1], item[0], model, timeout) if isinstance(item, tuple)
+                   else pool.submit(check_file, item, model, timeout): i for i, item in enumerate(items)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                yield i, future.result()
+            except Exception as exc:
+                name = items[i][0] if isinstance(items[i], tuple) else items[i]
+                yield i, FileReport(str(name), (), f"{name}: the checker's worker process failed ({type(exc).__name__})")

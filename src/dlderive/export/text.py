@@ -134,8 +134,16 @@ def _(report: FileReport, notation: Notation = DEFAULT, color: bool = False) -> 
     return report_text(report, color)
 
 
-def report_text(report: FileReport, color: bool = False) -> str:
-    """One line per relation (mark, line, LaTeX), its reason below; the first wrong step of a chain marked."""
+COLORS = {"valid": "32", "invalid": "1;31", "unverifiable": "33"}
+"""ANSI colours of the marks on a terminal: ✓ green, ✗ bold red (its whole line), ? yellow."""
+
+
+def report_text(report: FileReport, color: bool = False, quiet: bool = False) -> str:
+    """One line per relation (mark, line, LaTeX), its reason below; the first wrong step of a chain marked.
+
+    ``quiet``: only the invalid relations and the counts, and nothing for a file without any."""
+    if quiet and not report.error and not report.summary["invalid"]:
+        return ""
     lines = [report.file]
     if report.error:
         lines.append(f"  cannot read: {report.error}")
@@ -145,19 +153,23 @@ def report_text(report: FileReport, color: bool = False) -> str:
         first = word == "invalid" and r.chain not in flagged
         if first:
             flagged.add(r.chain)
-        head = f"{MARKS[word]} {r.line:>4}  {clip(r.latex)}"
+        if quiet and word != "invalid":
+            continue
+        mark = f"\x1b[{COLORS[word]}m{MARKS[word]}\x1b[0m" if color else MARKS[word]
+        head = f"{mark} {r.line:>4}  {clip(r.latex)}"
         if color and word == "invalid":
-            head = f"\x1b[1;31m{head}\x1b[0m"
+            head = f"{mark}\x1b[{COLORS[word]}m {r.line:>4}  {clip(r.latex)}\x1b[0m"
         lines.append(head)
         lines.append(f"        {r.reason}")
         if r.counterexample:
             lines.append(f"        counterexample: {counterexample_text(r.counterexample)}")
         if first:
             lines.append("        ^ first wrong step of this chain")
-    for note in report.notes:
-        lines.append(f"note: {note}")
-    if report.glossary:
-        lines.append("names read: " + "; ".join(f"{k}: {v}" for k, v in report.glossary.items()))
+    if not quiet:
+        for note in report.notes:
+            lines.append(f"note: {note}")
+        if report.glossary:
+            lines.append("names read: " + "; ".join(f"{k}: {v}" for k, v in report.glossary.items()))
     s = report.summary
     lines.append(f"{s['relations']} relations: {s['valid']} valid, {s['invalid']} invalid, "
                  f"{s['unverifiable']} unverifiable")
@@ -170,15 +182,44 @@ def counterexample_text(cx: dict) -> str:
     return "; ".join(p for p in (values, sides) if p)
 
 
-def summary_table(reports) -> str:
-    """Counts of verdicts per file."""
-    width = max(len("file"), *(len(r.file) for r in reports))
-    rows = [f"{'file':<{width}}  {'valid':>5}  {'invalid':>7}  {'unverifiable':>12}"]
+VERDICTS = ("valid", "invalid", "unverifiable")
+
+
+def totals(reports) -> dict:
+    """The counts of every report added up: files, unreadable, relations and each verdict."""
+    out = {"files": len(reports), "unreadable": sum(1 for r in reports if r.error), "relations": 0,
+           **dict.fromkeys(VERDICTS, 0)}
     for r in reports:
-        s = r.summary
-        note = "  (cannot read)" if r.error else ""
-        rows.append(f"{r.file:<{width}}  {s['valid']:>5}  {s['invalid']:>7}  {s['unverifiable']:>12}{note}")
-    return "\n".join(rows)
+        for key in ("relations", *VERDICTS):
+            out[key] += r.summary[key]
+    return out
+
+
+def _files(t: dict) -> str:
+    files = f"{t['files']} file{'s' * (t['files'] != 1)}"
+    return files + (f" ({t['unreadable']} cannot be read)" if t["unreadable"] else "")
+
+
+def totals_line(reports) -> str:
+    """``total: 3 files, 12 relations: 9 valid, 2 invalid, 1 unverifiable``."""
+    t = totals(reports)
+    return (f"total: {_files(t)}, {t['relations']} relations: {t['valid']} valid, {t['invalid']} invalid, "
+            f"{t['unverifiable']} unverifiable")
+
+
+def summary_table(reports) -> str:
+    """Counts of verdicts per file, and a totals row."""
+    t = totals(reports)
+    rows = [(r.file, *(str(r.summary[k]) for k in (*VERDICTS, "relations")), "(cannot read)" if r.error else "")
+            for r in reports]
+    rows.append((f"total: {_files(t)}", *(str(t[k]) for k in (*VERDICTS, "relations")), ""))
+    head = ("file", *VERDICTS, "relations", "")
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return "\n".join(map(line, [head, *rows]))
 
 
 def clip(text: str, n: int = 100) -> str:
