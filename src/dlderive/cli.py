@@ -11,7 +11,7 @@ from . import __version__
 from .commands import did_you_mean, unknown
 from .errors import DlderiveError, InternalError
 
-COMMANDS = ("derive", "conv", "net", "build", "check")
+COMMANDS = ("derive", "conv", "net", "build", "check", "serve")
 """The modules of dlderive.commands, in the order of the help; each has ``register(subparsers)``
 and imports the engine only when its command runs. Adding a command is adding its module's name."""
 

@@ -1,0 +1,92 @@
+"""`dlderive serve`: the local web app (check page, handout preview, JSON API) on uvicorn."""
+from __future__ import annotations
+
+import threading
+import webbrowser
+from pathlib import Path
+
+from ..errors import DlderiveError
+
+INSTALL_HINT = "install it with: pip install 'dlderive[serve]'"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("serve", help="a local web app: check a derivation as you type, preview handouts",
+                              description="Serve the check page (/), the handout preview (/handout) and the JSON "
+                                          "API (/api/check, /api/derive, /api/list) on this machine.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
+    p.add_argument("--open", action="store_true", help="open the check page in a web browser")
+    p.add_argument("--handouts", metavar="DIR", help="the folder of handout TOML files the preview may read")
+    p.add_argument("--workers", type=int, default=2, help="checker worker processes (default 2)")
+    p.add_argument("--queue", type=int, default=100, help="requests that may wait for a worker (default 100); more get 503")
+    p.add_argument("--wall", type=float, default=60.0, metavar="SECONDS",
+                   help="wall-clock seconds a request may take before its worker is replaced (default 60)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="CPU seconds per relation before it is unverifiable (default: as dlderive check)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    try:
+        import uvicorn
+
+        from ..serve.app import Settings, create_app
+    except ImportError as exc:
+        raise DlderiveError(f"dlderive serve needs {exc.name}, which is not installed; {INSTALL_HINT}") from None
+    from ..check.limits import DEFAULT_TIMEOUT
+    from ..check.timing import validated
+
+    if not 0 <= args.port <= 65535:
+        raise DlderiveError(f"--port must be between 0 and 65535 (got {args.port})")
+    if args.workers < 1 or args.workers > 64:
+        raise DlderiveError(f"--workers must be between 1 and 64 (got {args.workers})")
+    if args.queue < 0:
+        raise DlderiveError(f"--queue must be 0 or more (got {args.queue})")
+    if not (args.wall > 0 and args.wall <= 3600):
+        raise DlderiveError(f"--wall must be above 0 and at most 3600 seconds (got {args.wall})")
+    timeout = validated(args.timeout if args.timeout is not None else DEFAULT_TIMEOUT)
+    folder = None
+    if args.handouts:
+        folder = Path(args.handouts)
+        if not folder.is_dir():
+            raise DlderiveError(f"--handouts {args.handouts}: not a folder")
+    hosts = ["127.0.0.1", "localhost", "[::1]"] + ([args.host] if args.host not in ("0.0.0.0", "::") else ["*"])
+    app = create_app(Settings(handouts=folder, workers=args.workers, queue=args.queue, wall=args.wall,
+                              timeout=timeout, hosts=hosts))
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=2,
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    if args.open:
+        threading.Thread(target=_open_when_ready, args=(server, args.host), daemon=True).start()
+    _announce(server, args.host)
+    server.run()
+    return 0
+
+
+def _announce(server, host: str) -> None:
+    """Print the address once uvicorn listens (the port is known only then when --port 0)."""
+    def wait():
+        import time
+
+        while not server.started:
+            if server.should_exit:
+                return
+            time.sleep(0.05)
+        print(f"dlderive serve: {_url(server, host)}  (Ctrl-C stops)", flush=True)
+
+    threading.Thread(target=wait, daemon=True).start()
+
+
+def _url(server, host: str) -> str:
+    port = server.servers[0].sockets[0].getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
+
+
+def _open_when_ready(server, host: str) -> None:
+    import time
+
+    while not server.started:
+        time.sleep(0.05)
+    webbrowser.open(_url(server, host))

@@ -1,0 +1,39 @@
+"""The handout folder given on the command line: its TOML files by name (nothing outside it), and
+the names of those that change on disk, as server-sent events (watchfiles)."""
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from watchfiles import awatch
+
+MAX_NAME = 255
+
+
+class HandoutFolder:
+    def __init__(self, root: str | Path):
+        self.root = Path(root).resolve()
+
+    def names(self) -> list[str]:
+        """The handout files of the folder itself (``*.toml``, not hidden), sorted."""
+        try:
+            return sorted(p.name for p in self.root.iterdir()
+                          if p.suffix == ".toml" and not p.name.startswith(".") and p.is_file())
+        except OSError:
+            return []
+
+    def resolve(self, name: str) -> Path | None:
+        """The file ``name`` of the folder, or None: only a listed name, never a path that leads elsewhere."""
+        if len(name) > MAX_NAME or name not in self.names():
+            return None
+        path = (self.root / name).resolve()
+        return path if path.parent == self.root and path.is_file() else None
+
+    async def events(self, stop: asyncio.Event):
+        """``data: ["week8.toml"]`` each time handout files of the folder change; a comment line to begin."""
+        yield ": watching\n\n"
+        async for changes in awatch(self.root, stop_event=stop, recursive=False, debounce=200, step=50):
+            changed = sorted({Path(p).name for _, p in changes if p.endswith(".toml")})
+            if changed:
+                yield f"data: {json.dumps(changed)}\n\n"
