@@ -69,3 +69,42 @@ def test_printers_write_transposes_products_hadamard_diag():
     assert r"d x_t^\top" in tex
     text = TextPrinter(form="vector").doprint(e)
     assert "Uᶠᵀ·(d ∘ fₜ)" in text and "diag(fₜ)·Uᶠ·hₜ₋₁" in text
+
+
+# ----------------------------------------------------------------------------- the engine: a linear RNN
+LINEAR_RNN = '''
+name = "linrnn"
+description = "linear RNN"
+inputs = ["x"]
+states = ["h"]
+
+[equations]
+h_t = "W_h @ x_t + U_h @ h_prev"
+'''
+
+
+@pytest.fixture(scope="module")
+def linear_rnn():
+    from dlderive.catalog import register, unregister
+    from dlderive.cells.declared import cell_from_toml
+    register(cell_from_toml(LINEAR_RNN, "linrnn.toml"))
+    yield "linrnn"
+    unregister("linrnn")
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_linear_rnn_through_time_is_a_matrix_power(linear_rnn, k):
+    """∂h_t/∂h_{t-k} = U_h^k (hand-worked: h_t is linear in h_{t-1}), as a product of matrices."""
+    import dlderive
+    d = dlderive.derive("linrnn.bptt", form="vector", steps=k)
+    rng = np.random.default_rng(k)
+    n, m = 3, 2
+    values = {"W_h": rng.normal(size=(n, m)), "U_h": rng.normal(size=(n, n)), "h_prev%d" % k if k > 1 else "h_prev": rng.normal(size=n)}
+    for j in range(k):
+        values["x_t" if j == 0 else ("x_prev" if j == 1 else f"x_prev{j}")] = rng.normal(size=m)
+    from dlderive.jacobian import numeric
+    got = numeric(d.final.rhs, values, d.kinds)
+    assert np.max(np.abs(got - np.linalg.matrix_power(values["U_h"], k))) < 1e-12
+    assert np.max(np.abs(dlderive.evaluate("linrnn.bptt", values, "vector", k) - np.linalg.matrix_power(values["U_h"], k))) < 1e-12
+    if k > 1:
+        assert np.max(np.abs(got - values["U_h"] ** k)) > 1e-3  # not the elementwise power

@@ -13,7 +13,8 @@ from .notation import time_offset_name
 
 DEFAULT_STEPS = 3
 MAX_STEPS = 1000
-KINDS = ("sigmoid", "derivative", "independence", "bptt")
+KINDS = ("sigmoid", "derivative", "independence", "bptt", "loss_grad")
+LOSS_GRAD = "loss_grad"
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,23 @@ DERIVATIONS: dict[str, Entry] = _catalog()
 
 
 def entry(name: str) -> Entry:
-    try:
+    if name in DERIVATIONS:
         return DERIVATIONS[name]
-    except KeyError:
-        raise DlderiveError(f"unknown derivation {name!r}; known: {', '.join(DERIVATIONS)}") from None
+    cell, _, kind = name.rpartition(".")
+    if kind == LOSS_GRAD and cell in CELLS:
+        return loss_grad_entry(cell)
+    raise DlderiveError(f"unknown derivation {name!r}; known: {', '.join(DERIVATIONS)}, "
+                        f"and <cell>.{LOSS_GRAD} for every cell") from None
+
+
+def loss_grad_entry(cell: str) -> Entry:
+    """``<cell>.loss_grad``: ∂L/∂P of a loss on V h + b_y over T steps (--weight, --steps, --loss)."""
+    return Entry(f"{cell}.{LOSS_GRAD}", f"∂L/∂P for a loss on V h + b_y over T steps of the {cell} cell "
+                 "(--weight P, --steps T, --loss squared|softmax_ce)", LOSS_GRAD, cell)
+
+
+def loss_grad_entries() -> dict[str, Entry]:
+    return {e.name: e for e in (loss_grad_entry(c) for c in CELLS)}
 
 
 def describe() -> dict[str, str]:

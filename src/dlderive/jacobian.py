@@ -189,7 +189,10 @@ def _numeric(expr: sp.Basic, env: dict, kinds: dict, memo: dict):
             value = value @ m if np.ndim(value) == 2 else (np.diag(value) @ m if np.ndim(value) == 1 else value * m)
         return value
     if isinstance(expr, sp.Pow):
-        return numeric(expr.base, env, kinds) ** numeric(expr.exp, env, kinds)
+        base = numeric(expr.base, env, kinds)
+        if not expr.base.is_commutative and expr.exp.is_Integer and expr.exp > 0 and np.ndim(base) == 2:
+            return np.linalg.matrix_power(base, int(expr.exp))  # U U = U², the matrix power
+        return base ** numeric(expr.exp, env, kinds)
     if isinstance(expr, Prime):
         return numeric(expr.doit(), env, kinds)
     if isinstance(expr, Jacobian):

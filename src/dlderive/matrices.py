@@ -55,7 +55,8 @@ def mm(*factors) -> sp.MatrixExpr:
 
 
 def hadamard(*factors) -> sp.MatrixExpr:
-    """a ∘ b ∘ ...: the elementwise product (same shapes)."""
+    """a ∘ b ∘ ...: the elementwise product (same shapes), nested products flattened."""
+    factors = tuple(a for f in factors for a in (f.args if isinstance(f, sp.HadamardProduct) else (f,)))
     if any(sp.simplify(a - b) != 0 for f in factors[1:] for a, b in zip(f.shape, factors[0].shape)):
         _mismatch("elementwise product", factors)
     return sp.HadamardProduct(*factors) if len(factors) > 1 else factors[0]

@@ -20,7 +20,8 @@ def _declare(args):
 
 def _list(args) -> int:
     """A table of every derivation: its name, its forms and what it derives, one group per cell."""
-    entries = _declare(args).DERIVATIONS
+    catalog = _declare(args)
+    entries = {**catalog.DERIVATIONS, **catalog.loss_grad_entries()}
     rows = [("NAME", "FORMS", "RESULT")]
     groups = [None]
     for name, e in entries.items():
@@ -43,13 +44,14 @@ def _derive(args) -> int:
     from ..notation import preset
 
     catalog = _declare(args)
-    if args.name not in catalog.DERIVATIONS:
-        raise unknown("derivation", args.name, catalog.DERIVATIONS, "`dlderive list` names them all")
+    known = {**catalog.DERIVATIONS, **catalog.loss_grad_entries()}
+    if args.name not in known:
+        raise unknown("derivation", args.name, known, "`dlderive list` names them all")
     choice("--form", args.form, FORMS)
     validated(args.timeout)
     try:
         with time_limit(args.timeout):
-            derivation = derive(args.name, args.form, args.steps)
+            derivation = derive(args.name, args.form, args.steps, args.weight, args.loss)
     except RelationTimeout:
         raise DlderiveError(f"{args.name}: the derivation took more than {args.timeout:g} s of CPU time "
                             "(--timeout); a declared cell with long chains of products grows quickly") from None
@@ -68,6 +70,7 @@ def register(sub) -> None:
                        epilog=examples("dlderive derive lstm.hidden",
                                        "dlderive derive lstm.hidden --form vector --format latex",
                                        "dlderive derive gru.bptt --steps 5 --form vector",
+                                       "dlderive derive lstm.loss_grad --weight W_f --steps 3 --loss softmax_ce",
                                        "dlderive derive mgu.candidate --cell docs/cells/mgu.toml --format json"))
     p.add_argument("name", help="a derivation name from `dlderive list`, e.g. lstm.hidden")
     p.add_argument("--form", choices=FORMS, default="scalar",
@@ -76,7 +79,10 @@ def register(sub) -> None:
     p.add_argument("--notation", choices=tuple(PRESETS), default="sample",
                    help="how symbols are written: " + "; ".join(f"{k}: {v.description}" for k, v in PRESETS.items()))
     p.add_argument("--steps", type=int, metavar="K",
-                   help="for <cell>.bptt: differentiate through K steps, 1 to 1000 (default 3)")
+                   help="for <cell>.bptt: differentiate through K steps, 1 to 1000 (default 3); "
+                        "for <cell>.loss_grad: the loss over K steps")
+    p.add_argument("--weight", metavar="NAME", help="for <cell>.loss_grad: the weight, bias or input P of ∂L/∂P")
+    p.add_argument("--loss", metavar="LOSS", help="for <cell>.loss_grad: squared (default) or softmax_ce")
     p.add_argument("--cell", metavar="FILE", help="a TOML file declaring a cell (see the README, and docs/cells/*.toml)")
     p.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
                    help=f"CPU seconds the derivation and its proofs may take (default {TIMEOUT:g})")

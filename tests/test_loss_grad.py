@@ -1,0 +1,181 @@
+"""Loss gradients through time (<cell>.loss_grad) against PyTorch autograd on the unrolled network
+(torch.nn.RNNCell, LSTMCell, GRUCell in float64), and the printed result against the same oracle."""
+import json
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+import dlderive
+from dlderive.cli import main
+from dlderive.export import render
+from dlderive.matrices import numeric
+from dlderive.notation import time_offset_name
+
+CELLS = {  # our weight names -> (module, PyTorch's order of the gates in weight_ih / weight_hh)
+    "rnn": (torch.nn.RNNCell, ["h"]),
+    "lstm": (torch.nn.LSTMCell, ["i", "f", "u", "o"]),
+    "gru": (torch.nn.GRUCell, ["r", "z", "n"]),
+}
+STATES = {"rnn": ["h"], "lstm": ["h", "c"], "gru": ["h"]}
+
+
+def random_inputs(cell, T, n, m, p, loss, seed):
+    rng = np.random.default_rng(seed)
+    gates = CELLS[cell][1]
+    v = {}
+    for g in gates:
+        v[f"W_{g}"], v[f"U_{g}"], v[f"b_{g}"] = rng.uniform(-1, 1, (n, m)), rng.uniform(-1, 1, (n, n)), rng.uniform(-1, 1, n)
+    if cell == "gru":
+        v["b_hn"] = rng.uniform(-1, 1, n)
+    v["V"], v["b_y"] = rng.uniform(-1, 1, (p, n)), rng.uniform(-1, 1, p)
+    for j in range(T):
+        v[time_offset_name("x", j)] = rng.uniform(-1, 1, m)
+        y = rng.uniform(0, 1, p)
+        v[time_offset_name("y", j)] = y / y.sum() if loss == "softmax_ce" else 2 * y - 1
+    for s in STATES[cell]:
+        v[time_offset_name(s, T)] = rng.uniform(-1, 1, n)
+    return v
+
+
+def torch_gradients(cell, values, T, loss):
+    """∂L/∂(every input) by autograd of the unrolled network built from torch's own cells."""
+    module_type, gates = CELLS[cell]
+    leaf = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in values.items()}
+    n, m = leaf[f"W_{gates[0]}"].shape
+    module = module_type(m, n).double()
+    zeros = torch.zeros(n, dtype=torch.float64)
+    params = {"weight_ih": torch.cat([leaf[f"W_{g}"] for g in gates]),
+              "weight_hh": torch.cat([leaf[f"U_{g}"] for g in gates]),
+              "bias_ih": torch.cat([leaf[f"b_{g}"] for g in gates]),
+              "bias_hh": torch.cat([zeros] * (len(gates) - 1) + [leaf["b_hn"] if cell == "gru" else zeros])}
+    h = leaf[time_offset_name("h", T)][None]
+    c = leaf[time_offset_name("c", T)][None] if cell == "lstm" else None
+    total = 0
+    for j in range(T - 1, -1, -1):
+        x = leaf[time_offset_name("x", j)][None]
+        if cell == "lstm":
+            h, c = torch.func.functional_call(module, params, (x, (h, c)))
+        else:
+            h = torch.func.functional_call(module, params, (x, h))
+        s = leaf["V"] @ h[0] + leaf["b_y"]
+        y = leaf[time_offset_name("y", j)]
+        total = total + (0.5 * ((s - y) ** 2).sum() if loss == "squared" else -(y * torch.log_softmax(s, 0)).sum())
+    total.backward()
+    return {k: t.grad.numpy() if t.grad is not None else np.zeros(t.shape) for k, t in leaf.items()}
+
+
+def weights(cell, T):
+    gates = CELLS[cell][1]
+    out = [f"{k}_{g}" for g in gates for k in "WUb"] + (["b_hn"] if cell == "gru" else []) + ["V", "b_y"]
+    out += [time_offset_name("x", j) for j in range(T)] + [time_offset_name(s, T) for s in STATES[cell]]
+    return out
+
+
+@pytest.mark.parametrize("loss", ["squared", "softmax_ce"])
+@pytest.mark.parametrize("T", [1, 2, 3])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_every_gradient_matches_torch_autograd(cell, T, loss):
+    rng = np.random.default_rng(T)
+    n, m, p = (int(a) for a in rng.integers(1, 6, 3))
+    values = random_inputs(cell, T, n, m, p, loss, seed=T)
+    expected = torch_gradients(cell, values, T, loss)
+    for w in weights(cell, T):
+        got = dlderive.evaluate(f"{cell}.loss_grad", values, "vector", steps=T, weight=w, loss=loss)
+        assert got.shape == np.shape(values[w]), w
+        assert np.max(np.abs(got - expected[w])) < 1e-10, (cell, T, loss, w)
+
+
+def printed_value(d, values, sizes):
+    """The derivation's result evaluated from what it prints: forward quantities from torch's
+    network are not needed; every δ definition is evaluated in order from the inputs."""
+    env = dict(values)
+    from dlderive.lossgrad.plan import compiled_plan, forward
+    cell = d.name.split(".")[0]
+    env.update(forward(compiled_plan(cell, "squared"), dict(values), sizes["T"]))
+    for j in range(sizes["T"]):  # softmax(s) for the cross-entropy's p
+        s = env[time_offset_name("s", j)]
+        e = np.exp(s - s.max())
+        env[time_offset_name("p", j)] = e / e.sum()
+    for name, expr in d.definitions.items():
+        if name.startswith("delta"):
+            env[name] = np.ravel(numeric(expr, env, sizes))
+    return numeric(d.final.rhs, env, sizes)
+
+
+@pytest.mark.parametrize("cell,w,loss", [("lstm", "W_f", "softmax_ce"), ("lstm", "U_o", "squared"), ("gru", "U_n", "softmax_ce"),
+                                         ("rnn", "U_h", "squared"), ("gru", "b_hn", "squared"), ("lstm", "x_prev", "squared")])
+def test_the_printed_result_is_the_gradient(cell, w, loss):
+    T, n, m, p = 3, 3, 2, 4
+    values = random_inputs(cell, T, n, m, p, loss, seed=5)
+    d = dlderive.derive(f"{cell}.loss_grad", "vector", T, weight=w, loss=loss)
+    got = printed_value(d, values, {"n": n, "m": m, "p": p, "T": T})
+    expected = torch_gradients(cell, values, T, loss)[w]
+    assert np.max(np.abs(np.reshape(got, np.shape(expected)) - expected)) < 1e-10
+    assert all(s.proof for s in d.steps) and d.final.proof
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_scalar_form_substituted_is_the_gradient(cell):
+    """JSON result.rhs with the definitions substituted (until none is left) is ∂L/∂W in the inputs."""
+    T = 2
+    d = dlderive.derive(f"{cell}.loss_grad", "scalar", T, weight=f"U_{CELLS[cell][1][0]}", loss="squared")
+    data = json.loads(render(d, "json"))
+    assert data["result"]["rhs"] == str(d.final.rhs)
+    defs = {sp.Symbol(k, real=True): v for k, v in d.definitions.items()}
+    expr = d.final.rhs
+    for _ in range(10 * T * len(defs)):
+        new = expr.xreplace(defs)
+        if new == expr:
+            break
+        expr = new
+    values = random_inputs(cell, T, 1, 1, 1, "squared", seed=2)
+    assert {s.name for s in expr.free_symbols} <= set(values)
+    got = float(expr.subs({sp.Symbol(k, real=True): float(np.ravel(v)[0]) for k, v in values.items()}))
+    assert got == pytest.approx(float(np.ravel(torch_gradients(cell, values, T, "squared")[f"U_{CELLS[cell][1][0]}"])[0]), abs=1e-12)
+
+
+def test_lstm_cell_path_and_teacher_form():
+    d = dlderive.derive("lstm.loss_grad", "vector", 3, weight="W_f", loss="softmax_ce")
+    steps = {str(s.lhs): s for s in d.steps}
+    assert "f_t" in str(steps["deltac_prev"].rhs) and "deltac_t" in str(steps["deltac_prev"].rhs)  # δc through f
+    assert str(d.final.rhs).count("x_prev2.T") == 1 and "deltaaf_t*x_t.T" in str(d.final.rhs)
+    assert "complex-step derivative ∂L/∂c_prev" in steps["deltac_prev"].proof
+    latex = render(d, "latex")
+    assert r"^\top" in latex
+
+
+def test_cost_grows_linearly():
+    """The number of steps and the size of each grow linearly: T = 16 has 4 times the steps of T = 4."""
+    a = dlderive.derive("lstm.loss_grad", "vector", 4, weight="U_f")
+    b = dlderive.derive("lstm.loss_grad", "vector", 16, weight="U_f")
+    assert len(b.steps) - 2 == 4 * (len(a.steps) - 2)
+    size = lambda d: max(sp.count_ops(s.rhs) for s in d.steps[2:])
+    assert size(b) == size(a)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--weight", "W_z"], "accepted: U_f, U_i"),
+    (["--weight", "W_f", "--steps", "0"], "--steps must be a whole number from 1"),
+    (["--weight", "W_f", "--loss", "hinge"], "--loss is one of: squared, softmax_ce"),
+    (["--weight", "x_prev3", "--steps", "3"], "accepted:"),
+    ([], "needs --weight NAME"),
+])
+def test_bad_input_is_one_line_exit_2(capsys, args, message):
+    assert main(["derive", "lstm.loss_grad", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cli_derives_lstm_loss_gradient(capsys):
+    assert main(["derive", "lstm.loss_grad", "--weight", "W_f", "--steps", "3", "--loss", "softmax_ce",
+                 "--form", "vector", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["result"]["rhs"].count("x_prev") == 2 and "deltaaf_prev2" in data["definitions"]
+
+
+def test_cross_entropy_targets_must_be_probabilities():
+    values = random_inputs("rnn", 1, 2, 2, 3, "squared", seed=1)
+    with pytest.raises(dlderive.DlderiveError, match="y_t must be a probability vector"):
+        dlderive.evaluate("rnn.loss_grad", values, "vector", steps=1, weight="W_h", loss="softmax_ce")
