@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from dlderive.check import check_file, check_text
-from dlderive.commands.check import check_files
+from dlderive.check.batch import check_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = sorted((ROOT / "tests" / "handwritten").glob("*.*"))

@@ -44,12 +44,12 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     """Exit status: 0 nothing invalid, 1 some relation invalid, 2 some file could not be read."""
+    from ..check.batch import validated_jobs
     from ..check.timing import validated
     from ..export import render
     from ..export.text import report_text, summary_table, totals_line
 
-    if args.jobs < 1:
-        raise DlderiveError("--jobs must be at least 1")
+    validated_jobs(args.jobs)
     validated(args.timeout)
     model = _model(args.model)
     items, problems = inputs(args.files)
@@ -163,28 +163,5 @@ def progress(total: int):
 
 def iter_reports(items, model=None, timeout=DEFAULT_TIMEOUT, jobs=1):
     """``(index, report)`` as each item (a path, or a ``(name, text)`` pair) is done."""
-    try:
-        from ..check.batch import iter_reports as batch
-    except ImportError:  # the supervised batch runner is not in this tree yet
-        return _pool_reports(items, model, timeout, jobs)
+    from ..check.batch import iter_reports as batch
     return batch(items, model, timeout, jobs)
-
-
-def _pool_reports(items, model, timeout, jobs):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from ..check import FileReport, check_file, check_text
-    from ..reader import parser
-    parser()  # built once here, inherited by the workers
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(items))),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = {pool.submit(check_text, item[1], item[0], model, timeout) if isinstance(item, tuple)
-                   else pool.submit(check_file, item, model, timeout): i for i, item in enumerate(items)}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                yield i, future.result()
-            except Exception as exc:
-                name = items[i][0] if isinstance(items[i], tuple) else items[i]
-                yield i, FileReport(str(name), (), f"{name}: the checker's worker process failed ({type(exc).__name__})")
