@@ -28,7 +28,8 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message):
-        raise DlderiveError(message)
+        command = self.prog.partition(" ")[2]  # "dlderive check" -> "check"
+        raise DlderiveError(f"{command}: {message}" if command else message)
 
     def _check_value(self, action, value):
         if action.choices is None or value in action.choices:

@@ -171,9 +171,14 @@ def report_text(report: FileReport, color: bool = False, quiet: bool = False) ->
         if report.glossary:
             lines.append("names read: " + "; ".join(f"{k}: {v}" for k, v in report.glossary.items()))
     s = report.summary
-    lines.append(f"{s['relations']} relations: {s['valid']} valid, {s['invalid']} invalid, "
+    lines.append(f"{plural(s['relations'], 'relation')}: {s['valid']} valid, {s['invalid']} invalid, "
                  f"{s['unverifiable']} unverifiable")
     return "\n".join(lines)
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def counterexample_text(cx: dict) -> str:
@@ -196,14 +201,14 @@ def totals(reports) -> dict:
 
 
 def _files(t: dict) -> str:
-    files = f"{t['files']} file{'s' * (t['files'] != 1)}"
+    files = plural(t["files"], "file")
     return files + (f" ({t['unreadable']} cannot be read)" if t["unreadable"] else "")
 
 
 def totals_line(reports) -> str:
     """``total: 3 files, 12 relations: 9 valid, 2 invalid, 1 unverifiable``."""
     t = totals(reports)
-    return (f"total: {_files(t)}, {t['relations']} relations: {t['valid']} valid, {t['invalid']} invalid, "
+    return (f"total: {_files(t)}, {plural(t['relations'], 'relation')}: {t['valid']} valid, {t['invalid']} invalid, "
             f"{t['unverifiable']} unverifiable")
 
 
