@@ -49,7 +49,7 @@ def T(e: sp.MatrixExpr) -> sp.MatrixExpr:
 def mm(*factors) -> sp.MatrixExpr:
     """The matrix product of ``factors`` in their order; a mismatch of shapes is a DlderiveError."""
     for a, b in zip(factors, factors[1:]):
-        if getattr(a, "shape", None) and getattr(b, "shape", None) and sp.simplify(a.shape[1] - b.shape[0]) != 0:
+        if getattr(a, "shape", None) and getattr(b, "shape", None) and _differ(a.shape[1], b.shape[0]):
             _mismatch("product", factors)
     return sp.MatMul(*factors)
 
@@ -57,7 +57,7 @@ def mm(*factors) -> sp.MatrixExpr:
 def hadamard(*factors) -> sp.MatrixExpr:
     """a ∘ b ∘ ...: the elementwise product (same shapes), nested products flattened."""
     factors = tuple(a for f in factors for a in (f.args if isinstance(f, sp.HadamardProduct) else (f,)))
-    if any(sp.simplify(a - b) != 0 for f in factors[1:] for a, b in zip(f.shape, factors[0].shape)):
+    if any(_differ(a, b) for f in factors[1:] for a, b in zip(f.shape, factors[0].shape)):
         _mismatch("elementwise product", factors)
     return sp.HadamardProduct(*factors) if len(factors) > 1 else factors[0]
 
@@ -76,6 +76,10 @@ def apply(function: Callable, e: sp.MatrixExpr) -> sp.MatrixExpr:
     """f applied elementwise (f a SymPy function class such as sigmoid or tanh)."""
     x = sp.Dummy("x", real=True)
     return ElementwiseApplyFunction(sp.Lambda(x, function(x)), e)
+
+
+def _differ(a, b) -> bool:
+    return a != b and sp.simplify(a - b) != 0
 
 
 def _mismatch(what: str, factors) -> None:

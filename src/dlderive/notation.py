@@ -54,6 +54,11 @@ class Notation:
 
     def symbol(self, identifier: str) -> str:
         at = TIMED.match(identifier)
+        if at and at["base"].startswith("delta") and len(at["base"]) > 5:  # δ of a quantity: ∂L/∂h_t is δh_t
+            rest = at["base"][5:]
+            if rest.startswith("a") and len(rest) > 1:  # of the pre-activation of f_t: δa^f_t
+                return r"\delta a^{%s}_{%s}" % (rest[1:], "t" if at["t"] else f"t-{at['k'] or 1}")
+            return r"\delta " + self.symbol(f"{rest}_{identifier.split('_', 1)[1]}")
         if at:
             base = _latex_base(at["base"])
             if at["t"]:

@@ -113,6 +113,8 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
         return name + (f"^{{{exp}}}" if exp is not None else "") + r"\left(" + self._print(expr.args[0]) + r"\right)"
 
     def _print_Function(self, expr, exp=None):
+        if expr.func.__name__ == "ell":  # the loss ℓ(s, y) of a loss-gradient derivation
+            return r"\ell\left(" + ", ".join(self._print(a) for a in expr.args) + r"\right)"
         if isinstance(expr, Prime):
             f = of(expr.base)
             return self._call((f.latex if f else r"\operatorname{%s}" % expr.base.__name__) + "'", expr, exp)
@@ -141,7 +143,24 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
             r"\left(" + self._print(a) + r"\right)" if isinstance(a, (sp.MatAdd, sp.MatMul)) else self._print(a)
             for a in expr.args)
 
+    def _print_HadamardPower(self, expr):
+        base = self._print(expr.base)
+        if not isinstance(expr.base, sp.MatrixSymbol):
+            base = r"\left(" + base + r"\right)"
+        return base + "^{%s}" % self._print(expr.exp)
+
+    def _print_MatAdd(self, expr):
+        terms = sorted(expr.args, key=lambda a: (not isinstance(a, sp.OneMatrix), _negative_term(a)))
+        out = ""
+        for i, a in enumerate(terms):
+            negative = _negative_term(a)
+            tex = self._print(-a if negative else a)
+            out += (" - " if negative else " + ") + tex if i else ("- " + tex if negative else tex)
+        return out
+
     def _print_MatMul(self, expr):
+        if expr.args[0] == -1:
+            return "- " + self._print(sp.MatMul(*expr.args[1:]) if len(expr.args) > 2 else expr.args[1])
         return " ".join(r"\left(" + self._print(a) + r"\right)" if isinstance(a, (sp.MatAdd, sp.HadamardProduct))
                         else self._print(a) for a in expr.args)
 
@@ -274,3 +293,8 @@ def _is_unevaluated(expr) -> bool:
         if isinstance(node, (sp.Add, sp.Mul)) and node.args != node.func(*node.args).args:
             return True
     return False
+
+
+def _negative_term(a) -> bool:
+    """A term of a matrix sum written with a minus sign: (-1) M."""
+    return bool(isinstance(a, sp.MatMul) and a.args[0].is_number and a.args[0] < 0)

@@ -61,7 +61,22 @@ class TextPrinter(ConventionalOrder, StrPrinter):
         return f" {self.hadamard} ".join(f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.MatMul))
                                          else self._print(a) for a in expr.args)
 
+    def _print_HadamardPower(self, expr):
+        base = self._print(expr.base)
+        return (base if isinstance(expr.base, sp.MatrixSymbol) else f"({base})") + "".join(_SUP.get(c, c) for c in str(expr.exp))
+
+    def _print_MatAdd(self, expr):
+        terms = sorted(expr.args, key=lambda a: (not isinstance(a, sp.OneMatrix), _negative_term(a)))
+        out = ""
+        for i, a in enumerate(terms):
+            negative = _negative_term(a)
+            text = self._print(-a if negative else a)
+            out += (" - " if negative else " + ") + text if i else ("-" + text if negative else text)
+        return out
+
     def _print_MatMul(self, expr):
+        if expr.args[0] == -1:
+            return "-" + self._print(sp.MatMul(*expr.args[1:]) if len(expr.args) > 2 else expr.args[1])
         return "·".join(f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.HadamardProduct)) else self._print(a)
                         for a in expr.args)
 
@@ -184,3 +199,8 @@ def text_expr(expr, notation: Notation = DEFAULT, form: str = "scalar", kinds: d
     """One expression as readable Unicode text."""
     expr = as_basic(expr)
     return TextPrinter(notation, form, kinds, total, keeps_order(expr)).doprint(expr)
+
+
+def _negative_term(a) -> bool:
+    """A term of a matrix sum written with a minus sign: (-1) M."""
+    return bool(isinstance(a, sp.MatMul) and a.args[0].is_number and a.args[0] < 0)
