@@ -13,6 +13,7 @@ import pytest
 
 from dlderive.cli import main
 from dlderive.commands import build as build_module
+from dlderive.errors import DlderiveError
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK8 = ROOT / "derivations" / "week8.toml"
@@ -122,7 +123,7 @@ def test_a_failed_write_leaves_no_partial_file(small, tmp_path, monkeypatch):
 
     monkeypatch.setattr(build_module.os, "replace", failing)
     out = tmp_path / "out"
-    with pytest.raises(OSError):
+    with pytest.raises(DlderiveError, match=r"small\.html: cannot write \(No space left on device\)"):
         build_module.build(small, out)
     assert (out / "small.tex").exists() and not (out / "small.html").exists()
     assert not [p for p in out.iterdir() if ".tmp" in p.name]

@@ -74,10 +74,13 @@ def test_bad_handouts_name_file_item_and_key(tmp_path, change, key, fragment):
         assert "section 'S', item 1 (H)" in message
 
 
-def test_bad_math_in_prose_is_refused_when_rendering(tmp_path):
+def test_bad_math_in_prose_is_refused_on_loading_and_when_rendering(tmp_path):
     from dlderive.export import render
+    from dlderive.export.document import Document, Item, Section
     path = write(tmp_path, MINIMAL.replace('text = "Hello"', 'text = "see $\\\\input{/etc/passwd}$"'))
-    doc = build_document(load(path))
+    with pytest.raises(DlderiveError, match=r"h\.toml, section 'S', item 1 \(H\), key 'text': math command \\input"):
+        load(path)
+    doc = Document(title="T", sections=(Section("S", (Item("H", ("see $\\input{/etc/passwd}$",)),)),))
     with pytest.raises(DlderiveError, match="not allowed"):
         render(doc, "latex")
 

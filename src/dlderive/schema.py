@@ -87,6 +87,8 @@ def parse_toml(text: str, source: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DlderiveError(f"not valid TOML ({str(exc).splitlines()[0]})", file=source) from None
+    except RecursionError:
+        raise DlderiveError("arrays or tables nested too deeply", file=source) from None
 
 
 def validate(model: type[BaseModel], data: Any, locate: Callable[[tuple], tuple[dict, type | None]],

@@ -31,6 +31,7 @@ from ..errors import DlderiveError
 from ..functions import REGISTRY
 from ..notation import is_weight, time_offset_name, timed
 from ..schema import Strict, key_path, parse_toml, raise_all, read_text, validate
+from ..matrices import Grouped
 from .base import Cell, at, order_equations, param
 
 FUNCTIONS = {name: REGISTRY[name].make for name in ("sigmoid", "tanh", "exp")}
@@ -39,6 +40,7 @@ MAX_FILE = 64_000
 MAX_EQUATIONS = 64
 MAX_TEXT = 1000
 MAX_DEPTH = 60
+MAX_EXP_DEPTH = 3
 _CELL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _BASE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,15}$")
 
@@ -60,6 +62,8 @@ class _Build(Transformer):
         function, inner = str(children[0]), children[1]
         if function not in FUNCTIONS:
             raise DlderiveError(f"function {function!r} has no derivative rule; functions: {', '.join(FUNCTIONS)}")
+        if function == "exp" and _exp_depth(inner) >= MAX_EXP_DEPTH:
+            raise DlderiveError(f"exp nested more than {MAX_EXP_DEPTH} deep: its values overflow any number")
         return FUNCTIONS[function](inner)
 
     def add(self, children):
@@ -87,10 +91,8 @@ class _Build(Transformer):
         for x, y in ((a, b), (b, a)):
             if isinstance(x, sp.Symbol) and is_weight(x.name):
                 raise DlderiveError(f"{x} is a matrix: write {x} @ v for its product with a vector")
-            if _top_matvec(x) and not y.is_number:
-                raise DlderiveError(f"{y} * ({x}) mixes an elementwise and a matrix product; add a bias inside "
-                                    f"the parentheses (as GRU's b_hn) or move {y} inside the matrix product")
-        return a * b
+        a, b = (Grouped(x) if _top_matvec(x) and not y.is_number else x for x, y in ((a, b), (b, a)))
+        return a * b  # r * (U @ h): the matrix product kept whole, as written
 
     def pow(self, children):
         base, exponent = children[0], str(children[1])
@@ -106,6 +108,14 @@ class _Build(Transformer):
 def _parser() -> Lark:
     grammar = (Path(__file__).parent / "equations.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", transformer=_Build())
+
+
+def _exp_depth(e: sp.Basic) -> int:
+    """How many exp are nested in ``e`` (exp(exp(x)) has 2)."""
+    if not e.args:
+        return 0
+    inner = max(_exp_depth(a) for a in e.args)
+    return inner + 1 if isinstance(e, sp.exp) else inner
 
 
 def _has_weight(e: sp.Basic) -> bool:

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import DlderiveError
 from . import examples
 
 OUTPUTS = (("latex", ".tex"), ("html", ".html"), ("markdown", ".md"))
-INSTALL_HINT = ("install a LaTeX distribution with pdflatex, e.g. on Debian/Ubuntu: "
-                "apt-get install texlive-latex-base texlive-latex-recommended latexmk")
+INSTALL_HINT = ("install a LaTeX distribution, e.g. on Debian/Ubuntu: apt-get install texlive-latex-base "
+                "texlive-latex-recommended texlive-luatex fonts-dejavu-core latexmk")
 PDF_TIMEOUT = 180
 
 
@@ -25,7 +28,7 @@ def register(subparsers) -> None:
                                               "dlderive build derivations/week8.toml --out out/student --no-answers"))
     p.add_argument("handout", help="the handout file, e.g. derivations/week8.toml")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing, kept if present)")
-    p.add_argument("--pdf", action="store_true", help="also compile DIR/NAME.pdf with pdflatex")
+    p.add_argument("--pdf", action="store_true", help="also compile DIR/NAME.pdf (lualatex, xelatex or pdflatex)")
     p.add_argument("--no-answers", action="store_true", help="the student version: questions only")
     p.add_argument("--seed", type=int, metavar="N", help="draw variant N of the exercises given as ranges")
     p.add_argument("--notation", metavar="NAME", help="notation preset: sample, pytorch or textbook")
@@ -51,24 +54,81 @@ def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool
     doc = build_document(spec, seed=seed, answers=answers, notation=chosen)
     texts = {suffix: render(doc, fmt, doc.notation) for fmt, suffix in OUTPUTS}
     folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise DlderiveError(f"--out {folder}: exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for suffix, text in texts.items():
-        target = folder / f"{spec.stem}{suffix}"
-        write_atomic(target, text.encode("utf-8"))
-        written.append(target)
-    if pdf:
-        target = folder / f"{spec.stem}.pdf"
-        write_atomic(target, compile_pdf(texts[".tex"], spec.stem, written))
-        written.append(target)
+    targets = [folder / f"{spec.stem}{suffix}" for suffix in texts] + ([folder / f"{spec.stem}.pdf"] if pdf else [])
+    with interrupted_on_sigterm():
+        prepare_folder(folder, targets)
+        written = []
+        for target, text in zip(targets, texts.values()):
+            write_atomic(target, text.encode("utf-8"))
+            written.append(target)
+        if pdf:
+            target = targets[-1]
+            try:
+                data = compile_pdf(texts[".tex"], spec.stem, written)
+            except DlderiveError as exc:
+                if target.exists() and not target.is_dir():
+                    target.unlink()  # the previous build's PDF would not match the new sources
+                    exc.message += f"; the previous {target.name} was removed"
+                raise
+            write_atomic(target, data)
+            written.append(target)
     return written
+
+
+@contextmanager
+def interrupted_on_sigterm():
+    """SIGTERM (and SIGHUP) raise KeyboardInterrupt while the block runs, so that its cleanup runs (temporary
+    files, scratch folders, the TeX process group)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _writable(path: Path) -> bool:
+    """Whether ``path`` may be written: its permission bits allow it (also for root) and the system agrees."""
+    return bool(path.stat().st_mode & 0o222) and os.access(path, os.W_OK)
+
+
+def prepare_folder(folder: Path, targets: list[Path]) -> None:
+    """The output folder created, and every target checked writable, before anything is written."""
+    if folder.is_symlink() and not folder.exists():
+        raise DlderiveError(f"--out {folder}: a symbolic link to {os.readlink(folder)}, which does not exist")
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise DlderiveError(f"--out {folder}: {parent} is a file, not a folder")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DlderiveError(f"--out {folder}: cannot create the folder ({exc.strerror or exc})") from None
+    if not _writable(folder):
+        raise DlderiveError(f"--out {folder}: the folder is read-only")
+    for target in targets:
+        if target.is_dir():
+            raise DlderiveError(f"{target}: a folder of that name is in the way; nothing was written")
+        if target.is_symlink() and not target.exists():
+            raise DlderiveError(f"{target}: a symbolic link to a missing file; nothing was written")
+        if target.exists() and not _writable(target):
+            raise DlderiveError(f"{target}: the file is read-only and is not replaced; nothing was written")
 
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Write ``target`` through a temporary file in the same folder and os.replace: never half-written."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise DlderiveError(f"{target}: cannot write ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -76,6 +136,9 @@ def write_atomic(target: Path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DlderiveError(f"{target}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -87,31 +150,68 @@ def _umask() -> int:
     return mask
 
 
+ENGINES = ("lualatex", "xelatex", "pdflatex")
+"""TeX engines in order of preference: the first two print any character of the Unicode font."""
+_LATEXMK_FLAG = {"lualatex": "-lualatex", "xelatex": "-xelatex", "pdflatex": "-pdf"}
+
+
+def tex_engine(tex: str) -> tuple[str, str]:
+    """(name, path) of the engine to compile ``tex`` with; a DlderiveError when none installed can."""
+    found = [(name, shutil.which(name)) for name in ENGINES]
+    found = [(name, path) for name, path in found if path]
+    if not found:
+        raise DlderiveError(f"--pdf needs lualatex, xelatex or pdflatex, none of which is installed: {INSTALL_HINT}")
+    from ..export.pages import needs_unicode_engine
+    name, path = found[0]
+    if name == "pdflatex" and needs_unicode_engine(tex):
+        c = next(c for c in tex if not c.isascii())
+        raise DlderiveError(f"--pdf: the character {c!r} (U+{ord(c):04X}) needs lualatex or xelatex, which are "
+                            f"not installed (pdflatex's fonts lack it): apt-get install texlive-luatex fonts-dejavu-core")
+    return name, path
+
+
 def compile_pdf(tex: str, stem: str, written: list[Path]) -> bytes:
-    """The PDF of ``tex`` from pdflatex (or latexmk), run in a scratch folder without shell escape."""
-    pdflatex, latexmk = shutil.which("pdflatex"), shutil.which("latexmk")
+    """The PDF of ``tex`` from lualatex, xelatex or pdflatex (through latexmk when installed), run in a scratch
+    folder without shell escape, in a process group of its own that is killed if the build is interrupted."""
     already = ", ".join(p.name for p in written)
-    if not pdflatex:
-        raise DlderiveError(f"--pdf needs pdflatex, which is not installed: {INSTALL_HINT} ({already} were written)")
+    try:
+        engine, path = tex_engine(tex)
+    except DlderiveError as exc:
+        raise DlderiveError(f"{exc.message}; no PDF written ({already} were written)") from None
+    latexmk = shutil.which("latexmk")
     env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f")
     with tempfile.TemporaryDirectory(prefix="dlderive-pdf-") as scratch:
         source = Path(scratch) / f"{stem}.tex"
         source.write_text(tex, encoding="utf-8")
         if latexmk:
-            command = [latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                       "-quiet", source.name]
+            command = [latexmk, _LATEXMK_FLAG[engine], "-interaction=nonstopmode", "-halt-on-error",
+                       "-no-shell-escape", "-quiet", source.name]
         else:
-            command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name]
+            command = [path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name]
         try:
-            done = subprocess.run(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=PDF_TIMEOUT)
+            returncode = _run_group(command, scratch, env)
         except subprocess.TimeoutExpired:
-            raise DlderiveError(f"pdflatex took longer than {PDF_TIMEOUT} s; no PDF written ({already} were written)") from None
+            raise DlderiveError(f"{engine} took longer than {PDF_TIMEOUT} s; no PDF written ({already} were written)") from None
         result = Path(scratch) / f"{stem}.pdf"
-        if done.returncode != 0 or not result.exists():
+        if returncode != 0 or not result.exists():
             log = Path(scratch) / f"{stem}.log"
-            raise DlderiveError(f"pdflatex failed: {_first_error(log)}; no PDF written ({already} were written)")
+            raise DlderiveError(f"{engine} failed: {_first_error(log)}; no PDF written ({already} were written)")
         return result.read_bytes()
+
+
+def _run_group(command: list[str], cwd: str, env: dict) -> int:
+    """Run ``command`` in a new session (its own process group); on a timeout or an interrupt the whole
+    group is killed and reaped before the exception goes on."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        return process.wait(timeout=PDF_TIMEOUT)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # latexmk's children too, even after latexmk exits
+        except ProcessLookupError:
+            pass
+        process.wait()
 
 
 def _first_error(log: Path) -> str:

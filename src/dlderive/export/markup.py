@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from ..errors import DlderiveError
 from ..functions import REGISTRY
-from .escape import escape_latex
+from .escape import INVISIBLE, escape_latex, math_control_problem, one_line, unicode_in_math
 from .mathml import to_mathml
 
 ALLOWED_COMMANDS = frozenset({f.latex[1:] for f in REGISTRY.values() if f.latex[1:].isalpha()} | set("""
@@ -19,7 +19,7 @@ chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega
 frac partial circ odot otimes cdot times left right lfloor rfloor lceil rceil sum prod sqrt
 exp log ln tanh sin cos max min le ge leq geq neq ne approx equiv in notin to rightarrow Rightarrow
 implies mapsto infty ldots cdots dots quad qquad prime top mid mathbb mathbf mathrm operatorname text
-hat tilde bar vec dot langle rangle lvert rvert lVert rVert nabla forall exists cup cap subset
+hat tilde bar vec dot widehat widetilde overline mathcal boldsymbol bm mathit mathsf langle rangle lvert rvert lVert rVert nabla forall exists cup cap subset
 """.split()))
 """LaTeX commands allowed inside $...$ in handout prose: math only, nothing that reads or writes files."""
 
@@ -38,7 +38,14 @@ def with_notation(text: str, notation) -> str:
 
 
 def check_math(tex: str) -> str:
-    """``tex`` unchanged if every command in it is allowed; otherwise a DlderiveError naming the command."""
+    """``tex`` as handout math for every output: Unicode symbols as commands, a bare ``%``, ``#`` or ``&``
+    escaped; a DlderiveError naming what is wrong when a command is not allowed, a brace is unmatched or a
+    control character (a TOML escape such as \\t from \\text) is in it."""
+    problem = math_control_problem(tex)
+    if problem:
+        raise DlderiveError(problem)
+    tex = _BARE.sub(lambda m: m.group(1) + "\\" + m.group(2),
+                    unicode_in_math("".join(c for c in tex if c not in INVISIBLE)))
     for m in _COMMAND.finditer(tex):
         name = m.group(1)
         if name.isalpha() and name not in ALLOWED_COMMANDS:
@@ -47,9 +54,22 @@ def check_math(tex: str) -> str:
             raise DlderiveError(f"math command \\{name} is not allowed in handout text (in ${tex}$)")
     if "^^" in tex:
         raise DlderiveError(f"^^ (TeX character codes) is not allowed in handout math (in ${tex}$)")
-    if tex.count("{") != tex.count("}"):
-        raise DlderiveError(f"unbalanced braces in math ${tex}$")
+    depth = 0
+    for m in _GROUPING.finditer(tex):
+        depth += {"{": 1, "}": -1}.get(m.group(), 0)
+        if depth < 0:
+            raise DlderiveError(f"a }} without its {{ in math ${tex}$ (write \\}} for a brace that shows)")
+    if depth:
+        raise DlderiveError(f"a {{ without its }} in math ${tex}$ (write \\{{ for a brace that shows)")
+    for m in re.finditer(r"[^\x00-\x7f]", _TEXT_GROUP.sub("", tex)):
+        raise DlderiveError(f"character {m.group()!r} (U+{ord(m.group()):04X}) in math ${tex}$: math fonts have "
+                            f"no such letter; put it in \\text{{...}} or outside the math")
     return tex
+
+
+_BARE = re.compile(r"(?<!\\)((?:\\\\)*)([%#&])")
+_GROUPING = re.compile(r"\\.|[{}]")
+_TEXT_GROUP = re.compile(r"\\text\{[^{}]*\}")
 
 
 def blocks(text: str) -> list[tuple[str, list[str]]]:
@@ -57,8 +77,8 @@ def blocks(text: str) -> list[tuple[str, list[str]]]:
     if len(text) > MAX_PROSE:
         raise DlderiveError(f"a paragraph is longer than {MAX_PROSE} characters")
     out = []
-    for chunk in re.split(r"\n\s*\n", text.strip()):
-        lines = [ln.strip() for ln in chunk.splitlines() if ln.strip()]
+    for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
+        lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
         if lines and all(ln.startswith("- ") for ln in lines):
             out.append(("ul", [ln[2:] for ln in lines]))
         elif lines:
@@ -82,7 +102,7 @@ def inline(text: str):
 
 def escape_markdown_text(text: str) -> str:
     """Text for Markdown output: HTML-significant characters as entities, Markdown markers backslashed."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([\\`*_\[\]#|$])", r"\\\1", text)
 
 
@@ -90,23 +110,23 @@ def _math(b: str) -> str:
     return f"${check_math(b)}$"
 
 
-_NO_HTML = {"<": r"\lt ", ">": r"\gt ", "&": r"\&"}
+_NO_HTML = {"<": r"\lt ", ">": r"\gt "}
 
 
 def _markdown_math(b: str) -> str:
-    """Math for a Markdown viewer: <, > and & as TeX commands, so that no user text becomes an HTML tag."""
-    return "$" + re.sub(r"[<>&]", lambda m: _NO_HTML[m.group()], check_math(b)) + "$"
+    """Math for a Markdown viewer: < and > as TeX commands (& is \\& already), so that no user text becomes an HTML tag."""
+    return "$" + re.sub(r"[<>]", lambda m: _NO_HTML[m.group()], check_math(b)) + "$"
 
 
 _INLINE_FORMATS = {  # kind -> how LaTeX, HTML and Markdown write a run of that kind
     "math": (_math, lambda b: Markup(to_mathml(check_math(b), display=False)), _markdown_math),
-    "bold": (lambda b: f"\\textbf{{{escape_latex(b)}}}", lambda b: Markup("<strong>%s</strong>") % b,
+    "bold": (lambda b: f"\\textbf{{{escape_latex(b)}}}", lambda b: Markup("<strong>%s</strong>") % one_line(b),
              lambda b: f"**{escape_markdown_text(b)}**"),
-    "italic": (lambda b: f"\\emph{{{escape_latex(b)}}}", lambda b: Markup("<em>%s</em>") % b,
+    "italic": (lambda b: f"\\emph{{{escape_latex(b)}}}", lambda b: Markup("<em>%s</em>") % one_line(b),
                lambda b: f"*{escape_markdown_text(b)}*"),
-    "code": (lambda b: f"\\texttt{{{escape_latex(b)}}}", lambda b: Markup("<code>%s</code>") % b,
-             lambda b: f"`{b.replace('`', '')}`"),
-    "text": (escape_latex, escape, escape_markdown_text),
+    "code": (lambda b: f"\\texttt{{{escape_latex(b)}}}", lambda b: Markup("<code>%s</code>") % one_line(b),
+             lambda b: f"`{one_line(b).replace('`', '')}`"),
+    "text": (escape_latex, lambda b: escape(one_line(b)), escape_markdown_text),
 }
 LATEX, HTML, MARKDOWN = range(3)
 

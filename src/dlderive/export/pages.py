@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..notation import DEFAULT, Notation
 from .document import Document, Item, Section
-from .escape import escape_latex
+from .escape import UNICODE_FONT, escape_latex, fold
 from .html import render_html_fragment
 from .latex import UNICODE_CHARACTERS, render_latex
 from .markdown import render_markdown
@@ -21,8 +21,19 @@ def _parts(render, prose, notation):
 def render_document_latex(doc: Document, notation: Notation | None = None) -> str:
     """A standalone article (pdflatex, amsmath) for a ``Document``."""
     notation = notation or doc.notation
-    return render_template("handout.tex.j2", {"tex": escape_latex, "part": _parts(render_latex, prose_latex, notation)},
-                           doc=doc, unicode_chars=sorted(UNICODE_CHARACTERS.items()))
+    filters = {"tex": escape_latex, "part": _parts(render_latex, prose_latex, notation)}
+    chars = sorted(UNICODE_CHARACTERS.items())
+    tex = render_template("handout.tex.j2", filters, doc=doc, unicode_chars=chars, unicode=False,
+                          unicode_font=UNICODE_FONT)
+    if tex.isascii():
+        return tex
+    return render_template("handout.tex.j2", filters, doc=doc, unicode_chars=chars, unicode=True,
+                           unicode_font=UNICODE_FONT)
+
+
+def needs_unicode_engine(tex: str) -> bool:
+    """Whether a handout's LaTeX needs lualatex or xelatex (it sets a Unicode font)."""
+    return "\\setmainfont{" in tex
 
 
 def render_document_markdown(doc: Document, notation: Notation | None = None) -> str:
@@ -36,7 +47,8 @@ def render_document_markdown(doc: Document, notation: Notation | None = None) ->
 def render_document_html(doc: Document, notation: Notation | None = None) -> str:
     """A complete HTML page for a ``Document``, every user text escaped by Jinja's autoescape."""
     notation = notation or doc.notation
-    return render_template("handout.html.j2", {"part": _parts(render_html_fragment, prose_html, notation)}, doc=doc)
+    return render_template("handout.html.j2", {"part": _parts(render_html_fragment, prose_html, notation),
+                                               "line": fold}, doc=doc)
 
 
 def render_html(obj, notation: Notation = DEFAULT) -> str:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from ..errors import DlderiveError, Location
 from ..export.document import Document, Item, Section
+from ..export.escape import unprintable
+from ..export.markup import check_math, inline, with_notation
 from ..notation import Notation, preset
 from ..schema import parse_toml, raise_all, read_text, validate
 from .kinds import KINDS
-from .schema import MAX_ITEMS, HandoutFile, item_name, locator
+from .schema import MAX_ITEMS, HandoutFile, item_name, locator, section_name
 from .variants import draw, has_ranges
 
 MAX_BYTES = 1_000_000
@@ -37,9 +39,47 @@ def load(path: str | Path) -> Handout:
         placed = list(placed_items(data, str(path)))
         if len(placed) > MAX_ITEMS:
             raise DlderiveError(f"more than {MAX_ITEMS} items", file=str(path), key="items")
-        problems = [problem for _, _, item, where in placed for problem in _check(item, where)]
+        problems = _text_problems(data, str(path))
+        problems += [problem for _, _, item, where in placed for problem in _check(item, where)]
     raise_all(problems)
     return Handout(path, data)
+
+
+LINES = ("title", "author", "heading")
+"""Keys whose text is one line in every output (line breaks and control characters become spaces)."""
+PROSE = ("intro", "question", "before", "after", "text")
+"""Keys whose text is Markdown prose with $math$."""
+
+
+def _text_problems(data: dict, file: str) -> list[DlderiveError]:
+    """What no output can show of the texts of the handout: characters no font prints, math that is not
+    allowed (a control character from a TOML escape, a command, an unmatched brace), each naming its key."""
+    notation = preset(data.get("notation", "sample"))
+    places = [(data, Location(file=file))]
+    for i, section in enumerate(data["sections"], 1):
+        places.append((section, Location(file=file, section=section_name(section, i))))
+        places += [(item, Location(file=file, section=section_name(section, i), item=item_name(item, j)))
+                   for j, item in enumerate(section["items"], 1)]
+    problems = []
+    for table, where in places:
+        for key in LINES + PROSE:
+            text = table.get(key)
+            if not isinstance(text, str):
+                continue
+            found = [unprintable(text, f"the {key}")]
+            if key in PROSE:
+                found += [_math_problem(body) for kind, body in inline(with_notation(text, notation)) if kind == "math"]
+            problems += [problem.at(**{k: v for k, v in vars(where).items() if v is not None}, key=key)
+                         for problem in found if problem]
+    return problems
+
+
+def _math_problem(math: str) -> DlderiveError | None:
+    try:
+        check_math(math)
+    except DlderiveError as exc:
+        return exc
+    return None
 
 
 def _check(item: dict, where: Location) -> list[DlderiveError]:
@@ -55,7 +95,7 @@ def placed_items(data: dict, file: str):
     """(section number, item number, item, Location naming both) for every item, in order."""
     for i, section in enumerate(data["sections"], 1):
         for j, item in enumerate(section["items"], 1):
-            yield i, j, item, Location(file=file, section=section["title"], item=item_name(item, j))
+            yield i, j, item, Location(file=file, section=section_name(section, i), item=item_name(item, j))
 
 
 def build_document(handout: Handout, seed: int | None = None, answers: bool = True,

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..export.escape import fold
 from ..notation import PRESETS
 from ..schema import Strict, declare, key_path, one_of, tagged
 
@@ -109,13 +110,13 @@ class HandoutFile(Strict):
 def section_name(section: Any, number: int) -> str:
     """How messages name a section: its title, or its number when it has none."""
     title = section.get("title") if isinstance(section, dict) else None
-    return title if isinstance(title, str) else str(number)
+    return fold(title) if isinstance(title, str) else str(number)
 
 
 def item_name(item: Any, number: int) -> str | int:
     """How messages name an item: ``3 (heading)``, or its number."""
     heading = item.get("heading") if isinstance(item, dict) else None
-    return f"{number} ({heading})" if isinstance(heading, str) and heading else number
+    return f"{number} ({fold(heading)})" if isinstance(heading, str) and fold(heading) else number
 
 
 _RANGES = {"<range>": IntRange, "<choose>": IntChoice}  # the keys of a range (of integers or numbers alike)
