@@ -3,10 +3,12 @@
 A worker reads and checks one file at a time and tells its supervisor which relation it is deciding.
 The per-relation CPU limit (``timing``) stops Python code; a computation it cannot interrupt (inside
 C code) is stopped from outside: when a file overruns its budget, its worker is killed and replaced,
-and the file is checked again with that relation marked unverifiable. The budget of a file, in
-wall-clock seconds, is ``read_budget(size) + relations x relation_budget(timeout)``: time banked by
-quick relations is available to slow ones. A file is restarted at most ``MAX_STOPS`` times; after
-that, or if it overruns while it is being read, its report carries an error and what was decided.
+and the file is checked again with that relation marked unverifiable. The budget of a file is
+``read_budget(size) + relations x relation_budget(timeout)`` seconds of its worker's CPU time (as the
+supervisor reads it from /proc; wall-clock time where it cannot), and never more than ``WALL_FACTOR``
+times that in wall-clock time; time banked by quick relations is available to slow ones. A file is
+restarted at most ``MAX_STOPS`` times; after that, or if it overruns while it is being read, its report
+carries an error and what was decided.
 """
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ READ_SECONDS = 5.0  # wall-clock seconds to read any file, plus READ_SECONDS_PER
 READ_SECONDS_PER_MB = 15.0
 GRACE = 1.0  # wall-clock seconds a relation may take beyond one and a half times the CPU limit
 MAX_STOPS = 3  # relations stopped by force in one file before the rest of it is given up
+WALL_FACTOR = 3.0  # a worker that uses no CPU (blocked) is stopped after this many times its budget
+POLL = 0.2  # seconds between two looks at the workers' clocks
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 Item = Union[str, Path, "tuple[str, str]"]
 
@@ -83,14 +88,12 @@ def iter_reports(files: Iterable[Item], model: str | None = None, timeout: float
                 worker = idle.pop() or _Worker(context, model, timeout)
                 worker.start(tasks.popleft())
                 busy.append(worker)
-            now = time.monotonic()
-            soonest = min(w.deadline for w in busy)
-            ready = wait([w.conn for w in busy], timeout=max(0.0, soonest - now))
+            ready = wait([w.conn for w in busy], timeout=POLL)
             for worker in list(busy):
                 task = worker.task
                 if worker.conn in ready:
                     report = worker.receive()
-                elif time.monotonic() >= worker.deadline:
+                elif worker.overrun():
                     report = worker.stop_overrun()
                 else:
                     continue
@@ -141,9 +144,24 @@ class _Worker:
 
     def start(self, task: _Task) -> None:
         self.task, self.current, self.decided = task, None, []
-        self.started = self.since = time.monotonic()
-        self.deadline = self.started + read_budget(task.size())
+        self.started = time.monotonic()
+        self.cpu_start = self.since = self.clock()
+        self.budget = read_budget(task.size())
         self.conn.send((task.item, task.stopped))
+
+    def clock(self) -> float:
+        """Seconds of CPU time the worker has used (wall-clock time where /proc cannot say)."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as f:
+                fields = f.read().rpartition(b")")[2].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, IndexError, ValueError):
+            return time.monotonic()
+
+    def overrun(self) -> bool:
+        """The file has used its budget (of the worker's CPU time), or WALL_FACTOR times it in wall-clock time."""
+        return (self.clock() - self.cpu_start > self.budget
+                or time.monotonic() - self.started > WALL_FACTOR * self.budget)
 
     def receive(self) -> FileReport | None:
         """Handle one message; the report when the file is done, None while it goes on."""
@@ -158,21 +176,20 @@ class _Worker:
         if message[0] == "deciding":
             _, ordinal, line, latex, new = message
             self.decided.extend(new)
-            now = time.monotonic()
+            now = self.clock()
             if self.current is None:  # reading is over: its unused time is not banked
-                self.deadline = now
+                self.budget = now - self.cpu_start
             self.current, self.since = (ordinal, line, latex), now
-            self.deadline += relation_budget(self.timeout)
+            self.budget += relation_budget(self.timeout)
             return None
         self.task = None
         return message[1]
 
     def stop_overrun(self) -> FileReport | None:
-        now = time.monotonic()
+        spent = self.clock() - self.since
         limit = "no limit" if self.timeout is None else f"{self.timeout:g} s of CPU time"
-        return self._stopped(f"no decision within the time limit ({limit}); stopped by force after "
-                             f"{now - self.since:.1f} s",
-                             f"reading the file took longer than its budget ({now - self.started:.1f} s); "
+        return self._stopped(f"no decision within the time limit ({limit}); stopped by force after {spent:.1f} s",
+                             f"reading the file took longer than its budget ({self.budget:.1f} s); "
                              f"it was not checked")
 
     def _stopped(self, relation_reason: str, reading_error: str) -> FileReport | None:

@@ -14,7 +14,7 @@ from ..errors import DlderiveError
 from ..functions import Jacobian, by_spelling, prime
 from .context import Context, Decimal, transpose, unknown_function
 from .names import WEIGHT_BASES, identifier, symbol, text_identifier, weight
-from .operations import (Juxtaposed, Pending, ReadError, TooLarge, _mul, _require_expr, _tuple_op,
+from .operations import (Juxtaposed, Pending, ReadError, TooLarge, _mul, _require_expr, _tuple_op, extremum,
                          finish, safe_mul, safe_pow)
 from .tokens import (_RECIPROCALS, _TRANSPOSE, _Power, _d_variable, _func_name, _log_base, _prime_order, _relational,
                      _rounded, _sup_start, rounded_floor)
@@ -284,7 +284,7 @@ class Build(Transformer):
         args = [finish(self._operand(a)) for a in rest]
         _require_expr(*args)
         if name in ("max", "min"):
-            value = (sp.Max if name == "max" else sp.Min)(*args)
+            value = extremum(name, args)
         else:
             if len(args) != 1:
                 raise DlderiveError(f"{entry.name} takes one argument")

@@ -124,6 +124,15 @@ def _refuse_huge_power(base, exponent) -> None:
         raise TooLarge(f"a power of numbers of about 10^{size / 2.302585:.3g} is not evaluated")
 
 
+def extremum(name: str, args):
+    """max or min of numbers or expressions; values SymPy cannot order (0/0, 1/0, i) are refused by name."""
+    try:
+        return (sp.Max if name == "max" else sp.Min)(*args)
+    except (TypeError, ValueError):
+        shown = ", ".join(str(a) for a in args)
+        raise DlderiveError(f"{name}({shown[:60]}) of values that cannot be ordered") from None
+
+
 def _mul(a, b):
     _require_expr(a, b)
     _check_size(a, b)

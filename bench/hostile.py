@@ -1,0 +1,145 @@
+"""Hostile-input run of the checker: generated nasty documents (tests/hostile.py) and hypothesis draws,
+checked by the supervised batch runner one file at a time, each file timed.
+
+Counts hangs (a file answered later than its budget + 1 s), relations stopped by force (work the CPU
+timer could not interrupt), foreign exceptions (reasons or errors naming a Python exception type),
+internal errors and tracebacks (on the workers' standard error, and from the command line on a sample),
+and appends a section to bench/RESULTS.md.
+
+    python bench/hostile.py --count 10000 [--seed 1] [--hypothesis 2000] [--no-results]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+import hostile  # noqa: E402
+from dlderive.check.batch import iter_reports, read_budget, relation_budget  # noqa: E402
+from dlderive.check.limits import DEFAULT_TIMEOUT  # noqa: E402
+
+FOREIGN = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Exit|Interrupt)\b|Traceback|internal error")
+STOPPED = "stopped by force"
+CLI = "import sys; from dlderive.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def hypothesis_documents(count: int) -> list[str]:
+    out = []
+
+    @settings(max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(hostile.documents)
+    def draw(text):
+        out.append(text)
+
+    draw()
+    return out
+
+
+def run(texts: list[str], timeout: float) -> dict:
+    """Check every text one at a time; timings, budgets and findings."""
+    found = {"hangs": [], "stopped": [], "foreign": [], "errors": Counter(), "slowest": (0.0, "")}
+    walls = []
+    last = time.monotonic()
+    for index, report in iter_reports([(f"hostile-{i}", t) for i, t in enumerate(texts)], timeout=timeout):
+        now = time.monotonic()
+        wall, last = now - last, now
+        walls.append(wall)
+        if len(walls) % 1000 == 0:
+            print(f"{len(walls)} files, {len(found['stopped'])} stopped, {len(found['foreign'])} foreign", flush=True)
+        text = texts[index]
+        budget = read_budget(len(text)) + max(1, len(report.relations)) * relation_budget(timeout)
+        sample = text[:120].encode("unicode_escape").decode()
+        if wall > budget + 1:
+            found["hangs"].append((round(wall, 1), sample))
+        if wall > found["slowest"][0]:
+            found["slowest"] = (round(wall, 2), sample)
+        reasons = [r.reason for r in report.relations] + ([report.error] if report.error else [])
+        if any(STOPPED in r for r in reasons):
+            found["stopped"].append(sample)
+        foreign = [r for r in reasons if FOREIGN.search(r)]
+        if foreign:
+            found["foreign"].append((foreign[0][:160], sample))
+        if report.error:
+            found["errors"][re.sub(r"^hostile-\d+: ", "", report.error)[:60]] += 1
+    walls.sort()
+    found["p50"], found["p99"] = walls[len(walls) // 2], walls[int(len(walls) * 0.99)]
+    return found
+
+
+def command_line(texts: list[str]) -> tuple[Counter, int]:
+    """`dlderive check` on a folder of the texts: exit statuses, and tracebacks on standard error."""
+    with tempfile.TemporaryDirectory() as folder:
+        for i, t in enumerate(texts):
+            Path(folder, f"h{i:05d}.md").write_text(t, encoding="utf-8")
+        files = sorted(str(p) for p in Path(folder).iterdir())
+        done = subprocess.run([sys.executable, "-c", CLI, "check", *files, "--jobs", "2", "--format", "json"],
+                              capture_output=True, text=True, timeout=3600, env={**os.environ, "NO_COLOR": "1"})
+    return Counter({done.returncode: 1}), done.stderr.count("Traceback")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--count", type=int, default=10_000, help="generated documents (default 10000)")
+    ap.add_argument("--hypothesis", type=int, default=1000, help="hypothesis draws on top (default 1000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cli", type=int, default=300, help="documents also checked through the command line")
+    ap.add_argument("--no-results", action="store_true", help="do not append to bench/RESULTS.md")
+    args = ap.parse_args()
+
+    texts = hostile.documents_for(args.seed, args.count) + hypothesis_documents(args.hypothesis)
+    with tempfile.TemporaryFile("w+") as err:  # the workers' standard error: any traceback lands here
+        saved = os.dup(2)
+        os.dup2(err.fileno(), 2)
+        start = time.monotonic()
+        try:
+            found = run(texts, DEFAULT_TIMEOUT)
+        finally:
+            os.dup2(saved, 2)
+        elapsed = time.monotonic() - start
+        err.seek(0)
+        worker_tracebacks = err.read().count("Traceback")
+    statuses, cli_tracebacks = command_line(texts[: args.cli])
+    lines = [
+        f"## Hostile input (bench/hostile.py, seed {args.seed})",
+        "",
+        f"{len(texts)} documents ({args.count} generated, {args.hypothesis} hypothesis draws), checked one at a time "
+        f"through the supervised batch runner at the default {DEFAULT_TIMEOUT:g} s per relation, in {elapsed:.0f} s "
+        f"(median {found['p50']:.2f} s a file, 99th percentile {found['p99']:.2f} s, slowest {found['slowest'][0]} s).",
+        "",
+        "| finding | count |",
+        "|---|---|",
+        f"| hangs (answered later than the file's budget + 1 s) | {len(found['hangs'])} |",
+        f"| relations stopped by force (work the CPU timer could not interrupt) | {len(found['stopped'])} |",
+        f"| foreign exceptions (a Python exception type in a reason or error) | {len(found['foreign'])} |",
+        f"| tracebacks (workers' standard error) | {worker_tracebacks} |",
+        f"| tracebacks (`dlderive check` on {args.cli} of them, exit status {dict(statuses)}) | {cli_tracebacks} |",
+        f"| files with an error (not read) | {sum(found['errors'].values())} |",
+        "",
+    ]
+    for key in ("hangs", "stopped", "foreign"):
+        for item in found[key][:5]:
+            lines.append(f"- {key}: `{item}`")
+    for error, n in found["errors"].most_common(5):
+        lines.append(f"- error ({n}): {error}")
+    report = "\n".join(lines).rstrip() + "\n"
+    print(report)
+    if not args.no_results:
+        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
+            f.write("\n" + report)
+    bad = len(found["hangs"]) + len(found["foreign"]) + worker_tracebacks + cli_tracebacks
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
