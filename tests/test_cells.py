@@ -188,7 +188,6 @@ HEAD = 'name = "bad"\ninputs = ["x"]\nstates = ["h"]\n[equations]\n'
     ('h_t = "tanh(W_h @ x_t + q_t)"', "uses q_t, which is neither an input"),
     ('h_t = "relu(W_h @ x_t)"', "function 'relu' has no derivative rule"),
     ('h_t = "tanh(W_h @ x_t + U_h @ (x_t * h_prev))"', "declare the product"),
-    ('r_t = "sigmoid(W_r @ x_t)"\nh_t = "tanh(r_t * (U_h @ h_prev))"', "mixes an elementwise and a matrix product"),
     ('a_t = "U_h @ h_prev"\nh_t = "tanh(x_t * a_t)"', "a bare matrix product"),
     ('h_t = "tanh(W_h * x_t)"', "W_h is a matrix: write W_h @ v"),
     ('h_t = "tanh(W_h @ x_t"', "expected )"),

@@ -141,7 +141,7 @@ def test_lstm_cell_path_and_teacher_form():
     steps = {str(s.lhs): s for s in d.steps}
     assert "f_t" in str(steps["deltac_prev"].rhs) and "deltac_t" in str(steps["deltac_prev"].rhs)  # δc through f
     assert str(d.final.rhs).count("x_prev2.T") == 1 and "deltaaf_t*x_t.T" in str(d.final.rhs)
-    assert "complex-step derivative ∂L/∂c_prev" in steps["deltac_prev"].proof
+    assert "complex-step derivative of the unrolled loss by c_prev" in steps["deltac_prev"].proof
     latex = render(d, "latex")
     assert r"^\top" in latex
 
@@ -179,3 +179,26 @@ def test_cross_entropy_targets_must_be_probabilities():
     values = random_inputs("rnn", 1, 2, 2, 3, "squared", seed=1)
     with pytest.raises(dlderive.DlderiveError, match="y_t must be a probability vector"):
         dlderive.evaluate("rnn.loss_grad", values, "vector", steps=1, weight="W_h", loss="softmax_ce")
+
+
+@pytest.mark.parametrize("wrong", ["no transpose", "no cell path"])
+def test_a_wrong_step_is_refused(wrong):
+    """The prover rejects a δ step without its transpose, or δc without the path through f_(t+1)."""
+    from dlderive.errors import ProofError
+    from dlderive.lossgrad.derivation import _steps
+    from dlderive.lossgrad.plan import plan
+    from dlderive.lossgrad.proof import prove
+    from dlderive.lossgrad.render import Form
+    p = plan("lstm", "squared")
+    F = Form("vector", dict(p.kinds))
+    steps, result, _ = _steps(p, F, "W_f", 3)
+    i = next(k for k, s in enumerate(steps) if str(s.lhs) == ("deltah_prev" if wrong == "no transpose" else "deltac_prev"))
+    rhs = steps[i].rhs
+    if wrong == "no transpose":
+        bad = rhs.xreplace({sp.Transpose(F.sym("U_f")): F.sym("U_f")})
+    else:
+        bad = sp.MatAdd(*[a for a in rhs.args if "deltac_t" not in str(a)])
+    assert bad != rhs
+    steps[i] = steps[i].__class__(steps[i].lhs, bad, steps[i].rule, steps[i].note)
+    with pytest.raises(ProofError):
+        prove(p, F, steps, result, "W_f", 3)

@@ -11,6 +11,7 @@ import sympy as sp
 
 from .errors import DlderiveError
 from .functions import IDENTITY, NUMPY_FUNCTIONS, Jacobian, Prime, diag
+from .matrices import Grouped
 
 
 def is_matrix(e: sp.Basic, kinds: dict) -> bool:
@@ -171,7 +172,7 @@ def _numeric(expr: sp.Basic, env: dict, kinds: dict, memo: dict):
         return np.diag(inner) if np.ndim(inner) == 1 else inner * np.eye(hidden_size(env, kinds))
     if expr.is_number:
         return complex(expr) if not expr.is_real else float(expr)
-    if isinstance(expr, sp.UnevaluatedExpr):
+    if isinstance(expr, (sp.UnevaluatedExpr, Grouped)):
         return numeric(expr.args[0], env, kinds)
     if isinstance(expr, sp.Add):
         return sum(numeric(a, env, kinds) for a in expr.args)

@@ -24,6 +24,25 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from .errors import DlderiveError, ProofError
 from .functions import NUMPY_FUNCTIONS
 
+class Grouped(sp.Function):
+    """(M v) kept whole as one factor of an elementwise product in a cell's equation:
+    r ∘ (U h), which is not U (r ∘ h).  Its value is its argument."""
+
+    nargs = 1
+    _imp_ = staticmethod(lambda v: v)  # lambdify: the identity
+
+    def fdiff(self, argindex=1):
+        return sp.S.One
+
+    def _eval_derivative(self, x):
+        return self.args[0].diff(x)
+
+
+def ungrouped(e: sp.Basic) -> sp.Basic:
+    """``e`` with every Grouped(v) replaced by v."""
+    return e.replace(lambda a: isinstance(a, Grouped), lambda a: a.args[0]) if e.has(Grouped) else e
+
+
 SIZES = ((1, 1, 1), (2, 3, 4), (3, 2, 1), (4, 4, 2))  # values of the dimensions (in name order) checked
 
 
@@ -169,6 +188,8 @@ class _Numeric:
             return self.env[e.name]
         if e.is_number:
             return float(e)
+        if isinstance(e, Grouped):
+            return v(e.args[0])
         if isinstance(e, sp.Function) and e.func.__name__ in NUMPY_FUNCTIONS:
             return NUMPY_FUNCTIONS[e.func.__name__](v(e.args[0]))
         raise TypeError(f"cannot evaluate {type(e).__name__} numerically")

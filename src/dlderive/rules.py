@@ -14,6 +14,7 @@ import sympy as sp
 from .errors import DlderiveError
 from .functions import IDENTITY, REGISTRY, Jacobian, Prime, diag, prime
 from .jacobian import matrix, split_matvec
+from .matrices import Grouped
 
 
 @dataclass
@@ -109,6 +110,8 @@ def _power(atom, ctx):
 @rule("linearity", "∂(W a + U x + b)/∂x = U when a and b do not depend on x")
 def _linear(atom, ctx):
     e, x = atom.args
+    if isinstance(e, Grouped):  # (U h) written whole: its derivative is that of U h
+        e = e.args[0]
     coeff = ctx.linear_coefficient(e)
     if coeff is not None:
         return coeff
@@ -160,6 +163,8 @@ def classify(atom: sp.Basic, ctx: Context) -> str:
         return "linearity" if ctx.matvec(e) is not None else "product rule"
     if isinstance(e, sp.Pow) and e.exp.is_number:
         return "power rule"
+    if isinstance(e, Grouped):
+        return "linearity"
     if isinstance(e, sp.Function):
         return "chain rule"
     raise DlderiveError(f"no differentiation rule for {e.func.__name__} in {e}")

@@ -31,6 +31,7 @@ from ..errors import DlderiveError
 from ..functions import REGISTRY
 from ..notation import is_weight, time_offset_name, timed
 from ..schema import Strict, key_path, parse_toml, raise_all, read_text, validate
+from ..matrices import Grouped
 from .base import Cell, at, order_equations, param
 
 FUNCTIONS = {name: REGISTRY[name].make for name in ("sigmoid", "tanh", "exp")}
@@ -90,10 +91,8 @@ class _Build(Transformer):
         for x, y in ((a, b), (b, a)):
             if isinstance(x, sp.Symbol) and is_weight(x.name):
                 raise DlderiveError(f"{x} is a matrix: write {x} @ v for its product with a vector")
-            if _top_matvec(x) and not y.is_number:
-                raise DlderiveError(f"{y} * ({x}) mixes an elementwise and a matrix product; add a bias inside "
-                                    f"the parentheses (as GRU's b_hn) or move {y} inside the matrix product")
-        return a * b
+        a, b = (Grouped(x) if _top_matvec(x) and not y.is_number else x for x, y in ((a, b), (b, a)))
+        return a * b  # r * (U @ h): the matrix product kept whole, as written
 
     def pow(self, children):
         base, exponent = children[0], str(children[1])

@@ -143,6 +143,9 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
             r"\left(" + self._print(a) + r"\right)" if isinstance(a, (sp.MatAdd, sp.MatMul)) else self._print(a)
             for a in expr.args)
 
+    def _print_Grouped(self, expr, exp=None):
+        return r"\left(" + self._print(expr.args[0]) + r"\right)" + (f"^{{{exp}}}" if exp is not None else "")
+
     def _print_HadamardPower(self, expr):
         base = self._print(expr.base)
         if not isinstance(expr.base, sp.MatrixSymbol):

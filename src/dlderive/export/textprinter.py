@@ -61,6 +61,9 @@ class TextPrinter(ConventionalOrder, StrPrinter):
         return f" {self.hadamard} ".join(f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.MatMul))
                                          else self._print(a) for a in expr.args)
 
+    def _print_Grouped(self, expr):
+        return f"({self._print(expr.args[0])})"
+
     def _print_HadamardPower(self, expr):
         base = self._print(expr.base)
         return (base if isinstance(expr.base, sp.MatrixSymbol) else f"({base})") + "".join(_SUP.get(c, c) for c in str(expr.exp))

@@ -86,6 +86,8 @@ def _to_matrix(e: sp.Expr, form: Form, shape: tuple):
         return out if coeff == 1 else coeff * out
     if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0:
         return sp.HadamardPower(_to_matrix(e.base, form, shape), e.exp)
+    if isinstance(e, mx.Grouped):
+        return _to_matrix(e.args[0], form, shape)
     if isinstance(e, sp.Function) and len(e.args) == 1:
         return mx.apply(e.func, _to_matrix(e.args[0], form, shape))
     raise TypeError(f"no matrix form for {e}")
