@@ -101,7 +101,7 @@ def main():
               f"time(64) / time(32) = {growth:.2f} (linear is 2).",
               "- Ours keeps the sum over time a sum and each δ a named factor: about 11 steps per time step for "
               "the LSTM, each proven (the local rules by sympy.diff and complex steps once; each printed step "
-              "evaluated at 2 random points; every δh and δc against complex-step derivatives of the unrolled loss; "
+              "evaluated at 2 random points; every δh and δc against a complex-step derivative of the unrolled loss in a random direction; "
               "the result against complex steps of the unrolled loss at 2 points).",
               "- sympy.diff writes every path of the unrolled graph out; its result grows by a large factor per step "
               "and is neither factored nor proven."]

@@ -136,6 +136,8 @@ class TextPrinter(ConventionalOrder, StrPrinter):
         name = f.text if f else (expr.base if isinstance(expr, Prime) else type(expr)).__name__
         if isinstance(expr, Prime):
             name += "′"
+        if name == "ell":  # the loss ℓ(s, y) of a loss-gradient derivation
+            name = "ℓ"
         if isinstance(expr, Jacobian):
             y = self._print(expr.args[0])
             y = y if isinstance(expr.args[0], (sp.Symbol, sp.Function)) else f"({y})"
