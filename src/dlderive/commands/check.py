@@ -57,11 +57,10 @@ def run(args) -> int:
     text = args.format == "text"
     reports = [None] * len(items)
     with progress(len(items)) as advance:
-        for index, report in iter_reports([item for item, _ in items], model, args.timeout, args.jobs):
-            report = _named(report, items[index][1])
+        for index, report in iter_reports(items, model, args.timeout, args.jobs):
             reports[index] = report
-            shown = report_text(report, color, quiet=args.quiet) if text and not report.error else ""
-            if shown:
+            shown = report_text(report, color, args.quiet) if text and (report.relations or not report.error) else ""
+            if shown:  # an unread file is its error line alone; --quiet leaves out a file without invalid steps
                 print(shown + "\n", flush=True)
             if report.error:
                 print(f"dlderive: error: {report.error}", file=sys.stderr, flush=True)
@@ -91,22 +90,22 @@ def _model(name: str | None) -> str | None:
 
 
 def inputs(paths: list[str]):
-    """``[(item, shown name)]`` to check, directories expanded, ``-`` read from standard input; and the
+    """The paths to check, directories expanded, and ``(name, text)`` for ``-`` (standard input); and the
     reports of what cannot be checked at all (an empty directory)."""
     from ..check import FileReport
     items, problems = [], []
     for path in paths:
         if path == STDIN:
-            if any(name == STDIN_NAME for _, name in items):
+            if any(isinstance(item, tuple) for item in items):
                 raise DlderiveError("-: standard input can be read only once")
-            items.append(((STDIN_NAME, _stdin()), STDIN_NAME))
+            items.append((STDIN_NAME, _stdin()))
         elif os.path.isdir(path):
             found = documents(path)
             if not found:
                 problems.append(FileReport(path, (), f"{path}: a directory with no {', '.join(SUFFIXES)} files"))
-            items.extend((f, f) for f in found)
+            items.extend(found)
         else:
-            items.append((path, path))
+            items.append(path)
         if len(items) > MAX_FILES:
             raise DlderiveError(f"{path}: more than {MAX_FILES} files to check; check fewer at a time")
     return items, problems
@@ -131,11 +130,6 @@ def _stdin() -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DlderiveError(f"-: standard input is not valid UTF-8 (byte {exc.start})") from None
-
-
-def _named(report, name: str):
-    from dataclasses import replace
-    return report if report.file == name else replace(report, file=name)
 
 
 def use_color(mode: str, stream) -> bool:
