@@ -9,12 +9,25 @@ from .chain import chain
 from .formulas import (BIAS, C_IN, C_OUT, COUNT_FORMULAS, G, KPROD, MAX_SIZE, NIN, NOUT, T_FULL, T_OUT, TOOLS,
                        TOOLS_T, over)
 from .results import Counts
-from .validation import per_dim, require
+from .validation import flag, integer, integers, per_dim, require
 
 def _touched(n, k, s, d, lo, hi):
-    """How many positions in [lo, hi) receive a product i·S + j·d (0 ≤ i < n, 0 ≤ j < k)."""
-    require(n * k <= 10**7, f"input: transposed counts enumerate D·k positions; {n * k} exceeds 10^7")
-    return len({p for p in (i * s + j * d for i in range(n) for j in range(k)) if lo <= p < hi})
+    """How many positions in [lo, hi) receive a product i·S + j·d (0 ≤ i < n, 0 ≤ j < k), without enumerating
+    them: the offsets j·d with one residue modulo S cover a union of index intervals [m, m + n)."""
+    runs: dict[int, list[int]] = {}
+    for j in range(k):
+        residue, start = divmod(j * d, s)[::-1]
+        runs.setdefault(residue, []).append(start)
+    total = 0
+    for residue, starts in runs.items():
+        first, last = -((residue - lo) // s), -((residue - hi) // s)  # indices q with lo <= residue + q·S < hi
+        end = None
+        for start in sorted(starts):  # merge [start, start + n) into disjoint runs, each clipped to [first, last)
+            a, b = max(start, end if end is not None else start), start + n
+            if b > a:
+                total += max(0, min(b, last) - max(a, first))
+                end = b
+    return total
 
 
 def counts(in_channels, out_channels, kernel, output, groups=1, bias=True, transposed=False,
@@ -32,15 +45,16 @@ def counts(in_channels, out_channels, kernel, output, groups=1, bias=True, trans
     bias add per output element; thop "MACs" = multiplications only, bias ignored; DeepSpeed "flops" =
     2·MACs + one bias add per output element (transposed MACs over input positions).
     """
+    in_channels, out_channels, groups = (integer(name, v) for name, v in (
+        ("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)))
+    bias, transposed = flag("bias", bias), flag("transposed", transposed)
     for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-        require(isinstance(v, int) and 1 <= v <= MAX_SIZE, f"{name}: must be a positive integer (got {v})")
+        require(1 <= v <= MAX_SIZE, f"{name}: must be a positive integer (got {v})")
     require(in_channels % groups == 0, f"groups: in_channels {in_channels} is not divisible by groups {groups}")
     require(out_channels % groups == 0, f"groups: out_channels {out_channels} is not divisible by groups {groups}")
-    out = (output,) if isinstance(output, int) else tuple(output)
-    require(1 <= len(out) <= 3, f"output: one to three spatial sizes (got {len(out)})")
+    out = integers("output", output)
     for v in out:
-        require(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SIZE,
-                 f"output: sizes must be positive integers up to {MAX_SIZE} (got {v!r})")
+        require(1 <= v <= MAX_SIZE, f"output: sizes must be positive integers up to {MAX_SIZE} (got {v!r})")
     n = len(out)
     ks = per_dim("kernel", kernel, n)
     values = {C_IN: in_channels, C_OUT: out_channels, G: groups, KPROD: math.prod(ks),
@@ -55,6 +69,14 @@ def counts(in_channels, out_channels, kernel, output, groups=1, bias=True, trans
         require(input is not None, "input: transposed counts need the input size")
         ins = per_dim("input", input, n)
         ss, ps, ds = (per_dim(nm, v, n) for nm, v in (("stride", stride), ("padding", padding), ("dilation", dilation)))
+        for name, vs, least in (("input", ins, 1), ("stride", ss, 1), ("dilation", ds, 1), ("padding", ps, 0)):
+            require(all(v >= least for v in vs), f"{name}: must be {'positive' if least else 'non-negative'} "
+                                                 f"integers (got {vs if n > 1 else vs[0]})")
+        for i in range(n):
+            extent = (ins[i] - 1) * ss[i] + ds[i] * (ks[i] - 1) + 1 - 2 * ps[i]
+            require(extent <= out[i] < extent + max(ss[i], ds[i]),
+                    f"output: a transposed layer with these parameters gives {extent} to "
+                    f"{extent + max(ss[i], ds[i]) - 1} in dimension {i + 1} (got {out[i]})")
         full = [_touched(ins[i], ks[i], ss[i], ds[i], 0, MAX_SIZE**2) for i in range(n)]
         kept = [_touched(ins[i], ks[i], ss[i], ds[i], ps[i], ps[i] + out[i]) for i in range(n)]
         values.update({NIN: math.prod(ins), T_FULL: math.prod(full), T_OUT: math.prod(kept)})

@@ -10,7 +10,7 @@ from ..steps import Derivation, Step
 from .chain import plug, realizer
 from .formulas import CONV, D_OUT, K, MAX_SIZE, P, S, SOLVABLE, SYMBOLS, add, mul, over, span
 from .results import SolveResult
-from .validation import require
+from .validation import integer, require
 
 def _holds(relation, symbol, value):
     return bool(relation.xreplace({symbol: sp.Integer(value)}))  # relation already evaluated (doit)
@@ -33,16 +33,14 @@ def _known_values(unknown, output, kind, known):
     require(known.get(unknown) is None, f"{unknown}: given and asked for at once")
     defaults = {n: v for n, v in (("padding", 0), ("dilation", 1), ("stride", 1)) if n != unknown}
     known = {**defaults, **{k: v for k, v in known.items() if v is not None}}
-    for name, v in known.items():
+    for name, v in list(known.items()):
         require(name in SOLVABLE, f"{name}: not a parameter of the output-size formula")
-        require(isinstance(v, int) and not isinstance(v, bool) and abs(v) <= MAX_SIZE,
-                 f"{name}: must be an integer up to {MAX_SIZE} (got {v!r})")
+        known[name] = v = integer(name, v)
         least = 0 if name == "padding" else 1
         require(v >= least, f"{name}: must be {'non-negative' if least == 0 else 'positive'} (got {v})")
     missing = [n for n in SOLVABLE if n != unknown and n not in known]
     require(not missing, f"{missing[0] if missing else ''}: needed to solve for {unknown}")
-    require(isinstance(output, int) and not isinstance(output, bool) and 1 <= output <= MAX_SIZE,
-             f"output: must be a positive integer up to {MAX_SIZE} (got {output!r})")
+    require(1 <= integer("output", output) <= MAX_SIZE, f"output: must be a positive integer up to {MAX_SIZE} (got {output!r})")
     require(kind != "avgpool" or (known.get("dilation", 1) == 1 and unknown != "dilation"),
              "dilation: average pooling has no dilation")
     if kind != "conv" and "padding" in known and "kernel" in known:
@@ -60,7 +58,7 @@ def solve(unknown, output, kind="conv", **known) -> SolveResult:
     of the solution interval and of the domain (the ``proof`` field says where).
     """
     known = _known_values(unknown, output, kind, known)
-    x, o = SYMBOLS[unknown], output
+    x, o = SYMBOLS[unknown], int(output)
     values = {SYMBOLS[n]: v for n, v in known.items()}
     e = realizer(values)(span(mul(2, P)))  # D + 2P − d(k − 1) − 1 with the knowns: linear in x unless x = S
     coeff, rest = e.coeff(x), e.xreplace({x: 0})

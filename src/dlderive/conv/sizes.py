@@ -10,7 +10,7 @@ from .chain import chain, plug
 from .formulas import (C, CEIL_POOL, CEIL_WINDOWS, CONV, CONV_LR, CONVENTIONS, D_IN, D_OUT, DIL, DIM_NAMES, K,
                        KINDS, OP, P, P_L, P_R, S, TF_SAME, TF_SAME_PAD, TORCH_SAME_PAD, TRANSPOSED, POSITIVE)
 from .results import ConvResult
-from .validation import check_common, per_dim, require
+from .validation import check_common, flag, integers, per_dim, require
 
 def _one_dim(kind, dim, size, k, s, p, d, op, ceil_mode, convention):
     """(value, (left, right) padding, derivation) for one spatial dimension."""
@@ -65,12 +65,13 @@ def output_size(kind, size, kernel, stride=1, padding=0, dilation=1, output_padd
     """Output size per spatial dimension (1-3) of a conv, transposed conv or pooling layer, with steps."""
     require(kind in KINDS, f"kind: must be one of {', '.join(KINDS)} (got {kind!r})")
     require(convention in CONVENTIONS, f"convention: must be pytorch or tensorflow (got {convention!r})")
-    sizes = (size,) if isinstance(size, int) else tuple(size)
-    require(1 <= len(sizes) <= 3, f"input: 1 to 3 spatial dimensions (got {len(sizes)})")
+    sizes = integers("input", size)
     n = len(sizes)
-    sizes = per_dim("input", sizes, n)
+    ceil_mode = flag("ceil_mode", ceil_mode)
     if isinstance(padding, str):
         require(padding in ("same", "valid"), f"padding: an integer, 'same' or 'valid' (got {padding!r})")
+        require(kind == "conv" or convention == "tensorflow",
+                f"padding: PyTorch's {kind} layers take an integer padding, not {padding!r}")
         pads = (padding,) * n
     else:
         pads = per_dim("padding", padding, n)

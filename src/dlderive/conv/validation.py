@@ -1,21 +1,53 @@
 """The parameters a conv or pooling layer accepts, checked as PyTorch checks them."""
 from __future__ import annotations
 
+import operator
+
 from ..errors import DlderiveError
 from .formulas import MAX_SIZE
 
+def _what(v) -> str:
+    return {bool: "a boolean", float: "a number with a fraction part", str: "a string", type(None): "None"}.get(
+        type(v), type(v).__name__)
+
+
+def integer(name: str, v) -> int:
+    """``v`` as a Python int: ints and NumPy integers; bool, float, None and anything else refused by name."""
+    if type(v).__name__ in ("bool", "bool_"):
+        raise DlderiveError(f"{name}: must be an integer, not a boolean ({v!r})")
+    try:
+        value = operator.index(v)
+    except TypeError:
+        raise DlderiveError(f"{name}: must be an integer, not {_what(v)} ({v!r})") from None
+    if abs(value) > MAX_SIZE:
+        raise DlderiveError(f"{name}: {value} exceeds the bound {MAX_SIZE}")
+    return value
+
+
+def flag(name: str, v) -> bool:
+    """``v`` as a bool: True or False (NumPy's too); anything else refused by name."""
+    if type(v).__name__ not in ("bool", "bool_"):
+        raise DlderiveError(f"{name}: must be True or False, not {_what(v)} ({v!r})")
+    return bool(v)
+
+
+def integers(name: str, value) -> tuple[int, ...]:
+    """An integer or a sequence of integers (a tuple, a list, a NumPy array) as a tuple of ints."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return (integer(name, value),)
+    values = tuple(value)
+    if not values or len(values) > 3:
+        raise DlderiveError(f"{name}: one to three values, one per spatial dimension (got {len(values)})")
+    return tuple(integer(f"{name}[{i}]" if len(values) > 1 else name, v) for i, v in enumerate(values))
+
+
 def per_dim(name, value, n):
     """An int or a tuple of ints (one per dimension) as a tuple of n ints; bounded."""
-    values = (value,) * n if isinstance(value, int) else tuple(value)
+    values = integers(name, value)
     if len(values) == 1 and n > 1:
         values = values * n
     if len(values) != n:
         raise DlderiveError(f"{name}: {len(values)} values given for a {n}-D input")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise DlderiveError(f"{name}: must be an integer (got {v!r})")
-        if abs(v) > MAX_SIZE:
-            raise DlderiveError(f"{name}: {v} exceeds the bound {MAX_SIZE}")
     return values
 
 
