@@ -247,10 +247,12 @@ def test_quiet_shows_only_invalid_relations(tmp_path):
 def test_text_is_streamed_file_by_file(monkeypatch, capsys, tmp_path):
     """Each report is on standard output before the next file is done."""
     from dlderive.check import check_text
-    reports = [check_text("$$1 + 1 = 2$$", "first.md"), check_text("$$1 + 1 = 3$$", "second.md")]
+    first, second = str(tmp_path / "first.md"), str(tmp_path / "second.md")
+    reports = [check_text("$$1 + 1 = 2$$", first), check_text("$$1 + 1 = 3$$", second)]
     seen = []
 
     def fake(items, model, timeout, jobs):
+        assert items == [first, second]
         yield 1, reports[1]  # the second file finishes first
         seen.append(capsys.readouterr().out)
         yield 0, reports[0]
@@ -258,11 +260,11 @@ def test_text_is_streamed_file_by_file(monkeypatch, capsys, tmp_path):
 
     monkeypatch.setattr(check_command, "iter_reports", fake)
     write(tmp_path, {"first.md": "", "second.md": ""})
-    assert cli.main(["check", str(tmp_path / "first.md"), str(tmp_path / "second.md")]) == 1
-    assert seen[0].startswith(f"{tmp_path / 'second.md'}\n✗") and "first.md" not in seen[0]
-    assert seen[1].startswith(f"{tmp_path / 'first.md'}\n✓")
+    assert cli.main(["check", first, second]) == 1
+    assert seen[0].startswith(f"{second}\n✗") and "first.md" not in seen[0]
+    assert seen[1].startswith(f"{first}\n✓")
     table = capsys.readouterr().out.splitlines()
-    assert [row.split()[0] for row in table[1:3]] == [str(tmp_path / "first.md"), str(tmp_path / "second.md")]
+    assert [row.split()[0] for row in table[1:3]] == [first, second]
 
 
 def test_json_is_one_document_at_the_end(tmp_path):
@@ -330,3 +332,16 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert out.rstrip().splitlines()[-1].startswith("total: 4 files")
     code, _, err = dl("check", str(tmp_path))
     assert code == 1 and err == ""
+
+
+def test_a_file_stopped_partway_shows_what_was_decided(monkeypatch, capsys, tmp_path):
+    from dataclasses import replace
+
+    from dlderive.check import check_text
+    path = str(tmp_path / "long.md")
+    stopped = replace(check_text("$$1 + 1 = 3$$", path), error=f"{path}: checking stopped at line 9")
+    monkeypatch.setattr(check_command, "iter_reports", lambda items, *rest: iter([(0, stopped)]))
+    write(tmp_path, {"long.md": ""})
+    assert cli.main(["check", path]) == 2
+    out, err = capsys.readouterr()
+    assert "✗    1  1 + 1 = 3" in out and err.splitlines() == [f"dlderive: error: {path}: checking stopped at line 9"]
