@@ -1,7 +1,6 @@
 """Matrix algebra with shapes: products in order, transposes, Hadamard, diag; the prover; the printers."""
 import numpy as np
 import pytest
-import sympy as sp
 
 from dlderive.errors import DlderiveError, ProofError
 from dlderive.export.printer import latex_expr

@@ -2,8 +2,6 @@
 other δ's backwards through time, then the weight gradient as a sum over time of outer products."""
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import sympy as sp
 
@@ -124,7 +122,7 @@ def _sum(F: Form, parts, like: str):
 
 def _result(p: Plan, F: Form, weight: str, T: int) -> Step:
     cell = p.cell
-    parts, where = [], []
+    parts = []
     t_ = timed(weight)
     if t_ is None:
         target = param(weight)

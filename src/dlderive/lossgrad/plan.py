@@ -18,7 +18,7 @@ from ..evaluator import compile_vector
 from ..functions import prime
 from ..jacobian import atomize, split_matvec
 from ..memo import cached
-from ..notation import is_weight, time_offset_name
+from ..notation import time_offset_name
 from .losses import get_loss
 
 OUTPUT_WEIGHT, OUTPUT_BIAS, TARGET = "V", "b_y", "y"
@@ -88,19 +88,19 @@ def kinds_of(cell: Cell) -> dict:
 
 
 def kind(kinds: dict, name: str) -> tuple:
+    """The kind of any name of the unrolled loss: a quantity at any step, a δ, a weight."""
     if name in kinds:
         return kinds[name]
     t = timed(name)
-    if t:
-        local = time_offset_name(t[0], 0)
-        if t[0].startswith("delta"):
-            return kind(kinds, time_offset_name(t[0][6:] if t[0].startswith("deltaa") and
-                                                time_offset_name(t[0][6:], 0) in kinds else t[0][5:], 0))
-        if local in kinds:
-            return kinds[local]
-        if t[0] == TARGET:
-            return ("vector", "p")
-    return ("vector", "n")
+    if t is None:
+        return ("vector", "n")
+    base = t[0]
+    if base.startswith("delta"):
+        rest = base[5:]
+        if rest.startswith("a") and f"{rest[1:]}_t" in kinds:  # δ of a pre-activation: its quantity's shape
+            return kinds[f"{rest[1:]}_t"]
+        return kind(kinds, f"{rest}_t")
+    return kinds.get(f"{base}_t", ("vector", "p") if base == TARGET else ("vector", "n"))
 
 
 @cached
@@ -185,7 +185,7 @@ def leaves(cell: Cell, T: int) -> list[str]:
 def forward(c: Compiled, env: dict, T: int, override=None, start: int | None = None) -> dict:
     """Every quantity at every step, oldest first; ``override(name, value)`` may change a value;
     from step t-``start`` on only, when the values of the older steps are in ``env``."""
-    p, cell = c.plan, c.plan.cell
+    cell = c.plan.cell
     env = dict(env)
     base = output_base(cell)
     local_leaves = [time_offset_name(b, 0) for b in cell.inputs] + [time_offset_name(s, 1) for s in cell.states]

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 import sympy as sp
 
-from ..cells import at, get_cell, timed
+from ..cells import at, timed
 from ..errors import ProofError
 from ..matrices import numeric
 from ..memo import cached
@@ -37,7 +37,7 @@ def _targets(p: Plan, sizes: dict, rng, T: int) -> dict:
     out = {}
     for j in range(T):
         y = rng.uniform(0.0, 1.0, sizes["p"])
-        out[shifted(f"y_t", j)] = y / y.sum() if p.loss == "softmax_ce" else 2 * y - 1
+        out[shifted("y_t", j)] = y / y.sum() if p.loss == "softmax_ce" else 2 * y - 1
     return out
 
 
