@@ -164,6 +164,25 @@ def test_audit_inputs_end_in_readable_unverifiable_verdicts():
         assert re.search(hint, report.relations[0].reason), (text, report.relations[0].reason)
 
 
+FOUND = {  # found by the hostile-input run; the verdicts worked out by hand
+    r"$$\max(\alpha, \sum_{k=1}^{10^{9}} \sigma(0/0)) \ge 2$$": "unverifiable",  # was 48 s in SymPy's Max
+    r"$$e^{\sum_{k=1}^{10^{9}} \sigma(0/0)} = 1$$": "unverifiable",  # the size estimate evaluated the sum
+    r"$$\max(0/0, 1) = 1$$": "unverifiable",  # was a ValueError out of the reader
+    r"$$\min(\ln(0), 1) = 1$$": "unverifiable",
+    r"$$\max(1, \sum_{k=1}^{3} k) = 6$$": "valid",  # a sum in max is still evaluated, when it is checked
+    r"$$\max(1, \sum_{k=1}^{3} k) = 5$$": "invalid",
+    r"$$e^{\sum_{k=1}^{3} k} = e^{6}$$": "valid",
+}
+
+
+def test_inputs_found_by_the_hostile_run_end_in_the_right_verdicts():
+    reports = check_files([(f"found-{i}", t) for i, t in enumerate(FOUND)], jobs=2)
+    for (text, verdict), report in zip(FOUND.items(), reports):
+        assert [str(r.verdict) for r in report.relations] == [verdict], (text, verdicts(report))
+        assert not any(FOREIGN.search(r.reason) or "stopped by force" in r.reason for r in report.relations), \
+            (text, verdicts(report))
+
+
 SPLITTING = {
     "50,000 display openers": "\\[" * 50_000,
     "5,000 equation openers": "\\begin{equation}" * 5_000,

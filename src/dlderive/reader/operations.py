@@ -101,11 +101,20 @@ def safe_pow(base, exponent):
             raise TooLarge(f"the number {base}^{exponent} is too large to compute (over {MAX_BITS} bits)")
     if base.is_Rational and exponent.is_Number and not exponent.is_Rational:
         raise TooLarge("non-rational exponents of numbers are not evaluated")
-    if base.is_number and exponent.is_number:
+    if base.is_number and exponent.is_number and not deferred(base, exponent):
         _refuse_huge_power(base, exponent)
     if base == sp.E:
         return sp.exp(exponent)
     return sp.Pow(base, exponent)
+
+
+_DEFERRED = (sp.Sum, sp.Product, sp.Integral, sp.Limit, sp.Derivative)
+
+
+def deferred(*exprs) -> bool:
+    """Numbers written with a sum, product, integral, limit or derivative: reading never evaluates them
+    (estimating one may take as long as computing it); the checker does, within its time limit."""
+    return any(isinstance(e, sp.Basic) and e.has(*_DEFERRED) for e in exprs)
 
 
 MAX_LOG_MAGNITUDE = 10_000  # a power of numbers is read only if its natural logarithm is below this, by estimate
@@ -127,7 +136,7 @@ def _refuse_huge_power(base, exponent) -> None:
 def extremum(name: str, args):
     """max or min of numbers or expressions; values SymPy cannot order (0/0, 1/0, i) are refused by name."""
     try:
-        return (sp.Max if name == "max" else sp.Min)(*args)
+        return (sp.Max if name == "max" else sp.Min)(*args, evaluate=not deferred(*args))
     except (TypeError, ValueError):
         shown = ", ".join(str(a) for a in args)
         raise DlderiveError(f"{name}({shown[:60]}) of values that cannot be ordered") from None
