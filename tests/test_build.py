@@ -66,16 +66,16 @@ def test_html_is_clean_xml_without_script_or_network(built):
 
 def test_existing_folder_is_reused_and_nothing_else_deleted(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
-    (tmp_path / "week8.md").write_text("old")
+    (tmp_path / "week8-student.md").write_text("old")
     assert main(["build", str(WEEK8), "--out", str(tmp_path), "--no-answers"]) == 0
     assert (tmp_path / "notes.txt").read_text() == "keep me"
-    assert (tmp_path / "week8.md").read_text() != "old"
+    assert (tmp_path / "week8-student.md").read_text() != "old"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_student_version_has_questions_only(tmp_path):
     assert main(["build", str(WEEK8), "--out", str(tmp_path), "--no-answers"]) == 0
-    for name in ("week8.md", "week8.html", "week8.tex"):
+    for name in ("week8-student.md", "week8-student.html", "week8-student.tex"):
         text = (tmp_path / name).read_text()
         assert "Answer.**" not in text and 'class="answer"' not in text and "\\begin{answer}" not in text
         assert "52, 53, 54" not in text and "begin{align" not in text and "<mtable" not in text
@@ -85,7 +85,7 @@ def test_student_version_has_questions_only(tmp_path):
 def test_seed_is_deterministic_and_changes_the_variant(tmp_path):
     for folder, seed in (("a", "5"), ("b", "5"), ("c", "6")):
         assert main(["build", str(WEEK8), "--out", str(tmp_path / folder), "--seed", seed, "--no-answers"]) == 0
-    a, b, c = ((tmp_path / f / "week8.md").read_text() for f in "abc")
+    a, b, c = ((tmp_path / f / "week8-student.md").read_text() for f in "abc")
     assert a == b and a != c and "variant 5" in a
 
 

@@ -1,7 +1,9 @@
 """`dlderive build HANDOUT.toml --out DIR`: the handout as DIR/NAME.tex, .html, .md (and .pdf)."""
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -29,42 +31,84 @@ def register(subparsers) -> None:
     p.add_argument("handout", help="the handout file, e.g. derivations/week8.toml")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing, kept if present)")
     p.add_argument("--pdf", action="store_true", help="also compile DIR/NAME.pdf (lualatex, xelatex or pdflatex)")
-    p.add_argument("--no-answers", action="store_true", help="the student version: questions only")
+    p.add_argument("--no-answers", action="store_true",
+                   help="the student version only: questions and answer space, as DIR/NAME-student.*")
+    p.add_argument("--both", action="store_true", help="the answer key and the student version in one run")
     p.add_argument("--seed", type=int, metavar="N", help="draw variant N of the exercises given as ranges")
+    p.add_argument("--variants", metavar="A-B", type=variant_range,
+                   help="variants A to B (e.g. 1-30), each as DIR/NAME-vNN.* with its student version")
     p.add_argument("--notation", metavar="NAME", help="notation preset: sample, pytorch or textbook")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    written = build(args.handout, args.out, pdf=args.pdf, answers=not args.no_answers, seed=args.seed,
-                    notation=args.notation)
+    if args.variants and args.seed is not None:
+        raise DlderiveError("--variants and --seed: give one of them")
+    if args.both and args.no_answers:
+        raise DlderiveError("--both and --no-answers: give one of them")
+    versions = (True, False) if args.both or args.variants else (not args.no_answers,)
+    written = build(args.handout, args.out, pdf=args.pdf, versions=versions, seed=args.seed,
+                    notation=args.notation, variants=args.variants)
     for path in written:
         print(path)
     return 0
 
 
+MAX_VARIANTS = 200
+
+
+def variant_range(text: str) -> range:
+    """``--variants A-B`` (or one number N): seeds A to B, at most MAX_VARIANTS of them."""
+    first, _, last = text.partition("-")
+    try:
+        seeds = range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a range such as 1-30") from None
+    if not seeds or seeds.start < 1 or len(seeds) > MAX_VARIANTS:
+        raise argparse.ArgumentTypeError(f"{text!r}: give A-B with 1 <= A <= B and at most {MAX_VARIANTS} variants")
+    return seeds
+
+
+def output_stem(stem: str, answers: bool, seed: int | None, variants: range | None) -> str:
+    """``week8``, ``week8-student``, ``week8-v07``, ``week8-v07-student``: one name per version and variant."""
+    width = max(2, len(str(variants.stop - 1))) if variants else 0
+    return stem + (f"-v{seed:0{width}d}" if variants else "") + ("" if answers else "-student")
+
+
 def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool = True,
-          seed: int | None = None, notation: str | None = None) -> list[Path]:
-    """Render every output in memory, then write each atomically; returns the paths written."""
+          seed: int | None = None, notation: str | None = None, versions: tuple[bool, ...] | None = None,
+          variants: range | None = None) -> list[Path]:
+    """Render every output in memory, then write each atomically; returns the paths written.
+
+    ``versions``: which of the answer key (True) and the student version (False) to build (default: ``answers``);
+    ``variants``: the seeds to build, each under its own name (default: the one ``seed``)."""
     from ..export import render
     from ..handout import build_document, load
     from ..notation import preset
     chosen = preset(notation) if notation else None
     spec = load(handout)
-    doc = build_document(spec, seed=seed, answers=answers, notation=chosen)
-    texts = {suffix: render(doc, fmt, doc.notation) for fmt, suffix in OUTPUTS}
+    versions = versions if versions is not None else (answers,)
+    outputs = []  # (stem, {suffix: text})
+    for variant in (variants or (seed,)):
+        for key in versions:
+            doc = build_document(spec, seed=variant, answers=key, notation=chosen)
+            outputs.append((output_stem(spec.stem, key, variant, variants),
+                            {suffix: render(doc, fmt, doc.notation) for fmt, suffix in OUTPUTS}))
     folder = Path(out)
-    targets = [folder / f"{spec.stem}{suffix}" for suffix in texts] + ([folder / f"{spec.stem}.pdf"] if pdf else [])
+    targets = [folder / f"{stem}{suffix}" for stem, texts in outputs for suffix in texts]
+    targets += [folder / f"{stem}.pdf" for stem, _ in outputs] if pdf else []
     with interrupted_on_sigterm():
         prepare_folder(folder, targets)
         written = []
-        for target, text in zip(targets, texts.values()):
-            write_atomic(target, text.encode("utf-8"))
-            written.append(target)
-        if pdf:
-            target = targets[-1]
+        for stem, texts in outputs:
+            for suffix, text in texts.items():
+                target = folder / f"{stem}{suffix}"
+                write_atomic(target, text.encode("utf-8"))
+                written.append(target)
+        for stem, texts in outputs if pdf else ():
+            target = folder / f"{stem}.pdf"
             try:
-                data = compile_pdf(texts[".tex"], spec.stem, written)
+                data = compile_pdf(texts[".tex"], stem, written)
             except DlderiveError as exc:
                 if target.exists() and not target.is_dir():
                     target.unlink()  # the previous build's PDF would not match the new sources
@@ -196,7 +240,28 @@ def compile_pdf(tex: str, stem: str, written: list[Path]) -> bytes:
         if returncode != 0 or not result.exists():
             log = Path(scratch) / f"{stem}.log"
             raise DlderiveError(f"{engine} failed: {_first_error(log)}; no PDF written ({already} were written)")
+        too_wide = overfull_lines(Path(scratch) / f"{stem}.log")
+        if too_wide:
+            (points, line), more = too_wide[0], len(too_wide) - 1
+            raise DlderiveError(f"{stem}.tex line {line}: a line {points:g} pt wider than the page"
+                                + (f" (and {more} more)" if more else "") + f"; no PDF written ({already} were written)")
         return result.read_bytes()
+
+
+OVERFULL_TOLERANCE = 1.0
+"""Points by which a line may stick out into the margin before the build fails."""
+_OVERFULL = re.compile(r"^Overfull \\hbox \(([\d.]+)pt too wide\).*?(?:lines? (\d+)|$)")
+
+
+def overfull_lines(log: Path) -> list[tuple[float, int | None]]:
+    """(points too wide, source line) of every box in the TeX log wider than the page by more than the tolerance,
+    widest first."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found = [(float(m[1]), int(m[2]) if m[2] else None) for m in map(_OVERFULL.match, text.splitlines()) if m]
+    return sorted((f for f in found if f[0] > OVERFULL_TOLERANCE), key=lambda f: -f[0])
 
 
 def _run_group(command: list[str], cwd: str, env: dict) -> int:

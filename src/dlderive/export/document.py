@@ -19,6 +19,7 @@ class Item:
     heading: str
     question: tuple[Part, ...] = ()
     answer: tuple[Part, ...] = ()
+    space: int = 0  # lines of answer space in the student version
 
 
 @dataclass(frozen=True)
@@ -37,5 +38,10 @@ class Document:
     author: str = ""
     notation: Notation = DEFAULT
     answers: bool = True
+
+    @property
+    def stamp(self) -> str:
+        """What each page says it is: the answer key or the student version."""
+        return "Answer key" if self.answers else "Student version"
     variant: str = ""  # e.g. "variant 7" when drawn with a seed
     intro: tuple[Part, ...] = field(default_factory=tuple)

@@ -9,8 +9,10 @@ from ..errors import DlderiveError, Location
 from ..export.document import Document, Item, Section
 from ..export.escape import unprintable
 from ..export.markup import check_math, inline, with_notation
+from ..export.mathml import to_mathml
 from ..notation import Notation, preset
 from ..schema import parse_toml, raise_all, read_text, validate
+from ..steps import Derivation
 from .kinds import KINDS
 from .schema import MAX_ITEMS, HandoutFile, item_name, locator, section_name
 from .variants import draw, has_ranges
@@ -76,7 +78,7 @@ def _text_problems(data: dict, file: str) -> list[DlderiveError]:
 
 def _math_problem(math: str) -> DlderiveError | None:
     try:
-        check_math(math)
+        to_mathml(check_math(math), display=False)  # what LaTeX and Markdown show, and the HTML's MathML
     except DlderiveError as exc:
         return exc
     return None
@@ -109,13 +111,20 @@ def build_document(handout: Handout, seed: int | None = None, answers: bool = Tr
         built = KINDS[item["kind"]](where, drawn, notation=notation)
         question = _present(drawn.get("question")) + built.question
         answer = _present(drawn.get("before")) + built.answer + _present(drawn.get("after"))
-        items[i].append(Item(heading=item.get("heading", ""), question=question, answer=answer))
+        items[i].append(Item(heading=item.get("heading", ""), question=question, answer=answer,
+                             space=answer_space(built.answer)))
     sections = [Section(title=section["title"], items=tuple(items[i]), intro=_present(section.get("intro")))
                 for i, section in enumerate(data["sections"], 1)]
     variant = f"variant {seed}" if seed is not None and has_ranges(data) else ""
     return Document(title=data["title"], author=data.get("author", ""), sections=tuple(sections),
                     notation=notation, answers=answers, variant=variant,
                     intro=_present(data.get("intro")))
+
+
+def answer_space(answer: tuple) -> int:
+    """Lines of room a student needs: about one per line of the proven answer, from 3 to 16."""
+    lines = sum(len(part.steps) + 1 if isinstance(part, Derivation) else 1 for part in answer)
+    return max(3, min(16, lines + 1))
 
 
 def _present(text: str | None) -> tuple:

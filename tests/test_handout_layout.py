@@ -1,0 +1,137 @@
+"""Handouts as an instructor hands them out: key and student version under their own names, stamped,
+answer space, seeded variants, empty headings, and lines that fit the page (pdflatex's own log)."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dlderive.cli import main
+from dlderive.commands.build import overfull_lines
+from dlderive.handout import draw, load
+
+ROOT = Path(__file__).resolve().parents[1]
+WEEK8 = ROOT / "derivations" / "week8.toml"
+
+
+def _names(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_key_and_student_have_distinct_names_and_stamps(tmp_path):
+    assert main(["build", str(WEEK8), "--out", str(tmp_path), "--both"]) == 0
+    assert _names(tmp_path) == {f"week8{s}.{e}" for s in ("", "-student") for e in ("tex", "html", "md")}
+    for ext in ("tex", "html", "md"):
+        key, student = (tmp_path / f"week8.{ext}").read_text(), (tmp_path / f"week8-student.{ext}").read_text()
+        assert "Answer key" in key and "Student version" not in key
+        assert "Student version" in student and "Answer key" not in student
+        assert "worked solutions" not in student
+        # the proven answer (all solutions of 2.1.3) is in the key only; the student has room instead
+        assert "All solutions" in key and "All solutions" not in student
+    tex = (tmp_path / "week8-student.tex").read_text()
+    items = len(re.findall(r"\\subsection\*", tex))
+    assert tex.count("\\answerspace{") == items == 13
+    html = (tmp_path / "week8-student.html").read_text()
+    assert html.count('class="answer-space"') == items
+
+
+def test_student_alone_keeps_the_key(tmp_path):
+    assert main(["build", str(WEEK8), "--out", str(tmp_path)]) == 0
+    key = (tmp_path / "week8.md").read_text()
+    assert main(["build", str(WEEK8), "--out", str(tmp_path), "--no-answers"]) == 0
+    assert (tmp_path / "week8.md").read_text() == key
+    assert "Student version" in (tmp_path / "week8-student.md").read_text()
+
+
+def test_variants_in_one_run(tmp_path, capsys):
+    assert main(["build", str(WEEK8), "--out", str(tmp_path), "--variants", "1-3"]) == 0
+    assert _names(tmp_path) == {f"week8-v0{v}{s}.{e}" for v in (1, 2, 3) for s in ("", "-student")
+                                for e in ("tex", "html", "md")}
+    for v in (1, 2, 3):
+        assert f"variant {v}" in (tmp_path / f"week8-v0{v}.md").read_text()
+    # each variant is the one --seed builds
+    single = tmp_path / "single"
+    assert main(["build", str(WEEK8), "--out", str(single), "--seed", "2"]) == 0
+    assert (single / "week8.md").read_text() == (tmp_path / "week8-v02.md").read_text()
+    texts = {(tmp_path / f"week8-v0{v}.md").read_text() for v in (1, 2, 3)}
+    assert len(texts) == 3
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--variants", "0-3"], "--variants"), (["--variants", "5-2"], "--variants"), (["--variants", "a"], "--variants"),
+    (["--variants", "1-999"], "--variants"), (["--variants", "1-2", "--seed", "3"], "--variants"),
+    (["--both", "--no-answers"], "--both")])
+def test_bad_version_options(tmp_path, capsys, args, needle):
+    assert main(["build", str(WEEK8), "--out", str(tmp_path / "o"), *args]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def _ranged(value, path=""):
+    """Paths of every range in a handout's data."""
+    if isinstance(value, dict):
+        if "choose" in value or {"min", "max"} <= set(value):
+            return [path]
+        return [p for k, v in value.items() for p in _ranged(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _ranged(v, f"{path}[{i}]")]
+    return []
+
+
+def _at(data, path):
+    for part in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
+        data = data[part[0]] if part[0] else data[int(part[1])]
+    return data
+
+
+def test_every_ranged_value_of_week8_varies_with_the_seed():
+    spec = load(WEEK8)
+    ranged = []
+    for i, section in enumerate(spec.data["sections"], 1):
+        for j, item in enumerate(section["items"], 1):
+            ranged += [(f"{i}.{j}", item, path) for path in _ranged(item)]
+    assert len(ranged) >= 3
+    for key, item, path in ranged:
+        seen = {repr(_at(draw(item, seed, key), path)) for seed in range(1, 31)}
+        assert len(seen) > 1, path
+        lo_hi = _at(item, path)
+        for seed in range(1, 31):
+            v = _at(draw(item, seed, key), path)
+            assert v in lo_hi["choose"] if "choose" in lo_hi else lo_hi["min"] <= v <= lo_hi["max"]
+
+
+def test_empty_headings_are_left_out(tmp_path):
+    handout = tmp_path / "h.toml"
+    handout.write_text('title = "T"\n[[sections]]\ntitle = "S"\n[[sections.items]]\nkind = "text"\n'
+                       'text = "Say $x = 1$."\n[[sections.items]]\nkind = "derivation"\nname = "sigmoid"\n')
+    assert main(["build", str(handout), "--out", str(tmp_path / "o")]) == 0
+    tex = (tmp_path / "o" / "h.tex").read_text()
+    md = (tmp_path / "o" / "h.md").read_text()
+    assert "\\subsection*{}" not in tex and "\\subsection*" not in tex
+    assert "###" not in md and "<h3></h3>" not in (tmp_path / "o" / "h.html").read_text()
+    # no blank gap after "Answer.": the first answer text follows on the same line
+    assert "**Answer.**\n\n$$" in md or "**Answer.** " in md
+
+
+def test_overfull_lines_read_from_the_log(tmp_path):
+    log = tmp_path / "x.log"
+    log.write_text("Overfull \\hbox (0.8pt too wide) in paragraph at lines 10--12\n"
+                   "Overfull \\hbox (12.5pt too wide) detected at line 40\n"
+                   "Underfull \\hbox (badness 10000) in paragraph at lines 3--4\n"
+                   "Overfull \\hbox (1453.2pt too wide) in alignment at lines 50--60\n")
+    assert overfull_lines(log) == [(1453.2, 50), (12.5, 40)]
+
+
+def test_a_line_wider_than_the_page_fails_the_build(tmp_path, capsys):
+    assert shutil.which("pdflatex") or shutil.which("lualatex")
+    handout = tmp_path / "wide.toml"
+    handout.write_text('title = "T"\n[[sections]]\ntitle = "S"\n[[sections.items]]\nkind = "text"\n'
+                       "text = 'An unbreakable formula: $" + "".join(f"x_{{{i}}}" for i in range(80)) + "$.'\n")
+    out = tmp_path / "o"
+    assert main(["build", str(handout), "--out", str(out), "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "pt wider than the page" in err and "wide.tex line" in err and "Traceback" not in err
+    assert not (out / "wide.pdf").exists()
