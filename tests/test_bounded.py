@@ -240,3 +240,17 @@ def test_absurd_limits_on_the_command_line_exit_2_with_one_line(tmp_path, option
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and option[0] in lines[0] or "time limit" in lines[0], lines
     assert "Traceback" not in done.stderr
+
+
+def test_a_block_that_takes_too_long_to_read_is_unverifiable_and_the_rest_is_checked(monkeypatch):
+    from dlderive.check import checker
+    original = checker.read_block
+
+    def slow(text, *args):
+        while "slow" in text:  # Python work: the CPU timer interrupts it
+            pass
+        return original(text, *args)
+    monkeypatch.setattr(checker, "read_block", slow)
+    report = check_text("$$slow = 1$$\n\n$$2 + 2 = 5$$\n", timeout=0.2)
+    assert [(r.line, str(r.verdict)) for r in report.relations] == [(1, "unverifiable"), (3, "invalid")]
+    assert "reading it took longer than the time limit (0.2 s of CPU time)" in report.relations[0].reason

@@ -11,7 +11,7 @@ from sympy.matrices.exceptions import NonSquareMatrixError, ShapeError
 
 from ..cells import CELLS
 from ..errors import DlderiveError
-from ..reader import Context, ReadError, Statement, Term, read_block
+from ..reader import Context, ReadError, Statement, Term, parser, read_block
 from .decide import Outcome, decide_implies
 from .document import Chunk, clip, declared_model, read_document, split_document
 from .errors import CheckError, RelationTimeout, Unverifiable
@@ -87,7 +87,7 @@ class Checker:
         judge = Judge(Scope.for_model(model), context, model)
         items = []
         for chunk in split_document(text, name):
-            items.extend(_read_chunk(chunk, model, context))
+            items.extend(_read_chunk(chunk, model, context, self.timeout))
         relations: list[Relation] = []
         self._ordinal, self._relations = 0, relations
         chain = _Chain(0)
@@ -231,10 +231,20 @@ def _describe(exc: BaseException) -> str:
     return str(exc)[:160]
 
 
-def _read_chunk(chunk: Chunk, model, context) -> list:
+def _read(text: str, model, context, timeout) -> tuple:
+    """The statements of a piece of math, read within the time limit of one relation."""
+    parser()  # built once, outside the limit
+    try:
+        with time_limit(timeout):
+            return read_block(text, model, context)
+    except RelationTimeout:
+        raise ReadError(f"reading it took longer than the time limit ({timeout:g} s of CPU time)", 0) from None
+
+
+def _read_chunk(chunk: Chunk, model, context, timeout=DEFAULT_TIMEOUT) -> list:
     """The statements of a chunk; a block that cannot be read whole is read row by row."""
     try:
-        return [(st, chunk) for st in read_block(chunk.text, model, context)]
+        return [(st, chunk) for st in _read(chunk.text, model, context, timeout)]
     except ReadError as exc:
         whole_error = exc
     rows = _rows(chunk.text)
@@ -247,7 +257,7 @@ def _read_chunk(chunk: Chunk, model, context) -> list:
         piece = dataclasses.replace(chunk, text=row, line=chunk.line_of(offset),
                                     offset=chunk.offset + offset)
         try:
-            out.extend((st, piece) for st in read_block(row, model, context))
+            out.extend((st, piece) for st in _read(row, model, context, timeout))
         except ReadError as exc:
             out.extend(_unreadable(piece, 0, row, exc))
     return out
