@@ -14,7 +14,7 @@ from ..errors import DlderiveError
 from ..reader import Context, ReadError, Statement, Term, parser, read_block
 from .decide import Outcome, decide_implies
 from .document import Chunk, clip, declared_model, read_document, split_document
-from .errors import CheckError, RelationTimeout, Unverifiable
+from .errors import CheckError, RelationTimeout, Undefined, Unverifiable
 from .judge import Judge
 from .limits import DEFAULT_TIMEOUT
 from .report import FileReport, Judgement, Relation, Verdict
@@ -159,6 +159,8 @@ class Checker:
                                   f"no decision within the time limit ({self.timeout:g} s of CPU time)")
         except Unverifiable as exc:
             judgement = Judgement(Verdict.UNVERIFIABLE, str(exc))
+        except Undefined:
+            judgement = Judgement(Verdict.UNVERIFIABLE, _NO_VALUE)
         except (ShapeError, NonSquareMatrixError) as exc:
             judgement = Judgement(Verdict.UNVERIFIABLE, f"the shapes of the matrices do not agree ({exc.args[0]}); "
                                   f"products of named matrices are not checked in order")
@@ -189,8 +191,8 @@ class Checker:
                 raise Unverifiable(stopped)
             with time_limit(self.timeout):
                 converse = decide_implies(conditions, premises, integer)
-        except (RelationTimeout, Unverifiable) as exc:
-            reason = str(exc) or "no decision within the time limit"
+        except (RelationTimeout, Unverifiable, Undefined) as exc:
+            reason = _NO_VALUE if isinstance(exc, Undefined) else str(exc) or "no decision within the time limit"
             converse = Outcome("unverifiable", reason)
         if converse.verdict == "valid":
             out[-1] = dataclasses.replace(last, reason=f"{last.reason}; and conversely (⟺)")
@@ -219,6 +221,9 @@ def _case_conditions(term: Term, chunk: Chunk, chain_id: int) -> list[Relation]:
             out.append(Relation(line, clip(condition), Verdict.VALID,
                                 f"assumption: the case {condition} (a condition, not a claim)", None, chain_id))
     return out
+
+
+_NO_VALUE = "a side has no real value here (a division by zero, a root or a logarithm of a negative number)"
 
 
 def _describe(exc: BaseException) -> str:
