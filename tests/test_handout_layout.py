@@ -2,8 +2,10 @@
 answer space, seeded variants, empty headings, and lines that fit the page (pdflatex's own log)."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,72 @@ def test_a_line_wider_than_the_page_fails_the_build(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "pt wider than the page" in err and "wide.tex line" in err and "Traceback" not in err
     assert not (out / "wide.pdf").exists()
+
+
+def _every_derivation(path: Path) -> Path:
+    """A handout with every built-in derivation in each of its forms (through-time ones at the default steps)."""
+    from dlderive.derive import DERIVATIONS, derive
+    lines = ['title = "Every derivation"', "[[sections]]", 'title = "All"']
+    for name in DERIVATIONS:
+        for form in ("scalar", "vector"):
+            try:
+                derive(name, form)
+            except Exception:  # a form the derivation does not have (sigmoid is scalar only)
+                continue
+            lines += ["[[sections.items]]", 'kind = "derivation"', f'heading = "{name} ({form})"',
+                      f'name = "{name}"', f'form = "{form}"']
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def everything(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("every")
+    handout = _every_derivation(folder / "every.toml")
+    assert main(["build", str(handout), "--out", str(folder / "out"), "--pdf"]) == 0  # fails on an overfull line
+    return folder / "out"
+
+
+OVERFULL = re.compile(r"Overfull \\hbox \(([\d.]+)pt too wide\)")
+
+
+@pytest.mark.tool
+def test_every_derivation_fits_the_pdf_page(everything, tmp_path):
+    tex = (everything / "every.tex").read_text()
+    assert tex.count("\\begin{align*}") >= 60
+    shutil.copy(everything / "every.tex", tmp_path / "every.tex")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", "every.tex"], cwd=tmp_path,
+                   capture_output=True, timeout=300)
+    log = (tmp_path / "every.log").read_text(errors="replace")
+    assert "Output written on every.pdf" in log
+    assert [float(x) for x in OVERFULL.findall(log) if float(x) > 1.0] == []
+    assert (everything / "every.pdf").read_bytes().startswith(b"%PDF")
+
+
+FIT = """<script>
+window.addEventListener('load', () => {
+  const column = document.querySelector('main').getBoundingClientRect();
+  const wide = [...document.querySelectorAll('math[display="block"]')].map((m, i) => {
+    const r = m.getBoundingClientRect();
+    const texts = [...m.querySelectorAll('mtext')].filter(t => t.getBoundingClientRect().right > column.right + 1);
+    return [i, m.scrollWidth - m.clientWidth, r.right - column.right, texts.map(t => t.textContent)];
+  }).filter(([i, scroll, right, cut]) => scroll > 1 || right > 1 || cut.length);
+  const count = document.querySelectorAll('math[display="block"]').length;
+  const pre = document.createElement('pre'); pre.id = 'fit';
+  pre.textContent = JSON.stringify({count, wide});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+@pytest.mark.tool
+def test_every_derivation_fits_the_html_column(everything, tmp_path):
+    from test_build import chromium
+    probe = tmp_path / "probe.html"  # a test-only copy: the shipped page has no script
+    probe.write_text((everything / "every.html").read_text().replace("</body>", FIT + "</body>"))
+    done = chromium("--window-size=1000,1400", "--virtual-time-budget=20000", "--dump-dom", probe.as_uri())
+    found = re.search(r'<pre id="fit">(.*?)</pre>', done.stdout, re.S)
+    assert found, done.stderr[-2000:]
+    data = json.loads(found.group(1).replace("&quot;", '"'))
+    assert data["count"] >= 60
+    assert data["wide"] == []

@@ -18,8 +18,10 @@ def uses_total_derivative(d: Derivation) -> bool:
     return d.name == "sigmoid"
 
 
-LINE_WIDTH = 62
+LINE_WIDTH = 74
 """Printed width of one align* line (A4, 11pt, 2.4 cm margins), in characters of math."""
+RULE_WIDTH = 0.8
+"""Printed width of one character of a rule's text, in characters of math."""
 
 
 def derivation_lines(d: Derivation, notation: Notation = DEFAULT,
@@ -38,10 +40,15 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT,
             cache[key] = latex_expr(e, notation, d.form, d.kinds, total, keep_order)
         return cache[key]
 
-    lines, previous = [], None
+    lhs_of, previous = [], None
     for step in d.steps:
-        lhs = "" if previous is not None and step.lhs == previous else tex(as_basic(step.lhs))
-        budget = width - visual_width(lhs) - 0.8 * len(step.rule) - 6
+        lhs_of.append("" if previous is not None and step.lhs == previous else tex(as_basic(step.lhs)))
+        previous = step.rhs
+    # align* sets every row's columns to the widest left side and the widest rule of the block
+    budget = width - max(map(visual_width, lhs_of), default=0) - RULE_WIDTH * max(
+        (len(step.rule) for step in d.steps), default=0) - 6
+    lines, previous = [], None
+    for step, lhs in zip(d.steps, lhs_of):
         rows = balance(break_expr(as_basic(step.rhs), tex, budget))
         lines.append((lhs, RELATION_LATEX[relation_between(step.lhs, step.rhs)], rows[0], step.rule))
         lines += [("", "", "\\quad " + row, "") for row in rows[1:]]

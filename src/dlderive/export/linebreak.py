@@ -52,10 +52,68 @@ def visual_width(tex: str) -> float:
 
 
 def break_expr(expr: sp.Basic, tex: Callable[..., str], budget: float) -> list[str]:
-    """LaTeX rows of ``expr``, each within ``budget`` where a sum allows it (rows may be unbalanced).
+    """LaTeX rows of ``expr``, each within ``budget`` (rows may be unbalanced): at the terms of a sum first,
+    inside the widest sum next, and a row still too wide at its shallowest operator or between two factors.
 
     ``tex(expr, keep_order=None)`` prints one expression the way the whole derivation is printed.
     """
+    rows = _break_expr(expr, tex, budget)
+    return [piece for row in rows for piece in split_row(row, budget)]
+
+
+_BINARY = {"+", "-", r"\circ", r"\odot", r"\cdot", r"\times"}
+_OPENING = {"(", "[", "{", "+", "-", "=", r"\circ", r"\odot", r"\cdot", r"\times", r"\left", "&", ","}
+_NOT_A_FACTOR = _BINARY | {"^", "_", r"\right", ")", "]", "}", "&", "=", ",", "'"}
+
+
+def _break_points(tokens: list[str]) -> list[tuple[int, int]]:
+    """(token index, \\left depth) of the places a row may be broken: before a binary operator, or between two
+    factors (after a closing bracket, a fraction or a script), outside every {...} group and environment; never
+    between a function and its argument."""
+    points, openers, depth, env, previous, closed = [], [], 0, 0, None, None
+    for i, t in enumerate(tokens):
+        if t.isspace():
+            continue
+        if not openers and not env and previous is not None:
+            if t in _BINARY and previous not in _OPENING:
+                points.append((i, depth))
+            elif t not in _NOT_A_FACTOR and (previous in (")", "]") or (
+                    previous == "}" and closed in ("}", "^", "_") and t != "\\left")):
+                points.append((i, depth))
+        closed = None
+        if t == "{":
+            openers.append(previous)
+        elif t == "}" and openers:
+            closed = openers.pop()
+        elif t == "\\left":
+            depth += 1
+        elif t == "\\right":
+            depth -= 1
+        elif t == "\\begin":
+            env += 1
+        elif t == "\\end":
+            env -= 1
+        previous = t
+    return points
+
+
+def split_row(row: str, budget: float) -> list[str]:
+    """``row`` in pieces within ``budget`` where it has break points: each break at the shallowest point
+    that leaves the piece at least half full (the latest of those), the rest split again."""
+    if budget < 12 or visual_width(row) <= budget:
+        return [row]
+    tokens = _TOKEN.findall(row)
+    fitting = [(i, d) for i, d in _break_points(tokens) if visual_width("".join(tokens[:i])) <= budget]
+    full = [(i, d) for i, d in fitting if visual_width("".join(tokens[:i])) >= budget / 2] or fitting
+    if not full:
+        return [row]
+    shallowest = min(d for _, d in full)
+    cut = max(i for i, d in full if d == shallowest)
+    head, rest = "".join(tokens[:cut]).rstrip(), "".join(tokens[cut:]).lstrip()
+    return [head, *split_row(rest, budget)]
+
+
+def _break_expr(expr: sp.Basic, tex: Callable[..., str], budget: float) -> list[str]:
     whole = tex(expr)
     if visual_width(whole) <= budget or budget < 12:
         return [whole]
@@ -69,7 +127,7 @@ def _break_sum(expr: sp.Add, tex, budget: float) -> list[str]:
     rows, current = [], ""
     for i, term in enumerate(terms):
         negative = i > 0 and term.could_extract_minus_sign()
-        pieces = break_expr(-term if negative else term, tex, budget - 3)
+        pieces = _break_expr(-term if negative else term, tex, budget - 3)
         sign = "" if i == 0 else ("- " if negative else "+ ")
         pieces[0] = sign + pieces[0]
         if current and len(pieces) == 1 and visual_width(current + " " + pieces[0]) <= budget:
@@ -99,7 +157,7 @@ def _break_inside(expr: sp.Basic, tex, budget: float, whole: str) -> list[str]:
     prefix, suffix = outer.split(name)
     if _brace_depth(prefix) != 0:  # inside a {...} group (a fraction, a script): rows cannot split it
         return [whole]
-    inner = break_expr(target, tex, max(budget - visual_width(prefix) - 2, min(budget - 4, 24)))
+    inner = _break_expr(target, tex, max(budget - visual_width(prefix) - 2, min(budget - 4, 24)))
     if len(inner) == 1:
         return [whole]
     wrapped = prefix.endswith("\\left(") and suffix.startswith("\\right)")
