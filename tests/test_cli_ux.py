@@ -86,9 +86,9 @@ def test_every_help_has_examples_that_parse(name):
 @pytest.mark.parametrize("argv, expected", [
     (["drive", "lstm.hidden"], "unknown command 'drive'; did you mean derive?"),
     (["help", "chek"], "unknown command 'chek'; did you mean check?"),
-    (["--verison"], "unknown option '--verison'; did you mean --version?"),
-    (["derive", "lstm.hidden", "--formt", "json"], "derive: unknown option '--formt'; did you mean --format?"),
-    (["check", "a.md", "--quite"], "check: unknown option '--quite'; did you mean --quiet?"),
+    (["--verison"], "unrecognized option '--verison'; did you mean --version?"),
+    (["derive", "lstm.hidden", "--formt", "json"], "derive: unrecognized option '--formt'; did you mean --format?"),
+    (["check", "a.md", "--quite"], "check: unrecognized option '--quite'; did you mean --quiet?"),
     (["derive", "lstm.hidden", "--format", "jsn"], "--format: unknown value 'jsn'; did you mean json?"),
     (["derive", "lstm.hidden", "--form", "vectr"], "--form: unknown value 'vectr'; did you mean vector?"),
     (["conv", "--input", "8", "--kernel", "3", "--convention", "pytroch"], "did you mean pytorch?"),
@@ -107,6 +107,10 @@ def test_no_suggestion_when_nothing_is_close():
     code, _, err = dl("derive", "zzzzzz")
     (line,) = err.splitlines()
     assert code == 2 and "did you mean" not in line and "dlderive list" in line
+    code, _, err = dl("derive", "lstm.nope")  # a known cell: its derivations are named, none is close
+    (line,) = err.splitlines()
+    assert code == 2 and "did you mean" not in line and "those of lstm: lstm.forget_gate," in line
+    assert "lstm.hidden" in line and "gru." not in line
 
 
 # ---------------------------------------------------------------- --help and --version without SymPy

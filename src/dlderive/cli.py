@@ -74,7 +74,8 @@ def _help(parser, sub, topic: str | None) -> int:
 def parse(parser, argv: list[str]) -> argparse.Namespace:
     """The parsed arguments; an unknown option is one line with the closest known option."""
     if argv and argv[0].startswith("-") and argv[0] not in HELP_OPTIONS:
-        raise unknown("option", argv[0], HELP_OPTIONS, "options before the command: -h, --help, -V, --version")
+        raise DlderiveError(f"unrecognized option {argv[0]!r}{did_you_mean(argv[0], HELP_OPTIONS)} "
+                            "(options before the command: -h, --help, -V, --version)")
     args, extra = parser.parse_known_args(argv)
     if extra:
         command = parser.commands.choices[args.command]
@@ -82,7 +83,7 @@ def parse(parser, argv: list[str]) -> argparse.Namespace:
         word = next((w for w in extra if w.startswith("-") and w != "-"), None)
         if word is None:
             raise DlderiveError(f"{args.command}: unexpected argument {extra[0]!r} (see dlderive help {args.command})")
-        raise DlderiveError(f"{args.command}: unknown option {word.split('=')[0]!r}"
+        raise DlderiveError(f"{args.command}: unrecognized option {word.split('=')[0]!r}"
                             f"{did_you_mean(word.split('=')[0], options)} (see dlderive help {args.command})")
     return args
 

@@ -18,10 +18,16 @@ def _declare(args):
     return catalog
 
 
+def _known(catalog) -> dict:
+    """Every derivation name -> its entry, grouped by cell in the catalog's order."""
+    entries = {**catalog.DERIVATIONS, **catalog.loss_grad_entries()}
+    cells = list(dict.fromkeys(e.cell for e in entries.values()))
+    return dict(sorted(entries.items(), key=lambda item: cells.index(item[1].cell)))
+
+
 def _list(args) -> int:
     """A table of every derivation: its name, its forms and what it derives, one group per cell."""
-    catalog = _declare(args)
-    entries = {**catalog.DERIVATIONS, **catalog.loss_grad_entries()}
+    entries = _known(_declare(args))
     rows = [("NAME", "FORMS", "RESULT")]
     groups = [None]
     for name, e in entries.items():
@@ -43,10 +49,12 @@ def _derive(args) -> int:
     from ..export import render
     from ..notation import preset
 
-    catalog = _declare(args)
-    known = {**catalog.DERIVATIONS, **catalog.loss_grad_entries()}
+    known = _known(_declare(args))
     if args.name not in known:
-        raise unknown("derivation", args.name, known, "`dlderive list` names them all")
+        cell, _, rest = args.name.partition(".")
+        same = {n.partition(".")[2]: n for n, e in known.items() if e.cell == cell and cell}
+        raise unknown("derivation", args.name, known, f"those of {cell}: {', '.join(same.values())}" if same
+                      else "`dlderive list` names them all", compare=(rest, same) if same else None)
     choice("--form", args.form, FORMS)
     validated(args.timeout)
     try:
