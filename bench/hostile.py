@@ -6,11 +6,14 @@ timer could not interrupt), foreign exceptions (reasons or errors naming a Pytho
 internal errors and tracebacks (on the workers' standard error, and from the command line on a sample),
 and appends a section to bench/RESULTS.md.
 
-    python bench/hostile.py --count 10000 [--seed 1] [--hypothesis 2000] [--no-results]
+    python bench/hostile.py --count 9000 [--hypothesis 1000] [--seed 1] [--shards 2] [--no-results]
+
+The documents are split between ``--shards`` processes (each checks its share one file at a time).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -37,7 +40,8 @@ CLI = "import sys; from dlderive.cli import main; sys.exit(main(sys.argv[1:]))"
 def hypothesis_documents(count: int) -> list[str]:
     out = []
 
-    @settings(max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=count, database=None, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
     @given(hostile.documents)
     def draw(text):
         out.append(text)
@@ -48,8 +52,8 @@ def hypothesis_documents(count: int) -> list[str]:
 
 def run(texts: list[str], timeout: float) -> dict:
     """Check every text one at a time; timings, budgets and findings."""
-    found = {"hangs": [], "stopped": [], "foreign": [], "errors": Counter(), "slowest": (0.0, "")}
-    walls = []
+    found = {"hangs": [], "stopped": [], "foreign": [], "errors": Counter(), "slowest": (0.0, ""), "walls": []}
+    walls = found["walls"]
     last = time.monotonic()
     for index, report in iter_reports([(f"hostile-{i}", t) for i, t in enumerate(texts)], timeout=timeout):
         now = time.monotonic()
@@ -72,9 +76,34 @@ def run(texts: list[str], timeout: float) -> dict:
             found["foreign"].append((foreign[0][:160], sample))
         if report.error:
             found["errors"][re.sub(r"^hostile-\d+: ", "", report.error)[:60]] += 1
-    walls.sort()
-    found["p50"], found["p99"] = walls[len(walls) // 2], walls[int(len(walls) * 0.99)]
     return found
+
+
+def shard(texts: list[str]) -> dict:
+    """Findings of one share of the documents, with the tracebacks its workers wrote on standard error."""
+    with tempfile.TemporaryFile("w+") as err:
+        saved = os.dup(2)
+        os.dup2(err.fileno(), 2)
+        try:
+            found = run(texts, DEFAULT_TIMEOUT)
+        finally:
+            os.dup2(saved, 2)
+        err.seek(0)
+        found["tracebacks"] = err.read().count("Traceback")
+    return found
+
+
+def merged(parts: list[dict]) -> dict:
+    out = {"hangs": [], "stopped": [], "foreign": [], "errors": Counter(), "walls": [], "tracebacks": 0}
+    for part in parts:
+        for key in ("hangs", "stopped", "foreign", "walls"):
+            out[key] += part[key]
+        out["errors"].update(part["errors"])
+        out["tracebacks"] += part["tracebacks"]
+    out["slowest"] = max((tuple(p["slowest"]) for p in parts), default=(0.0, ""))
+    walls = sorted(out["walls"])
+    out["p50"], out["p99"] = walls[len(walls) // 2], walls[int(len(walls) * 0.99)]
+    return out
 
 
 def command_line(texts: list[str]) -> tuple[Counter, int]:
@@ -95,26 +124,29 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cli", type=int, default=300, help="documents also checked through the command line")
     ap.add_argument("--no-results", action="store_true", help="do not append to bench/RESULTS.md")
+    ap.add_argument("--shards", type=int, default=2, help="processes sharing the documents (default 2)")
+    ap.add_argument("--shard", help=argparse.SUPPRESS)  # I/N: check every N-th document from the I-th, print JSON
     args = ap.parse_args()
 
     texts = hostile.documents_for(args.seed, args.count) + hypothesis_documents(args.hypothesis)
-    with tempfile.TemporaryFile("w+") as err:  # the workers' standard error: any traceback lands here
-        saved = os.dup(2)
-        os.dup2(err.fileno(), 2)
-        start = time.monotonic()
-        try:
-            found = run(texts, DEFAULT_TIMEOUT)
-        finally:
-            os.dup2(saved, 2)
-        elapsed = time.monotonic() - start
-        err.seek(0)
-        worker_tracebacks = err.read().count("Traceback")
+    if args.shard:
+        i, n = map(int, args.shard.split("/"))
+        print(json.dumps(shard(texts[i::n])))
+        return 0
+    start = time.monotonic()
+    base = [sys.executable, __file__, "--count", str(args.count), "--hypothesis", str(args.hypothesis),
+            "--seed", str(args.seed)]
+    children = [subprocess.Popen(base + ["--shard", f"{i}/{args.shards}"], stdout=subprocess.PIPE, text=True)
+                for i in range(args.shards)]
+    found = merged([json.loads(child.communicate()[0]) for child in children])
+    elapsed = time.monotonic() - start
+    worker_tracebacks = found["tracebacks"]
     statuses, cli_tracebacks = command_line(texts[: args.cli])
     lines = [
         f"## Hostile input (bench/hostile.py, seed {args.seed})",
         "",
         f"{len(texts)} documents ({args.count} generated, {args.hypothesis} hypothesis draws), checked one at a time "
-        f"through the supervised batch runner at the default {DEFAULT_TIMEOUT:g} s per relation, in {elapsed:.0f} s "
+        f"in {args.shards} processes through the supervised batch runner at the default {DEFAULT_TIMEOUT:g} s per relation, in {elapsed:.0f} s "
         f"(median {found['p50']:.2f} s a file, 99th percentile {found['p99']:.2f} s, slowest {found['slowest'][0]} s).",
         "",
         "| finding | count |",
