@@ -7,14 +7,16 @@ import numpy as np
 
 from . import memo
 from .cells import CELLS, Cell, at, register_cell, timed
+from .classics import CLASSICS
 from .errors import DlderiveError
 from .model import derivation_name, model
 from .notation import time_offset_name
 
 DEFAULT_STEPS = 3
 MAX_STEPS = 1000
-KINDS = ("sigmoid", "derivative", "independence", "bptt", "loss_grad")
+KINDS = ("sigmoid", "derivative", "independence", "bptt", "loss_grad", "classic")
 LOSS_GRAD = "loss_grad"
+CLASSIC = "classic"
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,8 @@ class Entry:
     """One derivation of the catalog.
 
     ``derivative``: ∂target_t/∂state_{t-1}; ``independence``: ∂state_{t-1}/∂h_{t-1} = 0;
-    ``bptt``: ∂state_t/∂state_{t-k}; ``sigmoid``: σ'(z), no cell."""
+    ``bptt``: ∂state_t/∂state_{t-k}; ``sigmoid``: σ'(z), no cell; ``classic``: a backward
+    derivation of classics/ (softmax, linear layer, MLP, batch norm), no cell."""
 
     name: str
     description: str
@@ -91,6 +94,7 @@ def cell_entries(cell: Cell) -> dict[str, Entry]:
 
 def _catalog() -> dict[str, Entry]:
     out = {"sigmoid": Entry("sigmoid", "σ'(z) = σ(z)(1 − σ(z)), from σ(z) = 1/(1 + e^{-z})", "sigmoid")}
+    out.update({c.name: Entry(c.name, c.description, CLASSIC) for c in CLASSICS.values()})
     for cell in CELLS.values():
         out.update(cell_entries(cell))
     return out

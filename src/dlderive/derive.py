@@ -7,7 +7,8 @@ built in onestep.py, those through time in bptt/.
 from __future__ import annotations
 
 from .bptt import through_time
-from .catalog import (DERIVATIONS, LOSS_GRAD, Entry, cell_entries, check_steps, describe, entry, register,
+from .classics import derive_classic
+from .catalog import (CLASSIC, DERIVATIONS, LOSS_GRAD, Entry, cell_entries, check_steps, describe, entry, register,
                       unregister)
 from .cells import get_cell
 from .errors import DlderiveError
@@ -20,10 +21,10 @@ FORMS = ("scalar", "vector")
 
 
 def derive(name: str, form: str = "scalar", steps: int | None = None, weight: str | None = None,
-           loss: str | None = None) -> Derivation:
+           loss: str | None = None, activation: str | None = None) -> Derivation:
     """The proven derivation ``name`` in ``form`` ("scalar" or "vector"); ``steps`` = k for the
     derivations through time (``<cell>.bptt``, and T for ``<cell>.loss_grad``, which alone takes
-    ``weight`` and ``loss``)."""
+    ``weight`` and ``loss``); ``activation`` for mlp.backprop."""
     e = entry(name)
     if form not in FORMS:
         raise DlderiveError(f"unknown form {form!r}; choose one of: {', '.join(FORMS)}")
@@ -32,6 +33,12 @@ def derive(name: str, form: str = "scalar", steps: int | None = None, weight: st
     for option, value in (("--weight", weight), ("--loss", loss)):
         if value is not None:
             raise DlderiveError(f"{option} applies only to <cell>.{LOSS_GRAD}, not to {name}")
+    if e.kind == CLASSIC:
+        if steps is not None:
+            raise DlderiveError(f"--steps applies only to the derivations through time (<cell>.bptt), not to {name}")
+        return derive_classic(name, form, activation)
+    if activation is not None:
+        raise DlderiveError(f"--activation applies only to mlp.backprop, not to {name}")
     if e.through_time:
         return through_time(name, form, check_steps(steps))
     if steps is not None:

@@ -53,6 +53,8 @@ class Notation:
     weight: dict = field(default_factory=dict)  # kind letter -> format with {label}
 
     def symbol(self, identifier: str) -> str:
+        if identifier.endswith("_hat") and len(identifier) > 4:  # x_hat: x̂
+            return r"\hat{%s}" % self.symbol(identifier[:-4])
         at = TIMED.match(identifier)
         if at and at["base"].startswith("delta") and len(at["base"]) > 5:  # δ of a quantity: ∂L/∂h_t is δh_t
             rest = at["base"][5:]

@@ -171,6 +171,16 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
         body = expr.function.expr.xreplace({expr.function.variables[0]: sp.Symbol("_ARG_")})
         return self._print(body).replace(self._print(sp.Symbol("_ARG_")), self._print(expr.expr))
 
+    def _print_Partial(self, expr):
+        f, x = expr.args
+        return r"\frac{\partial %s}{\partial %s}" % (self._print(f), self._print(x))
+
+    _print_MatrixPartial = _print_Partial
+
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        return r"\mathbf{1}^\top" if rows == 1 else (r"\mathbf{1}" if cols == 1 else r"\mathbf{1}\mathbf{1}^\top")
+
     def _print_floor(self, expr, exp=None):
         tex = r"\left\lfloor " + self._print(expr.args[0]) + r" \right\rfloor"
         return f"{tex}^{{{exp}}}" if exp is not None else tex

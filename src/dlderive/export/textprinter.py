@@ -23,6 +23,7 @@ _SCRIPT = re.compile(r"([_^])(?:\{([^{}]*)\}|(\S))")
 def unicode_name(latex_name: str) -> str:
     """A notation's LaTeX name in Unicode: ``h_{t-1}`` -> ``hₜ₋₁``, ``W^{f}`` -> ``Wᶠ``, ``\\sigma`` -> ``σ``."""
     text = re.sub(r"\\mathrm\{([^{}]*)\}", r"\1", latex_name)
+    text = re.sub(r"\\hat\{([^{}]*)\}", lambda m: m[1] + "\u0302", text)
     text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m[1], m[1]), text)
 
     def script(m: re.Match) -> str:
@@ -86,6 +87,33 @@ class TextPrinter(ConventionalOrder, StrPrinter):
     def _print_ElementwiseApplyFunction(self, expr):
         body = expr.function.expr.xreplace({expr.function.variables[0]: sp.Symbol("_ARG_")})
         return self._print(body).replace(self._print(sp.Symbol("_ARG_")), self._print(expr.expr))
+
+    def _print_Partial(self, expr):
+        f, x = (self._print(a) for a in expr.args)
+        return f"∂{f}/∂{x}" if not isinstance(expr.args[0], sp.Add) else f"∂({f})/∂{x}"
+
+    _print_MatrixPartial = _print_Partial
+
+    def _print(self, expr, **kwargs):
+        if isinstance(expr, sp.Indexed):  # SymPy's Indexed prints itself (p[i]) before any _print_ method
+            return self._print_Indexed(expr)
+        return super()._print(expr, **kwargs)
+
+    def _print_Indexed(self, expr):
+        return unicode_name(self.notation.symbol(expr.base.label.name) + "_{" + "".join(map(str, expr.indices)) + "}")
+
+    def _print_KroneckerDelta(self, expr):
+        return unicode_name("\\delta_{" + "".join(map(str, expr.args)) + "}")
+
+    def _print_Sum(self, expr):
+        body = self._print(expr.function)
+        body = f"({body})" if isinstance(expr.function, sp.Add) else body
+        ranges = "".join(f"Σ_{{{v}={self._print(a)}..{self._print(b)}}}" for v, a, b in expr.limits)
+        return f"({ranges} {body})"
+
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        return "𝟏ᵀ" if rows == 1 else ("𝟏" if cols == 1 else "𝟏𝟏ᵀ")
 
     def _print_Relational(self, expr):
         op = {"==": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">", "!=": "≠"}[expr.rel_op]
