@@ -138,7 +138,7 @@ def main() -> int:
             "--seed", str(args.seed)]
     children = [subprocess.Popen(base + ["--shard", f"{i}/{args.shards}"], stdout=subprocess.PIPE, text=True)
                 for i in range(args.shards)]
-    found = merged([json.loads(child.communicate()[0]) for child in children])
+    found = merged([json.loads(child.communicate()[0].strip().splitlines()[-1]) for child in children])
     elapsed = time.monotonic() - start
     worker_tracebacks = found["tracebacks"]
     statuses, cli_tracebacks = command_line(texts[: args.cli])
