@@ -85,7 +85,11 @@ def iter_reports(files: Iterable[Item], model: str | None = None, timeout: float
     try:
         while tasks or busy:
             while tasks and idle:
-                worker = idle.pop() or _Worker(context, model, timeout)
+                worker = idle.pop()
+                if worker is None or not worker.process.is_alive():  # not started yet, or died while idle
+                    if worker:
+                        worker.close()
+                    worker = _Worker(context, model, timeout)
                 worker.start(tasks.popleft())
                 busy.append(worker)
             ready = wait([w.conn for w in busy], timeout=POLL)
@@ -147,7 +151,10 @@ class _Worker:
         self.started = time.monotonic()
         self.cpu_start = self.since = self.clock()
         self.budget = read_budget(task.size())
-        self.conn.send((task.item, task.stopped))
+        try:
+            self.conn.send((task.item, task.stopped))
+        except OSError:  # a worker that died while idle: receive() reports it
+            pass
 
     def clock(self) -> float:
         """Seconds of CPU time the worker has used (wall-clock time where /proc cannot say)."""
