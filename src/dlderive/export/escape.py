@@ -29,7 +29,7 @@ def one_line(text: str) -> str:
 
 def math_control_problem(math: str) -> str | None:
     """Why ``math`` cannot be used, when it holds a control character (a TOML basic-string escape), else None."""
-    m = re.search(r"[\x00-\x1f\x7f]", math)
+    m = re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", math)
     if not m:
         return None
     c = m.group()
@@ -41,7 +41,7 @@ def math_control_problem(math: str) -> str | None:
 _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': r"\textquotedbl{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
 }
 
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "varepsilon", "ζ": "zeta", "η": "eta",
@@ -61,14 +61,13 @@ MATH_SYMBOLS = {"∘": "circ", "⊙": "odot", "∂": "partial", "×": "times", "
                 "ℝ": "mathbb{R}", "ℕ": "mathbb{N}", "ℤ": "mathbb{Z}", "ℓ": "ell", "−": "-", "⋯": "cdots",
                 "…": "ldots", "°": "^{\\circ}"}
 """Unicode math symbols as LaTeX math (commands without their backslash, or the plain character)."""
-_TEXT_UNICODE = {"–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "„": ",,", "«": r"\guillemotleft{}",
-                 "»": r"\guillemotright{}", "€": r"\texteuro{}", "£": r"\pounds{}", "§": r"\S{}", "¶": r"\P{}",
+_TEXT_UNICODE = {"–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "„": ",,", "€": r"\texteuro{}", "£": r"\pounds{}", "§": r"\S{}", "¶": r"\P{}",
                  "©": r"\copyright{}", "®": r"\textregistered{}", "™": r"\texttrademark{}", "•": r"\textbullet{}",
                  "\u00a0": "~", "¡": r"\textexclamdown{}", "¿": r"\textquestiondown{}", "ß": r"\ss{}",
                  "æ": r"\ae{}", "Æ": r"\AE{}", "ø": r"\o{}", "Ø": r"\O{}", "œ": r"\oe{}", "Œ": r"\OE{}",
                  "å": r"\aa{}", "Å": r"\AA{}", "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}"}
 _ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0308": '"', "\u0304": "=", "\u0307": ".",
-            "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c", "\u0328": "k", "\u030a": "r"}
+            "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c", "\u030a": "r"}
 
 UNICODE_FONT = "DejaVu Serif"
 """The text font of a handout that needs lualatex or xelatex (fontspec); it covers the ranges below."""

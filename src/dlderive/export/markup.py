@@ -44,25 +44,28 @@ def check_math(tex: str) -> str:
     problem = math_control_problem(tex)
     if problem:
         raise DlderiveError(problem)
+    if not tex.strip():
+        raise DlderiveError("empty math $ $ (write \\$ for a dollar sign)")
     tex = _BARE.sub(lambda m: m.group(1) + "\\" + m.group(2),
                     unicode_in_math("".join(c for c in tex if c not in INVISIBLE)))
+    shown = one_line(tex)  # messages are one line
     for m in _COMMAND.finditer(tex):
         name = m.group(1)
         if name.isalpha() and name not in ALLOWED_COMMANDS:
-            raise DlderiveError(f"math command \\{name} is not allowed in handout text (in ${tex}$)")
+            raise DlderiveError(f"math command \\{name} is not allowed in handout text (in ${shown}$)")
         if not name.isalpha() and name not in "{}\\,;:! |_^&#%$":
-            raise DlderiveError(f"math command \\{name} is not allowed in handout text (in ${tex}$)")
+            raise DlderiveError(f"math command \\{name} is not allowed in handout text (in ${shown}$)")
     if "^^" in tex:
-        raise DlderiveError(f"^^ (TeX character codes) is not allowed in handout math (in ${tex}$)")
+        raise DlderiveError(f"^^ (TeX character codes) is not allowed in handout math (in ${shown}$)")
     depth = 0
     for m in _GROUPING.finditer(tex):
         depth += {"{": 1, "}": -1}.get(m.group(), 0)
         if depth < 0:
-            raise DlderiveError(f"a }} without its {{ in math ${tex}$ (write \\}} for a brace that shows)")
+            raise DlderiveError(f"a }} without its {{ in math ${shown}$ (write \\}} for a brace that shows)")
     if depth:
-        raise DlderiveError(f"a {{ without its }} in math ${tex}$ (write \\{{ for a brace that shows)")
+        raise DlderiveError(f"a {{ without its }} in math ${shown}$ (write \\{{ for a brace that shows)")
     for m in re.finditer(r"[^\x00-\x7f]", _TEXT_GROUP.sub("", tex)):
-        raise DlderiveError(f"character {m.group()!r} (U+{ord(m.group()):04X}) in math ${tex}$: math fonts have "
+        raise DlderiveError(f"character {m.group()!r} (U+{ord(m.group()):04X}) in math ${shown}$: math fonts have "
                             f"no such letter; put it in \\text{{...}} or outside the math")
     return tex
 

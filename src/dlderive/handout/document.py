@@ -123,7 +123,8 @@ def build_document(handout: Handout, seed: int | None = None, answers: bool = Tr
 
 def answer_space(answer: tuple) -> int:
     """Lines of room a student needs: about one per line of the proven answer, from 3 to 16."""
-    lines = sum(len(part.steps) + 1 if isinstance(part, Derivation) else 1 for part in answer)
+    lines = sum(len(part.steps) + 1 if isinstance(part, Derivation) else len(getattr(part, "rows", "x")) + 2
+                for part in answer)
     return max(3, min(16, lines + 1))
 
 
