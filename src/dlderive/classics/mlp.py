@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .. import matrices as mx
 from ..errors import DlderiveError
-from ..functions import NUMPY_FUNCTIONS, REGISTRY, prime
+from ..functions import NUMPY_FUNCTIONS, REGISTRY, Prime, prime
 from .core import Draft, MatrixPartial, Prover, Realization, proven
 from .softmax import softmax_np, softmax_of
 
@@ -90,11 +91,13 @@ def evaluate(values: dict, derivation, name: str | None = None) -> dict:
     hv = NUMPY_FUNCTIONS[phi.name](av)
     pv = softmax_np(np.ravel(col["W_2"] @ hv + col["b_2"]))[:, None]
     env = {**col, "a": av, "h": hv, "p": pv, "dphi": np.broadcast_to(slope(av), av.shape).astype(float)}
-    sizes = {"m": av.shape[0] and col["x"].shape[0], "n": av.shape[0], "c": pv.shape[0]}
-    dphi = mx.apply(prime(phi.make), a)
+    sizes = {"m": col["x"].shape[0], "n": av.shape[0], "c": pv.shape[0]}
+    slopes = mx.vector("dphi", n)
     out = {}
     for lhs, rhs in zip(derivation.result.lhs, derivation.result.rhs):
-        v = mx.numeric(rhs.xreplace({dphi: mx.vector("dphi", n)}), env, sizes)
+        rhs = rhs.replace(lambda e: isinstance(e, ElementwiseApplyFunction) and isinstance(e.function.expr, Prime),
+                          lambda e: slopes)
+        v = mx.numeric(rhs, env, sizes)
         key = lhs.args[1].name
         out[key] = np.ravel(v) if key in ("b_1", "b_2", "x") else v
     return out

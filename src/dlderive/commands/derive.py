@@ -59,7 +59,7 @@ def _derive(args) -> int:
     validated(args.timeout)
     try:
         with time_limit(args.timeout):
-            derivation = derive(args.name, args.form, args.steps, args.weight, args.loss)
+            derivation = derive(args.name, args.form, args.steps, args.weight, args.loss, args.activation)
     except RelationTimeout:
         raise DlderiveError(f"{args.name}: the derivation took more than {args.timeout:g} s of CPU time "
                             "(--timeout); a declared cell with long chains of products grows quickly") from None
@@ -91,6 +91,8 @@ def register(sub) -> None:
                         "for <cell>.loss_grad: the loss over K steps")
     p.add_argument("--weight", metavar="NAME", help="for <cell>.loss_grad: the weight, bias or input P of ∂L/∂P")
     p.add_argument("--loss", metavar="LOSS", help="for <cell>.loss_grad: squared (default) or softmax_ce")
+    p.add_argument("--activation", metavar="NAME",
+                   help="for mlp.backprop: a registered function, e.g. relu, tanh (default), sigmoid")
     p.add_argument("--cell", metavar="FILE", help="a TOML file declaring a cell (see the README, and docs/cells/*.toml)")
     p.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
                    help=f"CPU seconds the derivation and its proofs may take (default {TIMEOUT:g})")
