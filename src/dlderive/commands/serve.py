@@ -6,6 +6,7 @@ import webbrowser
 from pathlib import Path
 
 from ..errors import DlderiveError
+from . import examples
 
 INSTALL_HINT = "install it with: pip install 'dlderive[serve]'"
 
@@ -13,7 +14,9 @@ INSTALL_HINT = "install it with: pip install 'dlderive[serve]'"
 def register(subparsers) -> None:
     p = subparsers.add_parser("serve", help="a local web app: check a derivation as you type, preview handouts",
                               description="Serve the check page (/), the handout preview (/handout) and the JSON "
-                                          "API (/api/check, /api/derive, /api/list) on this machine.")
+                                          "API (/api/check, /api/derive, /api/list) on this machine.",
+                              epilog=examples("dlderive serve --open", "dlderive serve --handouts derivations",
+                                              "dlderive serve --port 8080 --workers 4"))
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
     p.add_argument("--open", action="store_true", help="open the check page in a web browser")
@@ -60,7 +63,10 @@ def run(args) -> int:
     if args.open:
         threading.Thread(target=_open_when_ready, args=(server, args.host), daemon=True).start()
     _announce(server, args.host)
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: uvicorn has shut down cleanly
+        pass
     return 0
 
 

@@ -31,9 +31,24 @@ class HandoutFolder:
         return path if path.parent == self.root and path.is_file() else None
 
     async def events(self, stop: asyncio.Event):
-        """``data: ["week8.toml"]`` each time handout files of the folder change; a comment line to begin."""
-        yield ": watching\n\n"
-        async for changes in awatch(self.root, stop_event=stop, recursive=False, debounce=200, step=50):
-            changed = sorted({Path(p).name for _, p in changes if p.endswith(".toml")})
-            if changed:
-                yield f"data: {json.dumps(changed)}\n\n"
+        """Server-sent events: ``ready`` once the folder is watched, then ``data: ["week8.toml"]`` each
+        time handout files change, and a comment line every second (a client that left is noticed).
+        Ends when ``stop`` is set (the server stops)."""
+        mine = asyncio.Event()  # awatch sets its stop event when it is cancelled: never the server's own
+        relay = asyncio.create_task(_set_when(stop, mine))
+        try:
+            ready = False
+            async for changes in awatch(self.root, stop_event=mine, recursive=False, debounce=200, step=50,
+                                        rust_timeout=1000, yield_on_timeout=True):
+                if not ready:
+                    ready = True
+                    yield "event: ready\ndata: []\n\n"
+                changed = sorted({Path(p).name for _, p in changes if p.endswith(".toml")})
+                yield f"data: {json.dumps(changed)}\n\n" if changed else ": watching\n\n"
+        finally:
+            relay.cancel()
+
+
+async def _set_when(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()

@@ -34,6 +34,7 @@ def _worker_main(conn) -> None:
     from . import work
 
     work.warm()
+    conn.send("ready")
 
     while True:
         try:
@@ -54,6 +55,8 @@ class _Worker:
         self.process = context.Process(target=_worker_main, args=(child,))  # not a daemon: it starts the checker's own
         self.process.start()
         child.close()
+        if self.conn.recv() != "ready":  # blocking: the worker is warm before it gets its first call
+            raise RuntimeError("a worker process did not start")
 
     def call(self, fn, args):
         """Blocking: send the call, wait for its answer (run in a thread)."""

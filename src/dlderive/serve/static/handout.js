@@ -56,6 +56,7 @@
   document.querySelectorAll("button[data-format]").forEach(b => b.addEventListener("click", () => download(b.dataset.format)));
   if (file.options.length > 1) {
     const events = new EventSource("/api/handouts/events");
+    events.addEventListener("ready", () => { document.body.dataset.watching = "yes"; show(); });  // a change before this
     events.onmessage = e => { if (JSON.parse(e.data).includes(file.value)) { show(); } };
   }
   show();

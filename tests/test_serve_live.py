@@ -1,0 +1,170 @@
+"""`dlderive serve` as users meet it: a real uvicorn server in a subprocess, 50 concurrent checks,
+the change events of the handout folder, and the pages driven in the system Chromium."""
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import sympy as sp
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = pytest.mark.tool
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The base URL of `dlderive serve --port 0 --handouts DIR`, and DIR (a copy of the week-8 handout)."""
+    folder = tmp_path_factory.mktemp("handouts")
+    shutil.copy(ROOT / "derivations" / "week8.toml", folder / "week8.toml")
+    process = subprocess.Popen([sys.executable, "-m", "dlderive.cli", "serve", "--port", "0", "--workers", "2",
+                                "--handouts", str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+        assert match, (line, process.stderr.read() if process.poll() is not None else "")
+        yield match.group(1), folder
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, process.stderr.read()
+
+
+def post(base: str, path: str, data: dict) -> tuple[int, dict]:
+    url = urlsplit(base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+    try:
+        connection.request("POST", path, json.dumps(data), {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        return answer.status, json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+def power_rule(n: int, coefficient: int) -> tuple[str, str]:
+    """d/dx x^n = c x^(n-1) as written, and its verdict from sympy.diff."""
+    x = sp.Symbol("x")
+    holds = sp.simplify(sp.diff(x**n, x) - coefficient * x ** (n - 1)) == 0
+    return f"Line one.\n\n$$\\frac{{d}}{{dx}} x^{{{n}}} = {coefficient} x^{{{n - 1}}}$$\n", \
+        "valid" if holds else "invalid"
+
+
+def test_fifty_concurrent_checks_all_answered_right(server):
+    base, _ = server
+    cases = [power_rule(2 + k % 7, 2 + k % 7 + (k % 3 == 0)) for k in range(50)]
+    with ThreadPoolExecutor(max_workers=50) as threads:
+        answers = list(threads.map(lambda case: post(base, "/api/check", {"text": case[0]}), cases))
+    assert {status for status, _ in answers} == {200}
+    verdicts = [[(r["line"], r["verdict"]) for r in report["relations"]] for _, report in answers]
+    assert verdicts == [[(3, expected)] for _, expected in cases]
+    assert sum(expected == "invalid" for _, expected in cases) == 17
+
+
+def test_bad_input_keeps_the_server_serving(server):
+    base, _ = server
+    url = urlsplit(base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    connection.request("POST", "/api/check", b"\xff{", {"Content-Type": "application/json"})
+    answer = connection.getresponse()
+    assert answer.status == 400 and "UTF-8" in json.loads(answer.read())["error"]
+    connection.close()
+    assert post(base, "/api/check", {"text": power_rule(3, 3)[0]})[1]["summary"]["valid"] == 1
+
+
+def test_a_changed_handout_file_is_announced(server):
+    base, folder = server
+    url = urlsplit(base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=20)
+    connection.request("GET", "/api/handouts/events")
+    stream = connection.getresponse()
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    assert stream.readline() == b"event: ready\n" and stream.readline() == b"data: []\n"  # watched from here on
+    (folder / "week8.toml").write_text((folder / "week8.toml").read_text() + "\n# edited\n")
+    (folder / "notes.txt").write_text("not a handout")
+    line = stream.readline()
+    while not line.startswith(b"data: "):  # comment lines each second until the change is seen
+        line = stream.readline()
+    assert json.loads(line[6:]) == ["week8.toml"]
+    connection.close()
+
+
+def test_pages_in_chromium(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, folder = server
+    requests, problems = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
+                                                       headless=True, args=CHROMIUM_FLAGS, accept_downloads=True)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(base + "/")
+            source = page.locator("#source")
+            source.click()
+            source.press_sequentially("Our claim.\n\n$$\\frac{d}{dx} x^3 = 2x^2$$\n", delay=5)
+            wrong = page.locator('#relations li[data-line="3"]')
+            expect(wrong).to_have_attribute("data-verdict", "invalid", timeout=30_000)
+            expect(wrong.locator(".mark")).to_have_text("✗")
+            expect(wrong).to_contain_text("counterexample")
+            expect(wrong).to_contain_text("first wrong step")
+            expect(wrong.locator("math")).to_have_count(1)
+            expect(page.locator('#lines .src.first-wrong')).to_have_attribute("data-line", "3")
+
+            source.fill("Our claim.\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n")
+            right = page.locator('#relations li[data-line="3"]')
+            expect(right).to_have_attribute("data-verdict", "valid", timeout=30_000)
+            expect(right.locator(".mark")).to_have_text("✓")
+
+            page.reload()  # the text is kept in the browser
+            expect(page.locator("#source")).to_have_value("Our claim.\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n")
+            expect(page.locator('#relations li[data-line="3"]')).to_have_attribute("data-verdict", "valid",
+                                                                                    timeout=30_000)
+
+            page.select_option("#example", "unreadable")
+            unread = page.locator('#relations li[data-line="6"]')
+            expect(unread).to_have_attribute("data-verdict", "unverifiable", timeout=30_000)
+            expect(page.locator("#lines .caret")).to_contain_text("^ cannot read from here")
+
+            page.select_option("#example", "lstm_hidden")  # the week-8 homework example: tanh' written wrong
+            expect(page.locator('#relations li[data-line="25"]')).to_have_attribute("data-verdict", "invalid",
+                                                                                     timeout=60_000)
+
+            page.goto(base + "/handout")
+            preview = page.frame_locator("#preview")
+            expect(preview.locator("h1")).to_have_text("Week 8 Homework: LSTM derivatives and convolution arithmetic",
+                                                       timeout=30_000)
+            expect(page.locator("body")).to_have_attribute("data-watching", "yes", timeout=30_000)
+            handout = folder / "week8.toml"
+            handout.write_text(handout.read_text().replace('title = "Week 8 Homework:', 'title = "Week 8 (edited):', 1))
+            expect(preview.locator("h1")).to_have_text("Week 8 (edited): LSTM derivatives and convolution arithmetic",
+                                                       timeout=30_000)
+            page.check("input[value=student]")
+            expect(preview.locator("body")).to_contain_text("Your answer:", timeout=30_000)
+            with page.expect_download() as download:
+                page.click("button[data-format=md]")
+            assert download.value.suggested_filename == "week8.md"
+            assert "Week 8 (edited)" in Path(download.value.path()).read_text()
+        finally:
+            browser.close()
+    assert problems == []
+    outside = [u for u in requests if not (u.startswith(base + "/") or u.startswith(("data:", "blob:" + base, "about:")))]
+    assert outside == []
+    assert any(u.endswith("/api/check/view") for u in requests)
