@@ -201,3 +201,36 @@ def test_bad_options_are_one_line_exit_2(capsys, argv, words):
 def test_bad_values_name_the_input(name, values, words):
     with pytest.raises(DlderiveError, match=words):
         dlderive.evaluate(name, values, "vector")
+
+
+# ----------------------------------------------------------------------------- the week-9 handout
+WEEK9 = __import__("pathlib").Path(__file__).resolve().parents[1] / "derivations" / "week9_backward.toml"
+
+
+def test_week9_builds_to_pdf_with_its_variants(tmp_path):
+    import subprocess
+    assert main(["build", str(WEEK9), "--out", str(tmp_path), "--pdf", "--variants", "1-3"]) == 0
+    keys = [tmp_path / f"week9_backward-v0{v}" for v in (1, 2, 3)]
+    for key in keys:
+        assert key.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(keys[0].with_suffix(".pdf")), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = " ".join(text.split())
+    for expected in ("Softmax and cross-entropy", "LSTM backward", "quotient rule", "index form as matrices",
+                     "softmax cross-entropy", "chain rule"):
+        assert expected in flat, expected
+    tex = [key.with_suffix(".tex").read_text() for key in keys]
+    assert len(set(tex)) == 3  # the drawn activation, weight and steps differ between variants
+    assert all(r"\operatorname{diag}" in t and r"^\top" in t for t in tex)
+
+
+@pytest.mark.parametrize("key,value", [("activation", '"nope"'), ("weight", '"Q"'), ("loss", '"hinge"')])
+def test_a_bad_option_of_a_derivation_item_names_its_key(tmp_path, capsys, key, value):
+    name = "mlp.backprop" if key == "activation" else "lstm.loss_grad"
+    extra = "" if key == "weight" or name == "mlp.backprop" else 'weight = "V"\n'
+    handout = tmp_path / "bad.toml"
+    handout.write_text(f'title = "t"\n[[sections]]\ntitle = "s"\n[[sections.items]]\nkind = "derivation"\n'
+                       f'name = "{name}"\nform = "vector"\n{extra}{key} = {value}\n')
+    assert main(["build", str(handout), "--out", str(tmp_path / "out")]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert f"key '{key}'" in line

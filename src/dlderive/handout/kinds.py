@@ -12,7 +12,8 @@ from typing import Callable
 from .. import conv, network
 from ..cells import CELLS
 from ..conv.validation import parameter_error
-from ..derive import DERIVATIONS, derive
+from ..catalog import entry
+from ..derive import derive
 from ..errors import DlderiveError, Location
 from ..export.printer import format_number, latex_expr
 from ..notation import preset
@@ -53,17 +54,24 @@ def _text_item(where, item, notation=None, check_only=False):
     return Built(question=(item["text"],))
 
 
+OPTIONS = ("steps", "weight", "loss", "activation")
+"""The keys of a derivation item passed to ``derive`` (``<cell>.loss_grad``, ``mlp.backprop``)."""
+
+
 @builds("derivation")
 def _derivation_item(where, item, notation=None, check_only=False):
     name, form = item["name"], item.get("form", "scalar")
-    if name not in DERIVATIONS:
-        raise DlderiveError(f"unknown derivation {name!r}; known: {', '.join(DERIVATIONS)}", where, key="name")
+    try:
+        entry(name)
+    except DlderiveError as exc:
+        raise DlderiveError(exc.message, where, key="name") from None
     if check_only:
         return None
     try:
-        return Built(answer=(derive(name, form),))
+        return Built(answer=(derive(name, form, *(item.get(k) for k in OPTIONS)),))
     except DlderiveError as exc:
-        raise DlderiveError(exc.message, where, key="form") from None
+        key = next((k for k in OPTIONS if f"--{k}" in exc.message or (k in exc.message and item.get(k))), "form")
+        raise DlderiveError(exc.message, where, key=key) from None
 
 
 @builds("evaluate")

@@ -49,6 +49,9 @@ Number = one_of(_range_kind, value=_NUMBER, range=NumberRange, choose=NumberChoi
 Ints = one_of(lambda v: "list" if isinstance(v, list) else "one",
               one=Int, list=Annotated[list[Int], Field(min_length=1, max_length=3)])
 """An integer, or a list of 1 to 3 integers (one per spatial dimension)."""
+TextChoice = declare("Choice", "a choice", choose=Annotated[list[Text], Field(min_length=1)])
+Name = one_of(_range_kind, value=Text, choose=TextChoice)
+"""A name, or ``{choose = [...]}`` of names (one drawn per variant)."""
 Shape = one_of(lambda v: "list" if isinstance(v, list) else "text",
                text=Text, list=Annotated[list[int], Field(min_length=1)])
 """A network input: "3x32x32" or [3, 32, 32]."""
@@ -72,7 +75,8 @@ def _item(kind: str, **keys) -> type[Strict]:
 
 ITEMS: dict[str, type[Strict]] = {model.__name__: model for model in (
     _item("text", text=Text, answer_only=(bool, False)),
-    _item("derivation", name=Text, form=(Literal["scalar", "vector"], "scalar")),
+    _item("derivation", name=Text, form=(Literal["scalar", "vector"], "scalar"), activation=(Name | None, None),
+          weight=(Name | None, None), steps=(Int | None, None), loss=(Name | None, None)),
     _item("evaluate", cell=Text, targets=Annotated[list[str], Field(min_length=1)], values=dict[str, Number],
           digits=(Int | None, None)),
     _item("conv_size", input=Ints, kernel=Ints, stride=(Ints, 1), padding=(Ints, 0), dilation=(Ints, 1),
