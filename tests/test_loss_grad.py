@@ -41,6 +41,11 @@ def random_inputs(cell, T, n, m, p, loss, seed):
 
 def torch_gradients(cell, values, T, loss):
     """∂L/∂(every input) by autograd of the unrolled network built from torch's own cells."""
+    with torch.enable_grad():  # whatever another test left switched off
+        return _torch_gradients(cell, values, T, loss)
+
+
+def _torch_gradients(cell, values, T, loss):
     module_type, gates = CELLS[cell]
     leaf = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in values.items()}
     n, m = leaf[f"W_{gates[0]}"].shape

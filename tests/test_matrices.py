@@ -171,12 +171,13 @@ def test_elementwise_times_matrix_product_through_time_and_loss(reset_rnn):
         v[name] = rng.normal(size=m)
         v[["y_t", "y_prev", "y_prev2"][j]] = rng.normal(size=p)
     t = {k: torch.tensor(a, requires_grad=True) for k, a in v.items()}
-    h, loss = t["h_prev3"], 0
-    for x, y in (("x_prev2", "y_prev2"), ("x_prev", "y_prev"), ("x_t", "y_t")):
-        r = torch.sigmoid(t["W_r"] @ t[x] + t["U_r"] @ h + t["b_r"])
-        h = torch.tanh(t["W_h"] @ t[x] + r * (t["U_h"] @ h))
-        loss = loss + 0.5 * ((t["V"] @ h + t["b_y"] - t[y]) ** 2).sum()
-    loss.backward()
+    with torch.enable_grad():
+        h, loss = t["h_prev3"], 0
+        for x, y in (("x_prev2", "y_prev2"), ("x_prev", "y_prev"), ("x_t", "y_t")):
+            r = torch.sigmoid(t["W_r"] @ t[x] + t["U_r"] @ h + t["b_r"])
+            h = torch.tanh(t["W_h"] @ t[x] + r * (t["U_h"] @ h))
+            loss = loss + 0.5 * ((t["V"] @ h + t["b_y"] - t[y]) ** 2).sum()
+        loss.backward()
     for w in ("U_h", "U_r", "W_h", "b_r", "x_prev", "h_prev3"):
         got = dlderive.evaluate("rcell.loss_grad", v, "vector", steps=T, weight=w, loss="squared")
         assert np.max(np.abs(got - t[w].grad.numpy())) < 1e-10, w
