@@ -22,7 +22,7 @@ h_t = "{f}(W_h @ x_t + U_h @ h_prev + b_h)"
 def test_entries_are_frozen_and_typed():
     for name, e in DERIVATIONS.items():
         assert e.name == name and e.kind in catalog.KINDS
-        assert (e.cell is None) == (e.kind == "sigmoid")
+        assert (e.cell is None) == (e.kind in ("sigmoid", catalog.CLASSIC))
         if e.cell is not None:
             assert e.cell in CELLS and (e.kind != "derivative" or e.target.endswith("_t"))
     with pytest.raises(dataclasses.FrozenInstanceError):
