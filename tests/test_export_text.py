@@ -88,13 +88,15 @@ def test_pdf_prefers_lualatex_and_without_it_names_the_character(tmp_path, monke
 
 
 def test_every_character_pdflatex_is_given_compiles_in_pdflatex(tmp_path):
+    from dlderive.export import render
+    from dlderive.export.document import Document, Item, Section
     chars = [chr(o) for o in range(0x20, 0x2300) if pdflatex_text(chr(o)) is not None]
     assert len(chars) > 250 and "α" in chars and "é" in chars and "Ж" not in chars
-    body = " ".join(escape_latex("".join(chars[i:i + 40])) for i in range(0, len(chars), 40))
+    lines = ["".join(chars[i:i + 40]) for i in range(0, len(chars), 40)]
+    doc = Document(title="All", sections=(Section("S", tuple(Item(line) for line in lines)),))
     tex = tmp_path / "all.tex"
-    tex.write_text("\\documentclass{article}\\usepackage[utf8]{inputenc}\\usepackage{amsmath,amssymb}\n"
-                   f"\\begin{{document}}\n{body}\n\\end{{document}}\n")
-    assert body.isascii()
+    tex.write_text(render(doc, "latex"))
+    assert tex.read_text().isascii()
     compile_tex(tex, "pdflatex")
 
 
@@ -214,3 +216,18 @@ def test_fold_and_escape_units():
     assert escape_latex("α\\%") == "\\ensuremath{\\alpha}\\textbackslash{}\\%"
     assert escape_latex("é ø") == "\\'{e} \\o{}"
     assert unprintable("ok Ж") is None and "U+4E2D" in str(unprintable("x中"))
+
+
+def test_every_special_character_beside_a_conv_item_prints_literally_in_both_engines(tmp_path):
+    specials = "& % # ~ ^ _ { } \\ $ | < > \" ` * [ ] @ = + /"
+    path = tmp_path / "h.toml"
+    path.write_text(f"title = '''T {specials}'''\n[[sections]]\ntitle = 'S'\n[[sections.items]]\nkind = 'conv_size'\n"
+                    f"heading = '''H {specials}'''\nquestion = '''Q {specials} $x_t$ **b** `c&%$#_{{}}~^\\`'''\n"
+                    "input = [28, 28]\nkernel = 3\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--out", str(out)]) == 0
+    for engine in ("pdflatex", "lualatex"):
+        lines = compile_tex(out / "h.tex", engine).splitlines()
+        assert lines[0] == f"T {specials}" and f"H {specials}" in lines
+    ET.parse(out / "h.html")
+    assert markdown_html_tokens((out / "h.md").read_text()) == []
