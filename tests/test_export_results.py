@@ -86,7 +86,7 @@ def test_network_table_as_a_torchinfo_style_table(results):
     assert len(rows) == 1 + len(table.rows) + 1  # header, layers, totals
     md = render(table, "markdown").splitlines()
     assert sum(line.startswith("|") for line in md) == 2 + len(table.rows) + 1
-    assert md[-1].split("|")[4].strip() == str(sum(int(r.params) for r in table.rows))
+    assert md[-1].split("|")[4].strip() == f"{sum(int(r.params) for r in table.rows):,}"
     bundle = Display(table)._repr_mimebundle_()
     assert "<table" in bundle["text/html"] and "\\begin{array}" in bundle["text/latex"]
     assert table._repr_html_() == bundle["text/html"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from dlderive.errors import DlderiveError
+from dlderive.export import render
 from dlderive.export.printer import Literal
 from dlderive.handout import build_document, draw, load
 from dlderive.steps import Derivation
@@ -216,13 +217,15 @@ def test_week8_network_item_matches_pytorch(week8):
         x = layer(x)
         expected.append((tuple(x.shape), sum(p.numel() for p in layer.parameters())))
     item = answers_by_heading(build_document(week8))["LeNet-5"]
-    rows = item.answer[0].splitlines()
-    assert len(rows) == len(expected)
-    times = " \\times "
-    for row, (shape, params) in zip(rows, expected):
-        assert f"output ${times.join(map(str, shape))}$" in row, row
-        assert f"parameters {params:,}," in row, row
+    table = item.answer[0]  # the network's table, rendered by every format as a table
+    assert len(table.rows) == len(expected)
+    for row, (shape, params) in zip(table.rows, expected):
+        assert tuple(row.shape) == shape and int(row.params) == params, row
     assert f"**{sum(p for _, p in expected):,}** parameters" in item.answer[1]
+    tex, html, md = (render(table, fmt) for fmt in ("latex", "html", "markdown"))
+    assert "\\begin{tabular}" in tex and "<table" in html and "| ---: |" in md
+    for _, params in expected[:1] + expected[-1:]:
+        assert f"${params:,}$".replace(",", "{,}") in tex and f">{params:,}<" in html and f"| {params:,} |" in md
 
 
 def test_bad_network_layer_names_item_and_key(tmp_path):

@@ -219,12 +219,12 @@ def test_cli_text_json_latex(capsys):
     lenet = str(NETS[[p.stem for p in NETS].index("lenet5")])
     code, out, _ = run(capsys, "net", lenet)
     table = network.build(network.load(lenet))
-    assert code == 0 and out.splitlines()[-1].split()[-2:] == [str(table.params), str(table.macs)]
+    assert code == 0 and out.splitlines()[-1].split()[-2:] == [f"{int(table.params):,}", f"{int(table.macs):,}"]
     code, out, _ = run(capsys, "net", lenet, "--input", "1xDxD", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["valid_inputs"] and data["layers"][0]["output"][1] == "D - 4"
     code, out, _ = run(capsys, "net", lenet, "--format", "latex")
-    assert code == 0 and "\\begin{array}" in out
+    assert code == 0 and "\\begin{tabular}{rllrr}" in out and f"${int(table.params):,}$".replace(",", "{,}") in out
 
 
 BAD_FILES = [

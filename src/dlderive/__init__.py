@@ -57,6 +57,12 @@ for _name in ("derive", "evaluate", "check"):
 sys.modules[__name__].__class__ = _Package
 
 
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext dlderive``: results display themselves and the ``%%dlderive_check`` cell magic is defined."""
+    from .magic import load_ipython_extension as load
+    load(ipython)
+
+
 def __getattr__(name: str):
     """``conv``, ``network`` and ``sigmoid``, loaded on first use (with the renderers, for Jupyter)."""
     if name in _LAZY:

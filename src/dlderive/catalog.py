@@ -146,3 +146,19 @@ def unregister(cell_name: str) -> None:
     for name in [n for n, e in DERIVATIONS.items() if e.cell == cell_name]:
         del DERIVATIONS[name]
     memo.clear()
+
+
+def model_named(name: str | None, option: str = "--model") -> str | None:
+    """The cell a model option names: a cell's name, or a TOML file declaring one (registered, its name returned)."""
+    if name is None:
+        return None
+    if name.endswith(".toml"):
+        from .cells.declared import load_cell
+        cell = load_cell(name)
+        if cell.name not in CELLS:
+            register(cell)
+        return cell.name
+    if name not in CELLS:
+        raise DlderiveError(f"{option}: unknown model {name!r}; known: {', '.join(sorted(CELLS))}, "
+                            "or the TOML file of a declared cell")
+    return name

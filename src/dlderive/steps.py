@@ -33,6 +33,9 @@ class Displayable:
     def _repr_latex_(self):
         return self._repr_mimebundle_().get("text/latex")
 
+    def _repr_markdown_(self):
+        return self._repr_mimebundle_().get("text/markdown")
+
 
 @dataclass(frozen=True)
 class Derivation(Displayable):

@@ -33,6 +33,7 @@ def register(subparsers) -> None:
     p.add_argument("--pdf", action="store_true", help="also compile DIR/NAME.pdf (lualatex, xelatex or pdflatex)")
     p.add_argument("--no-answers", action="store_true",
                    help="the student version only: questions and answer space, as DIR/NAME-student.*")
+    p.add_argument("--ipynb", action="store_true", help="also write DIR/NAME.ipynb, a Jupyter notebook (nbformat)")
     p.add_argument("--both", action="store_true", help="the answer key and the student version in one run")
     p.add_argument("--seed", type=int, metavar="N", help="draw variant N of the exercises given as ranges")
     p.add_argument("--variants", metavar="A-B", type=variant_range,
@@ -48,7 +49,7 @@ def run(args) -> int:
         raise DlderiveError("--both and --no-answers: give one of them")
     versions = (True, False) if args.both or args.variants else (not args.no_answers,)
     written = build(args.handout, args.out, pdf=args.pdf, versions=versions, seed=args.seed,
-                    notation=args.notation, variants=args.variants)
+                    notation=args.notation, variants=args.variants, ipynb=args.ipynb)
     for path in written:
         print(path)
     return 0
@@ -77,7 +78,7 @@ def output_stem(stem: str, answers: bool, seed: int | None, variants: range | No
 
 def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool = True,
           seed: int | None = None, notation: str | None = None, versions: tuple[bool, ...] | None = None,
-          variants: range | None = None) -> list[Path]:
+          variants: range | None = None, ipynb: bool = False) -> list[Path]:
     """Render every output in memory, then write each atomically; returns the paths written.
 
     ``versions``: which of the answer key (True) and the student version (False) to build (default: ``answers``);
@@ -92,8 +93,10 @@ def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool
     for variant in (variants or (seed,)):
         for key in versions:
             doc = build_document(spec, seed=variant, answers=key, notation=chosen)
-            outputs.append((output_stem(spec.stem, key, variant, variants),
-                            {suffix: render(doc, fmt, doc.notation) for fmt, suffix in OUTPUTS}))
+            texts = {suffix: render(doc, fmt, doc.notation) for fmt, suffix in OUTPUTS}
+            if ipynb:
+                texts[".ipynb"] = notebook_json(doc)
+            outputs.append((output_stem(spec.stem, key, variant, variants), texts))
     folder = Path(out)
     targets = [folder / f"{stem}{suffix}" for stem, texts in outputs for suffix in texts]
     targets += [folder / f"{stem}.pdf" for stem, _ in outputs] if pdf else []
@@ -117,6 +120,16 @@ def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool
             write_atomic(target, data)
             written.append(target)
     return written
+
+
+def notebook_json(doc) -> str:
+    """The handout as a Jupyter notebook; a DlderiveError when nbformat is not installed."""
+    try:
+        import nbformat  # noqa: F401
+    except ImportError:
+        raise DlderiveError("--ipynb needs nbformat: pip install 'dlderive[notebook]'") from None
+    from ..export.notebook import render_document_ipynb
+    return render_document_ipynb(doc)
 
 
 @contextmanager

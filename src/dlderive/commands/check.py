@@ -30,7 +30,7 @@ def register(subparsers) -> None:
     p.add_argument("files", nargs="+", metavar="FILE",
                    help=f"a file, a directory (its {', '.join(f'*{s}' for s in SUFFIXES)} files, recursively), "
                         "or - for standard input")
-    p.add_argument("--model", metavar="CELL", help="put a model's equations in scope, e.g. lstm, gru, rnn, peephole")
+    p.add_argument("--model", metavar="CELL", help="put a model's equations in scope, e.g. lstm, gru, rnn, peephole, or a declared cell's TOML file")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help=f"{', '.join(FORMATS)} (default text; the other formats are one document at the end)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -83,10 +83,11 @@ def status(reports) -> int:
 
 def _model(name: str | None) -> str | None:
     """A model name the checker knows (validated after parsing: the cells are a registry of the engine)."""
+    from ..catalog import model_named
     from ..cells import CELLS
-    if name is not None and name not in CELLS:
+    if name is not None and name not in CELLS and not name.endswith(".toml"):
         raise DlderiveError(f"--model: {unknown('model', name, sorted(CELLS)).message}")
-    return name
+    return model_named(name)
 
 
 def inputs(paths: list[str]):

@@ -64,6 +64,9 @@ class Display:
     def _repr_latex_(self):
         return self._repr_mimebundle_()["text/latex"]
 
+    def _repr_markdown_(self):
+        return self._repr_mimebundle_()["text/markdown"]
+
     def __repr__(self):
         return render(self.obj, "text", self.notation)
 

@@ -1,15 +1,16 @@
 """A document to render: title, author, sections of items; each item a question and its answer.
 
-A part of a question or an answer is Markdown prose (str) or a Derivation (shown as align*).
+A part of a question or an answer is Markdown prose (str), a Derivation (shown as align*) or a network Table.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..network import Table
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 
-Part = str | Derivation
+Part = str | Derivation | Table
 
 
 @dataclass(frozen=True)

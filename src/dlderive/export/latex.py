@@ -102,9 +102,30 @@ def _tex(v, notation: Notation) -> str:
     return latex_expr(v, notation, "numeric")
 
 
+def _count(v, notation: Notation) -> str:
+    """A count as math: an integer grouped by thousands as in the text (2{,}508{,}800), else its formula."""
+    if isinstance(v, int) or getattr(v, "is_Integer", False):
+        return f"{int(v):,}".replace(",", "{,}")
+    return _tex(v, notation)
+
+
 @render_latex.register
 def _(table: Table, notation: Notation = DEFAULT) -> str:
-    """The layer table as an array inside \\[ \\] (works in pdflatex and latex2mathml)."""
+    """The layer table as a tabular with a rule under the header and above the totals; sizes as math."""
+    body = [r"\# & layer & output & params & MACs \\ \hline"]
+    for r in table.rows:
+        shape = r" \times ".join(_tex(v, notation) for v in r.shape)
+        body.append(f"{r.index} & {escape_latex(r.type)} & ${shape}$ & ${_count(r.params, notation)}$ & "
+                    f"${_count(r.macs, notation)}$ \\\\")
+    body.append(f"\\hline & total & & ${_count(table.params, notation)}$ & ${_count(table.macs, notation)}$ \\\\")
+    size = r" \times ".join(_tex(v, notation) for v in table.input)
+    caption = f"{escape_latex(table.network.name)}: input ${size}$"
+    return ("\\begin{center}\n" + caption + "\\\\[2pt]\n\\begin{tabular}{rllrr}\n" + "\n".join(body)
+            + "\n\\end{tabular}\n\\end{center}")
+
+
+def table_array(table: Table, notation: Notation = DEFAULT) -> str:
+    """The layer table as an array inside \\[ \\] (for a notebook's MathJax and latex2mathml)."""
     body = [r"\# & \text{layer} & \text{output} & \text{params} & \text{MACs}"]
     for r in table.rows:
         shape = r" \times ".join(_tex(v, notation) for v in r.shape)
@@ -130,7 +151,11 @@ def display_latex(obj, notation: Notation = DEFAULT) -> str:
     return "$$\n" + render_latex(obj, notation) + "\n$$"
 
 
-@display_latex.register(Table)
 @display_latex.register(FileReport)
 def _(obj, notation: Notation = DEFAULT) -> str:
-    return render_latex(obj, notation)  # already a display (\\[ \\]) or a text-mode table
+    return render_latex(obj, notation)  # a text-mode table
+
+
+@display_latex.register(Table)
+def _(obj, notation: Notation = DEFAULT) -> str:
+    return table_array(obj, notation)

@@ -107,10 +107,15 @@ def shape_text(shape) -> str:
     return " x ".join(c if isinstance(v, int) or getattr(v, "is_Atom", False) else f"({c})" for c, v in zip(cells, shape))
 
 
+def _count(v) -> str:
+    """A count as text: an integer grouped by thousands (2,508,800), else its formula."""
+    return f"{int(v):,}" if isinstance(v, int) or getattr(v, "is_Integer", False) else _cell(v)
+
+
 def table_rows(table: Table) -> list[tuple[str, ...]]:
     """The rows of a layer table as text cells, the totals last."""
-    rows = [(str(r.index), r.type, shape_text(r.shape), _cell(r.params), _cell(r.macs)) for r in table.rows]
-    return rows + [("", "total", "", _cell(total(table.params)), _cell(total(table.macs)))]
+    rows = [(str(r.index), r.type, shape_text(r.shape), _count(r.params), _count(r.macs)) for r in table.rows]
+    return rows + [("", "total", "", _count(total(table.params)), _count(total(table.macs)))]
 
 
 @body.register

@@ -156,7 +156,7 @@ def _conv_inverse_item(where, item, notation=None, check_only=False):
     given = math_list([("D_{out}", item["output"]), ("P", item.get("padding", 0)), ("k", item["kernel"]),
                        ("S", item["stride"])])
     if result.solutions.is_empty:
-        summary = f"No input size gives this output: {result.reason}."
+        summary = _no_input_size(item)
     else:
         values = result.values
         listed = ", ".join(map(str, values))
@@ -166,6 +166,16 @@ def _conv_inverse_item(where, item, notation=None, check_only=False):
             "The solution is unique."))
     return Built(question=(f"Given {given}, find every input size $D_{{in}}$.",),
                  answer=(result.derivation, summary))
+
+
+def _no_input_size(item: dict) -> str:
+    """Why no input size gives the output, in words: the output grows with the input, and the smallest input
+    already gives more."""
+    smallest = conv.output_size(item.get("layer", "conv"), 1, item["kernel"], stride=item["stride"],
+                                padding=item.get("padding", 0), dilation=item.get("dilation", 1)).output[0]
+    return (f"No input size gives this output. The output size never decreases as the input grows, and even the "
+            f"smallest input, $D_{{in}} = 1$, gives $D_{{out}} = {smallest}$, more than ${item['output']}$: with this "
+            f"padding, kernel and stride the layer cannot produce an output of size ${item['output']}$.")
 
 
 @builds("conv_counts")
@@ -206,12 +216,8 @@ def _network_item(where, item, notation=None, check_only=False):
         return None
     shape = " \\times ".join(map(str, table.input))
     layers = "\n".join(f"- {r.index}: {_layer_text(layer)}" for r, layer in zip(table.rows, item["layers"]))
-    times = " \\times "
-    rows = "\n".join(
-        f"- {r.index} {r.type}: output ${times.join(map(str, r.shape))}$, parameters {int(r.params):,}, "
-        f"MACs {int(r.macs):,}" for r in table.rows)
     totals = f"Total: **{int(table.params):,}** parameters, **{int(table.macs):,}** multiply-accumulates (MACs)."
-    answer = (rows, totals) + (tuple(d for r in table.rows for d in r.derivations) if item.get("steps") else ())
+    answer = (table, totals) + (tuple(d for r in table.rows for d in r.derivations) if item.get("steps") else ())
     return Built(question=(f"Input ${shape}$. Layers:\n\n{layers}\n\nGive each layer's output shape, "
                            "parameters and multiply-accumulates.",), answer=answer)
 

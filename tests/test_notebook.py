@@ -1,0 +1,119 @@
+"""Notebooks: every result type displays itself (HTML, LaTeX, Markdown), the %%dlderive_check cell magic,
+and a handout exported as a Jupyter notebook, executed with nbconvert."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import dlderive
+from dlderive.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+WEEK8 = ROOT / "derivations" / "week8.toml"
+LENET = ROOT / "derivations" / "nets" / "lenet5.toml"
+
+
+@pytest.fixture(scope="module")
+def shell():
+    from IPython.core.interactiveshell import InteractiveShell
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "dlderive")
+    return ip
+
+
+def _results():
+    table = dlderive.network.build(dlderive.network.load(str(LENET)))
+    return {
+        "derivation": dlderive.derive("lstm.forget_gate"),
+        "conv": dlderive.conv.output_size("conv", (78, 84), 5, stride=3, padding=2),
+        "counts": dlderive.conv.counts(in_channels=32, out_channels=64, kernel=7, output=(5, 5)),
+        "solve": dlderive.conv.solve(unknown="input", output=16, kind="conv", kernel=9, stride=3, padding=1),
+        "table": table,
+        "report": dlderive.check("$$\\frac{d}{dx} x^2 = 3x$$\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n"),
+    }
+
+
+@pytest.mark.parametrize("name", ["derivation", "conv", "counts", "solve", "table", "report"])
+def test_every_result_type_displays_itself(shell, name):
+    obj = _results()[name]
+    data, _ = shell.display_formatter.format(obj)
+    assert {"text/plain", "text/html", "text/latex", "text/markdown"} <= set(data)
+    ET.fromstring(f"<div>{data['text/html']}</div>")  # well-formed XHTML (MathML inside)
+    assert "<merror" not in data["text/html"]
+    for mime in ("text/html", "text/latex", "text/markdown"):
+        assert data[mime].strip()
+
+
+def test_displays_carry_the_values():
+    r = _results()
+    # floor((78 + 4 - 5)/3) + 1 = 26 and floor((84 + 4 - 5)/3) + 1 = 28, worked by hand
+    assert r["conv"].output == (26, 28) and "26" in r["conv"]._repr_markdown_()
+    # LeNet-5 has 61,706 parameters: PyTorch's own count is the oracle in test_handout; here by hand
+    expected = (5 * 5 * 1 + 1) * 6 + (5 * 5 * 6 + 1) * 16 + 401 * 120 + 121 * 84 + 85 * 10
+    assert expected == 61706
+    table = r["table"]
+    assert f"{expected:,}" in table._repr_html_() and f"{expected:,}" in table._repr_markdown_()
+    assert f"{expected:,}".replace(",", "{,}") not in table._repr_latex_() or "array" in table._repr_latex_()
+    assert "\\begin{array}" in table._repr_latex_()  # MathJax shows an array, not a tabular
+    assert "52, 53, 54" in r["solve"]._repr_latex_().replace("\\left\\{", "").replace("\\right\\}", "")
+    assert "\\begin{align*}" in r["derivation"]._repr_latex_()
+    assert "$$" in r["derivation"]._repr_markdown_()
+
+
+def test_cell_magic_checks_the_cell(shell):
+    report = shell.run_cell_magic("dlderive_check", "", "$$\\frac{d}{dx} x^2 = 3x$$\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n")
+    verdicts = [str(getattr(r.verdict, "value", r.verdict)) for r in report.relations]
+    assert verdicts == ["invalid", "valid"]  # d/dx x^2 = 2x, not 3x; d/dx x^3 = 3x^2
+    data, _ = shell.display_formatter.format(report)
+    assert "✗" in data["text/html"] and "✓" in data["text/html"]
+
+
+def test_cell_magic_with_a_model(shell):
+    cell = "$$\\frac{\\partial f_t}{\\partial h_{t-1}} = f_t (1 - f_t) U_f$$\n"
+    report = shell.run_cell_magic("dlderive_check", "--model lstm", cell)
+    assert [str(getattr(r.verdict, "value", r.verdict)) for r in report.relations] == ["valid"]
+
+
+@pytest.mark.parametrize("line, needle", [("--modle lstm", "--modle"), ("--model nosuchcell", "nosuchcell")])
+def test_cell_magic_bad_options_are_one_line(shell, line, needle):
+    from IPython.core.error import UsageError
+    with pytest.raises(UsageError) as err:
+        shell.run_cell_magic("dlderive_check", line, "$$x = x$$\n")
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def _execute(path: Path):
+    import nbformat
+    from nbconvert.preprocessors import ExecutePreprocessor
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    return nb
+
+
+@pytest.mark.tool
+def test_handout_as_a_notebook_runs(tmp_path):
+    assert main(["build", str(WEEK8), "--out", str(tmp_path), "--both", "--ipynb"]) == 0
+    key, student = tmp_path / "week8.ipynb", tmp_path / "week8-student.ipynb"
+    nb = _execute(key)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert markdown[0].startswith("# Week 8 Homework") and "**Answer key**" in markdown[0]
+    assert any("\\begin{align*}" in m and "$$" in m for m in markdown)  # math in Markdown cells
+    assert any("52, 53, 54" in m for m in markdown)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    derived = {c.source: c.outputs for c in code if c.source.startswith("dlderive.derive(")}
+    assert len(derived) == 6  # the six derivation items of week 8
+    shown = derived["dlderive.derive('lstm.forget_gate', form='scalar')"][0]["data"]
+    # the result worked by hand: d sigma(W x + U h + b)/dh = sigma (1 - sigma) U
+    assert "Result: ∂fₜ/∂hₜ₋₁ = Uᶠ·fₜ·(1 - fₜ)" in shown["text/plain"]
+    assert "\\begin{align*}" in shown["text/latex"]
+    # the student notebook: the questions and room to answer, no proven answer
+    cells = json.loads(student.read_text())["cells"]
+    text = "".join("".join(c["source"]) for c in cells)
+    assert "**Student version**" in text and "Your answer:" in text
+    assert "52, 53, 54" not in text and "begin{align" not in text and "dlderive.derive(" not in text
+    _execute(student)
