@@ -216,6 +216,7 @@ def test_fold_and_escape_units():
     assert escape_latex("α\\%") == "\\ensuremath{\\alpha}\\textbackslash{}\\%"
     assert escape_latex("é ø") == "\\'{e} \\o{}"
     assert unprintable("ok Ж") is None and "U+4E2D" in str(unprintable("x中"))
+    assert escape_latex("x中😀") == "x[U+4E2D][U+1F600]"  # a check report or a Document built in Python
 
 
 def test_every_special_character_beside_a_conv_item_prints_literally_in_both_engines(tmp_path):

@@ -130,14 +130,12 @@ def needs_unicode_engine(text: str) -> str | None:
 
 def escape_latex(text: str) -> str:
     """``text`` folded to one line as LaTeX text mode source that prints it literally (no command can be
-    injected); characters pdflatex cannot print are left for lualatex/xelatex, those no font prints refused."""
-    problem = unprintable(text)
-    if problem:
-        raise problem
+    injected); characters pdflatex cannot print are left for lualatex/xelatex, and those no font prints
+    (which a handout refuses when it is loaded) written as their code point, [U+4E2D]."""
     out = []
     for c in one_line(text):
         mapped = pdflatex_text(c)
-        out.append(c if mapped is None else mapped)
+        out.append(mapped if mapped is not None else c if _in_font(c) else f"[U+{ord(c):04X}]")
     return "".join(out)
 
 
