@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ class WorkerFailed(Exception):
 
 def _worker_main(conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt is the server's to handle
+    os.setpgid(0, 0)  # a group of its own: killing it kills the checker processes it started too
     _limit_memory()
     from . import work
 
@@ -67,6 +69,10 @@ class _Worker:
             return ("died", None)
 
     def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self.process.kill()
         self.process.join(5)
         self.conn.close()
