@@ -206,3 +206,56 @@ def test_every_derivation_fits_the_html_column(everything, tmp_path):
     data = json.loads(found.group(1).replace("&quot;", '"'))
     assert data["count"] >= 60
     assert data["wide"] == []
+
+
+def test_a_declared_cell_in_a_handout(tmp_path):
+    import math
+    cells = tmp_path / "cells"
+    cells.mkdir()
+    shutil.copy(ROOT / "docs" / "cells" / "mgu.toml", cells / "mgu.toml")
+    handout = tmp_path / "mgu.toml"
+    values = dict(x_t=0.5, h_prev=-0.2, W_f=0.3, U_f=0.1, b_f=0.0, W_u=0.7, U_u=-0.4, b_u=0.1)
+    handout.write_text('title = "MGU"\n[[sections]]\ntitle = "S"\n'
+                       '[[sections.items]]\nkind = "derivation"\nheading = "D"\ncell = "cells/mgu.toml"\n'
+                       'name = "mgu.hidden"\n'
+                       '[[sections.items]]\nkind = "evaluate"\nheading = "E"\ncell = "cells/mgu.toml"\n'
+                       'targets = ["h_t"]\n[sections.items.values]\n'
+                       + "".join(f"{k} = {v}\n" for k, v in values.items()))
+    assert main(["build", str(handout), "--out", str(tmp_path / "o")]) == 0
+    md = (tmp_path / "o" / "mgu.md").read_text()
+    v = values
+    f = 1 / (1 + math.exp(-(v["W_f"] * v["x_t"] + v["U_f"] * v["h_prev"] + v["b_f"])))
+    u = math.tanh(v["W_u"] * v["x_t"] + v["U_u"] * (f * v["h_prev"]) + v["b_u"])
+    h = (1 - f) * v["h_prev"] + f * u  # the MGU's equations, by hand
+    assert f"{h:.4g}" in md
+    assert "\\frac{\\partial h_t}{\\partial h_{t-1}}" in md
+
+
+def test_a_missing_cell_file_names_item_and_key(tmp_path, capsys):
+    handout = tmp_path / "h.toml"
+    handout.write_text('title = "T"\n[[sections]]\ntitle = "S"\n[[sections.items]]\nkind = "derivation"\n'
+                       'heading = "D"\ncell = "nowhere.toml"\nname = "x.hidden"\n')
+    assert main(["build", str(handout), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "h.toml" in err and "item 1 (D)" in err and "key 'cell'" in err and "nowhere.toml" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+def test_check_model_takes_a_cell_file(tmp_path, capsys):
+    doc = tmp_path / "mgu.md"
+    # h_t = (1 - f_t) h_{t-1} + f_t u_t, so dh_t/du_t = f_t (by hand), not 1 - f_t
+    doc.write_text("$$\\frac{\\partial h_t}{\\partial u_t} = f_t$$\n\n$$\\frac{\\partial h_t}{\\partial u_t} = 1 - f_t$$\n")
+    assert main(["check", str(doc), "--model", str(ROOT / "docs" / "cells" / "mgu.toml"), "--color", "never"]) == 1
+    out = capsys.readouterr().out
+    assert "1 valid, 1 invalid" in out
+
+
+def test_conv_inverse_without_a_solution_in_words(tmp_path):
+    handout = tmp_path / "h.toml"
+    handout.write_text('title = "T"\n[[sections]]\ntitle = "S"\n[[sections.items]]\nkind = "conv_inverse"\n'
+                       'heading = "I"\noutput = 1\nkernel = 3\nstride = 1\npadding = 5\n')
+    assert main(["build", str(handout), "--out", str(tmp_path / "o")]) == 0
+    md = (tmp_path / "o" / "h.md").read_text()
+    # the smallest input, D_in = 1, gives floor((1 + 2*5 - (3 - 1) - 1)/1) + 1 = 9 (PyTorch Conv2d), by hand
+    assert "No input size gives this output" in md and "$D_{out} = 9$" in md
+    assert "&" not in md.split("No input size")[1] and "<=" not in md

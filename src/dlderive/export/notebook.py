@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from ..derive import DERIVATIONS
+from ..derive import DERIVATIONS, derive
+from ..errors import DlderiveError
 from ..notation import Notation
 from ..steps import Derivation
 from .document import Document
@@ -18,10 +19,14 @@ def _markdown(part, notation: Notation) -> str:
 
 
 def _code(part) -> str | None:
-    """The code that derives ``part`` again, for a derivation of the catalog."""
-    if isinstance(part, Derivation) and part.name in DERIVATIONS:
-        return f"dlderive.derive({part.name!r}, form={part.form!r})"
-    return None
+    """The code that derives ``part`` again: for a derivation of the catalog with its default options."""
+    if not (isinstance(part, Derivation) and part.name in DERIVATIONS):
+        return None
+    try:
+        same = derive(part.name, part.form) == part
+    except DlderiveError:  # a derivation that needs options (a loss gradient's weight)
+        same = False
+    return f"dlderive.derive({part.name!r}, form={part.form!r})" if same else None
 
 
 def notebook_cells(doc: Document, notation: Notation | None = None) -> list[tuple[str, str]]:

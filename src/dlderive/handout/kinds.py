@@ -7,12 +7,13 @@ stated) and ``network`` (a layer table). Each builder raises a DlderiveError nam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from .. import conv, network
 from ..cells import CELLS
 from ..conv.validation import parameter_error
-from ..catalog import entry
+from ..catalog import entry, model_named
 from ..derive import derive
 from ..errors import DlderiveError, Location
 from ..export.printer import format_number, latex_expr
@@ -58,8 +59,22 @@ OPTIONS = ("steps", "weight", "loss", "activation")
 """The keys of a derivation item passed to ``derive`` (``<cell>.loss_grad``, ``mlp.backprop``)."""
 
 
+def _cell_of(where: Location, item: dict) -> str | None:
+    """The cell an item names: a built-in cell's name, or a TOML file declaring one, relative to the handout
+    file (loaded and registered, its name returned)."""
+    ref = item.get("cell")
+    if ref is None or not ref.endswith(".toml"):
+        return ref
+    path = Path(where.file).parent / ref if where.file else Path(ref)
+    try:
+        return model_named(str(path), "cell")
+    except DlderiveError as exc:
+        raise DlderiveError(f"{ref}: {exc.message}", where, key="cell") from None
+
+
 @builds("derivation")
 def _derivation_item(where, item, notation=None, check_only=False):
+    _cell_of(where, item)
     name, form = item["name"], item.get("form", "scalar")
     try:
         entry(name)
@@ -76,9 +91,11 @@ def _derivation_item(where, item, notation=None, check_only=False):
 
 @builds("evaluate")
 def _evaluate_item(where, item, notation=None, check_only=False):
-    if item["cell"] not in CELLS:
-        raise DlderiveError(f"unknown cell {item['cell']!r}; known: {', '.join(CELLS)}", where, key="cell")
-    cell = CELLS[item["cell"]]
+    name = _cell_of(where, item)
+    if name not in CELLS:
+        raise DlderiveError(f"unknown cell {name!r}; known: {', '.join(CELLS)}, or a cell's TOML file", where,
+                            key="cell")
+    cell = CELLS[name]
     equations = {cell.symbols[i]: e for i, e in cell.equations}
     defined = {s.name for s in equations}
     for t in item["targets"]:

@@ -75,7 +75,7 @@ def _item(kind: str, **keys) -> type[Strict]:
 
 ITEMS: dict[str, type[Strict]] = {model.__name__: model for model in (
     _item("text", text=Text, answer_only=(bool, False)),
-    _item("derivation", name=Text, form=(Literal["scalar", "vector"], "scalar"), activation=(Name | None, None),
+    _item("derivation", name=Text, form=(Literal["scalar", "vector"], "scalar"), cell=(Text | None, None), activation=(Name | None, None),
           weight=(Name | None, None), steps=(Int | None, None), loss=(Name | None, None)),
     _item("evaluate", cell=Text, targets=Annotated[list[str], Field(min_length=1)], values=dict[str, Number],
           digits=(Int | None, None)),
