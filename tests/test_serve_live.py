@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -101,6 +102,18 @@ def test_a_changed_handout_file_is_announced(server):
         line = stream.readline()
     assert json.loads(line[6:]) == ["week8.toml"]
     connection.close()
+
+
+def test_a_port_in_use_is_one_line_and_status_2():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "dlderive.cli", "serve", "--port", str(port), "--workers", "1"],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(f"dlderive: error: --host 127.0.0.1 --port {port}: the server could not")
+    assert "Traceback" not in done.stderr
 
 
 def test_pages_in_chromium(server, tmp_path):

@@ -67,6 +67,11 @@ def run(args) -> int:
         server.run()
     except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: uvicorn has shut down cleanly
         pass
+    except SystemExit:  # uvicorn exits when it cannot bind the address
+        server.started = False
+    if not server.started:
+        raise DlderiveError(f"--host {args.host} --port {args.port}: the server could not start "
+                            "(the address in use, or not one of this machine; uvicorn's message is above)")
     return 0
 
 
