@@ -37,7 +37,7 @@ READ_SECONDS = 5.0  # wall-clock seconds to read any file, plus READ_SECONDS_PER
 READ_SECONDS_PER_MB = 15.0
 GRACE = 1.0  # wall-clock seconds a relation may take beyond one and a half times the CPU limit
 MAX_STOPS = 3  # relations stopped by force in one file before the rest of it is given up
-WALL_FACTOR = 3.0  # a worker that uses no CPU (blocked) is stopped after this many times its budget
+WALL_FACTOR = 10.0  # a worker that gets no CPU (blocked, or a busy machine) is stopped after 10 x its budget
 POLL = 0.2  # seconds between two looks at the workers' clocks
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
