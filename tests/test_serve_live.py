@@ -151,6 +151,14 @@ def test_pages_in_chromium(server, tmp_path):
             expect(page.locator('#relations li[data-line="3"]')).to_have_attribute("data-verdict", "valid",
                                                                                     timeout=30_000)
 
+            page.set_input_files("#cellfile", str(ROOT / "docs" / "cells" / "mgu.toml"))  # a declared cell
+            page.select_option("#model", "@cell")
+            expect(page.locator("#cellname")).to_have_text("cell: mgu")
+            source.fill("$$\\frac{\\partial h_t}{\\partial u_t} = f_t$$\n")  # by hand: h_t = (1 - f_t) h + f_t u_t
+            expect(page.locator('#relations li[data-line="1"]')).to_have_attribute("data-verdict", "valid",
+                                                                                    timeout=30_000)
+            page.select_option("#model", "")
+
             page.select_option("#example", "unreadable")
             unread = page.locator('#relations li[data-line="6"]')
             expect(unread).to_have_attribute("data-verdict", "unverifiable", timeout=30_000)
