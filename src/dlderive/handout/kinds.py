@@ -19,6 +19,7 @@ from ..errors import DlderiveError, Location
 from ..export.printer import format_number, latex_expr
 from ..notation import preset
 from ..schema import collected, each
+from ..steps import Derivation
 from .evaluation import evaluate
 
 
@@ -195,6 +196,15 @@ def _no_input_size(item: dict) -> str:
             f"padding, kernel and stride the layer cannot produce an output of size ${item['output']}$.")
 
 
+def one_block(derivations) -> Derivation:
+    """Several derivations as one, their steps in order, so that their = signs line up in one block."""
+    first = derivations[0]
+    return Derivation(name=first.name, form=first.form, title=first.title,
+                      steps=tuple(step for d in derivations for step in d.steps),
+                      definitions={k: v for d in derivations for k, v in d.definitions.items()},
+                      kinds={k: v for d in derivations for k, v in d.kinds.items()})
+
+
 @builds("conv_counts")
 def _conv_counts_item(where, item, notation=None, check_only=False):
     bias = item.get("bias", True)
@@ -217,7 +227,7 @@ def _conv_counts_item(where, item, notation=None, check_only=False):
                f"**{result.weights + result.bias:,}**. Multiplications: **{result.multiplications:,}**. "
                f"Additions: **{result.additions:,}**.")
     return Built(question=(f"Given {given}, count the trainable parameters, multiplications and additions.",),
-                 answer=(convention, *result.derivations, summary,
+                 answer=(convention, one_block(result.derivations), summary,
                          f"For comparison, what common tools report for this layer: {tools}."))
 
 
