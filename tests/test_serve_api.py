@@ -186,7 +186,7 @@ def test_derive_and_list_are_those_of_the_library(client):
 
 
 def test_handouts_of_the_folder_only(client, folder):
-    assert client.get("/api/handouts").json()["files"] == ["conv_drill.toml", "link.toml", "week8.toml"]
+    assert client.get("/api/handouts").json()["files"] == ["conv_drill.toml", "week8.toml"]
     for name in ("../week8.toml", "nets/hidden.toml", str(folder / "week8.toml"), "notes.txt", "link.toml",
                  "week8.toml/..", "%2e%2e/week8.toml", "week8.toml\x00"):
         answer = post(client, "/api/handout", {"file": name})
@@ -210,6 +210,7 @@ def test_handout_downloads(client, folder, tmp_path):
     assert pasted.status_code == 200 and pasted.text == render(doc, "markdown", doc.notation)
     broken = post(client, "/api/handout", {"toml": "title = 3\n"})
     assert broken.status_code == 400 and "\n" not in broken.json()["error"]
+    assert broken.json()["error"].startswith("handout.toml") and "dlderive-serve-" not in broken.json()["error"]
 
 
 @pytest.mark.tool

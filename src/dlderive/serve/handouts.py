@@ -16,10 +16,11 @@ class HandoutFolder:
         self.root = Path(root).resolve()
 
     def names(self) -> list[str]:
-        """The handout files of the folder itself (``*.toml``, not hidden), sorted."""
+        """The handout files of the folder itself (``*.toml``, not hidden, no link that leads out), sorted."""
         try:
             return sorted(p.name for p in self.root.iterdir()
-                          if p.suffix == ".toml" and not p.name.startswith(".") and p.is_file())
+                          if p.suffix == ".toml" and not p.name.startswith(".") and p.is_file()
+                          and p.resolve().parent == self.root)
         except OSError:
             return []
 

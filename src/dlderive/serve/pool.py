@@ -46,7 +46,7 @@ def _worker_main(conn) -> None:
         try:
             conn.send(("ok", fn(*args)))
         except DlderiveError as exc:
-            conn.send(("user", str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+            conn.send(("user", "; ".join(str(exc).splitlines()) or type(exc).__name__))  # every problem, one line
         except Exception as exc:
             conn.send(("bug", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"))
 

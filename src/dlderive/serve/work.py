@@ -63,7 +63,10 @@ def handout(path: str | None, toml: str | None, answers: bool, seed: int | None,
         if toml is not None:
             path = str(Path(scratch) / "handout.toml")
             Path(path).write_text(toml, encoding="utf-8")
-        spec = load(path)
+        try:
+            spec = load(path)
+        except DlderiveError as exc:  # the pasted file is "handout.toml", wherever it was written
+            raise DlderiveError(str(exc).replace(scratch + "/", "")) from None
         doc = build_document(spec, seed=seed, answers=answers)
         fmt, suffix = HANDOUT_OUTPUTS[output]
         if fmt is not None:
