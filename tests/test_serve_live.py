@@ -104,6 +104,23 @@ def test_a_changed_handout_file_is_announced(server):
     connection.close()
 
 
+def test_a_full_queue_is_503_and_the_server_goes_on():
+    process = subprocess.Popen([sys.executable, "-m", "dlderive.cli", "serve", "--port", "0", "--workers", "1",
+                                "--queue", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        base = re.search(r"(http://127\.0\.0\.1:\d+)/", process.stdout.readline()).group(1)
+        slow = {"text": (ROOT / "src" / "dlderive" / "serve" / "examples" / "lstm_hidden.md").read_text() * 4}
+        with ThreadPoolExecutor(max_workers=3) as threads:
+            answers = list(threads.map(lambda _: post(base, "/api/check", slow), range(3)))
+        statuses = sorted(status for status, _ in answers)
+        assert statuses[0] == 200 and statuses[-1] == 503
+        assert all("busy" in data["error"] for status, data in answers if status == 503)
+        assert post(base, "/api/check", {"text": power_rule(2, 2)[0]})[0] == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(20)
+
+
 def test_a_port_in_use_is_one_line_and_status_2():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
