@@ -259,3 +259,24 @@ def test_conv_inverse_without_a_solution_in_words(tmp_path):
     # the smallest input, D_in = 1, gives floor((1 + 2*5 - (3 - 1) - 1)/1) + 1 = 9 (PyTorch Conv2d), by hand
     assert "No input size gives this output" in md and "$D_{out} = 9$" in md
     assert "&" not in md.split("No input size")[1] and "<=" not in md
+
+
+def test_pytorch_preset_writes_pytorch_names(tmp_path):
+    # torch.nn.LSTM's documentation: i_t, f_t, g_t, o_t, c_t, h_t; weights W_{ii}, W_{hi}, ... W_{ig}, W_{hg}
+    assert main(["build", str(WEEK8), "--out", str(tmp_path), "--notation", "pytorch"]) == 0
+    tex = (tmp_path / "week8.tex").read_text()
+    assert "g_t" in tex and "W_{ig}" in tex and "W_{hg}" in tex and "b_{g}" in tex
+    assert not re.search(r"(?<![A-Za-z\\])u_(?:t|\{t)", tex) and "W_{iu}" not in tex
+    assert "candidate $g_t$" in (tmp_path / "week8.md").read_text()
+    # the sample preset keeps u
+    assert main(["build", str(WEEK8), "--out", str(tmp_path / "s")]) == 0
+    assert "candidate $u_t$" in (tmp_path / "s" / "week8.md").read_text()
+
+
+def test_renamed_letters_stay_distinct():
+    from dlderive.notation import PRESETS
+    n = PRESETS["pytorch"]
+    names = ["u_t", "g_t", "u_prev", "g_prev", "W_u", "W_g", "U_u", "U_g", "b_u", "b_g"]
+    shown = [n.symbol(x) for x in names]
+    assert len(set(shown)) == len(shown)
+    assert shown[:2] == ["g_t", "u_t"] and n.symbol("W_u") == "W_{ig}"

@@ -9,7 +9,7 @@ CASES = [  # identifier, sample, pytorch, textbook
     ("h_prev", "h_{t-1}", "h_{t-1}", "h_{t-1}"),
     ("c_prev2", "c_{t-2}", "c_{t-2}", "c_{t-2}"),
     ("W_f", "W^{f}", "W_{if}", "W_{xf}"),
-    ("U_u", "U^{u}", "W_{hu}", "W_{hu}"),
+    ("U_u", "U^{u}", "W_{hg}", "W_{hu}"),  # PyTorch writes the LSTM candidate g
     ("b_hn", "b^{hn}", "b_{hn}", "b_{hn}"),
     ("P_f", "p^{f}", "p_{f}", "w_{cf}"),
     ("W_in", "W_{in}", "W_{in}", "W_{in}"),  # a width, not a weight

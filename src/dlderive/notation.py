@@ -51,8 +51,23 @@ class Notation:
     description: str
     hadamard: str
     weight: dict = field(default_factory=dict)  # kind letter -> format with {label}
+    renamed: dict = field(default_factory=dict)  # a quantity's letter -> the letter written (u_t as g_t)
 
     def symbol(self, identifier: str) -> str:
+        if self.renamed:
+            identifier = self._renamed(identifier)
+        return self._symbol(identifier)
+
+    def _renamed(self, identifier: str) -> str:
+        """``u_t`` -> ``g_t``, ``W_u`` -> ``W_g``: the letters of the quantities as the preset writes them."""
+        at, weight = TIMED.match(identifier), WEIGHT.match(identifier)
+        if at and at["base"] in self.renamed:
+            return self.renamed[at["base"]] + identifier[len(at["base"]):]
+        if weight and weight["label"] in self.renamed:
+            return f"{weight['kind']}_{self.renamed[weight['label']]}"
+        return identifier
+
+    def _symbol(self, identifier: str) -> str:
         if identifier.endswith("_hat") and len(identifier) > 4:  # x_hat: x̂
             return r"\hat{%s}" % self.symbol(identifier[:-4])
         at = TIMED.match(identifier)
@@ -92,8 +107,9 @@ PRESETS: dict[str, Notation] = {
             {"W": "W^{{{label}}}", "U": "U^{{{label}}}", "b": "b^{{{label}}}", "P": "p^{{{label}}}"},
         ),
         Notation(
-            "pytorch", "W_{if} x_t + W_{hf} h_{t-1} + b_{f}, Hadamard product as \\odot", "\\odot",
+            "pytorch", "W_{if} x_t + W_{hf} h_{t-1} + b_{f}, candidate g_t, Hadamard product as \\odot", "\\odot",
             {"W": "W_{{i{label}}}", "U": "W_{{h{label}}}", "b": "b_{{{label}}}", "P": "p_{{{label}}}"},
+            {"u": "g", "g": "u"},  # torch.nn.LSTM writes the candidate g (a cell's own g then reads u: still distinct)
         ),
         Notation(
             "textbook", "W_{xf} x_t + W_{hf} h_{t-1} + b_f, Hadamard product as \\odot", "\\odot",
