@@ -46,12 +46,15 @@ def server(tmp_path_factory):
     assert process.returncode == 0, process.stderr.read()
 
 
-def post(base: str, path: str, data: dict) -> tuple[int, dict]:
+def post(base: str, path: str, data: dict, headers: dict | None = None) -> tuple[int, dict]:
+    """Status and JSON of a POST; ``headers``, if given, receives the answer's headers."""
     url = urlsplit(base)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
     try:
         connection.request("POST", path, json.dumps(data), {"Content-Type": "application/json"})
         answer = connection.getresponse()
+        if headers is not None:
+            headers.update({k.lower(): v for k, v in answer.getheaders()})
         return answer.status, json.loads(answer.read())
     finally:
         connection.close()
@@ -111,10 +114,15 @@ def test_a_full_queue_is_503_and_the_server_goes_on():
         base = re.search(r"(http://127\.0\.0\.1:\d+)/", process.stdout.readline()).group(1)
         slow = {"text": (ROOT / "src" / "dlderive" / "serve" / "examples" / "lstm_hidden.md").read_text() * 4}
         with ThreadPoolExecutor(max_workers=3) as threads:
-            answers = list(threads.map(lambda _: post(base, "/api/check", slow), range(3)))
-        statuses = sorted(status for status, _ in answers)
+            def one(_):
+                headers = {}
+                return (headers, *post(base, "/api/check", slow, headers))
+
+            answers = list(threads.map(one, range(3)))
+        statuses = sorted(status for _, status, _ in answers)
         assert statuses[0] == 200 and statuses[-1] == 503
-        assert all("busy" in data["error"] for status, data in answers if status == 503)
+        refused = [(h, data) for h, status, data in answers if status == 503]
+        assert all("busy" in data["error"] and h["retry-after"] == "1" for h, data in refused)
         assert post(base, "/api/check", {"text": power_rule(2, 2)[0]})[0] == 200
     finally:
         process.send_signal(signal.SIGINT)
