@@ -151,6 +151,8 @@ def _every_derivation(path: Path) -> Path:
                 continue
             lines += ["[[sections.items]]", 'kind = "derivation"', f'heading = "{name} ({form})"',
                       f'name = "{name}"', f'form = "{form}"']
+    lines += ["[[sections.items]]", 'kind = "derivation"', 'heading = "lstm.bptt through 12 steps"',
+              'name = "lstm.bptt"', 'form = "vector"', "steps = 12"]  # a long product: written with \\cdots
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -169,7 +171,7 @@ OVERFULL = re.compile(r"Overfull \\hbox \(([\d.]+)pt too wide\)")
 @pytest.mark.tool
 def test_every_derivation_fits_the_pdf_page(everything, tmp_path):
     tex = (everything / "every.tex").read_text()
-    assert tex.count("\\begin{align*}") >= 60
+    assert tex.count("\\begin{align*}") >= 60 and "\\cdots" in tex
     shutil.copy(everything / "every.tex", tmp_path / "every.tex")
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", "every.tex"], cwd=tmp_path,
                    capture_output=True, timeout=300)
@@ -280,3 +282,20 @@ def test_renamed_letters_stay_distinct():
     shown = [n.symbol(x) for x in names]
     assert len(set(shown)) == len(shown)
     assert shown[:2] == ["g_t", "u_t"] and n.symbol("W_u") == "W_{ig}"
+
+
+def test_long_products_through_time_written_with_cdots():
+    from dlderive.export import render
+    from dlderive.export.linebreak import abbreviate_chains
+    import dlderive
+    six = render(dlderive.derive("rnn.bptt", form="vector", steps=6), "latex")
+    first = "\\frac{\\partial h_t}{\\partial h_{t-1}} \\frac{\\partial h_{t-1}}{\\partial h_{t-2}} \\cdots "
+    assert first + "\\frac{\\partial h_{t-5}}{\\partial h_{t-6}}" in six
+    assert "h_{t-3}}{\\partial h_{t-4}}" not in six  # the middle factors are the \cdots
+    four = render(dlderive.derive("rnn.bptt", form="vector", steps=4), "latex")
+    assert "\\cdots" not in four and "\\frac{\\partial h_{t-2}}{\\partial h_{t-3}}" in four
+    # only telescoping chains: a product whose factors do not chain is kept whole
+    loose = " ".join(f"\\frac{{\\partial a_{i}}}{{\\partial b_{i}}}" for i in range(6))
+    assert abbreviate_chains(loose) == loose
+    html = render(dlderive.derive("rnn.bptt", form="vector", steps=6), "html")
+    assert "<merror" not in html and "⋯" in html

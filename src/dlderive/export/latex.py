@@ -6,7 +6,7 @@ from functools import singledispatch
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 from .escape import escape_latex, text_in_math
-from .linebreak import balance, break_expr, visual_width
+from .linebreak import abbreviate_chains, balance, break_expr, visual_width
 from .printer import as_basic, latex_expr, relation_between
 from .results import FileReport, Table, derivations_of, register_sequences, verdict
 
@@ -37,7 +37,7 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT,
     def tex(e, keep_order=None):
         key = (e, keep_order)
         if key not in cache:
-            cache[key] = latex_expr(e, notation, d.form, d.kinds, total, keep_order)
+            cache[key] = abbreviate_chains(latex_expr(e, notation, d.form, d.kinds, total, keep_order))
         return cache[key]
 
     lhs_of, previous = [], None

@@ -182,3 +182,27 @@ def balance(rows: list[str]) -> list[str]:
         out.append("\\left. " * depth + row + " \\right." * end)
         depth = end
     return out
+
+
+_GROUP = r"(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*"
+_JACOBIAN = re.compile(r"\\frac\{\\partial (" + _GROUP + r")\}\{\\partial (" + _GROUP + r")\}")
+LONG_CHAIN = 5
+"""A product of this many Jacobians that telescope, or more, is written with \\cdots."""
+
+
+def abbreviate_chains(tex: str) -> str:
+    """A telescoping product of at least LONG_CHAIN Jacobians, ∂a/∂b ∂b/∂c ... ∂y/∂z, written as a teacher
+    writes it: the first two factors, \\cdots, the last."""
+    matches = list(_JACOBIAN.finditer(tex))
+    out, i, last = [], 0, 0
+    while i < len(matches):
+        j = i
+        while (j + 1 < len(matches) and not tex[matches[j].end():matches[j + 1].start()].strip()
+               and matches[j][2] == matches[j + 1][1]):
+            j += 1
+        if j - i + 1 >= LONG_CHAIN:
+            out.append(tex[last:matches[i].start()])
+            out.append(f"{matches[i][0]} {matches[i + 1][0]} \\cdots {matches[j][0]}")
+            last = matches[j].end()
+        i = j + 1
+    return "".join(out) + tex[last:]
