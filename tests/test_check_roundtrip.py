@@ -13,7 +13,9 @@ from dlderive.check import Scope, check_text, decide_equal
 from dlderive.functions import Jacobian
 from dlderive.reader import read_block
 
-NAMES = sorted(describe())
+NAMES = sorted(n for n in describe() if DERIVATIONS[n].kind != "classic")
+"""The derivations in the cells' notation; the classic ones (indices with Σ and δ_ij, matrices with
+transposes) are written in notation the reader takes only in part."""
 
 
 def _cell(name):
