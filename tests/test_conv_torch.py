@@ -8,8 +8,14 @@ from dlderive.errors import DlderiveError
 
 pytestmark = pytest.mark.tool
 torch = pytest.importorskip("torch")
-torch.set_grad_enabled(False)
 torch.set_num_threads(1)  # tiny layers: threads only add contention
+
+
+@pytest.fixture(autouse=True)
+def _no_autograd():
+    """Shapes only: no autograd in this module's tests, and no switch left off for the other modules."""
+    with torch.no_grad():
+        yield
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 MAX_SIDE = {1: 60, 2: 24, 3: 9}
