@@ -24,6 +24,16 @@ def shell():
     return ip
 
 
+@pytest.fixture(autouse=True)
+def _forget_declared_cells():
+    from dlderive.cells import CELLS
+    before = set(CELLS)
+    yield
+    from dlderive.catalog import unregister
+    for name in set(CELLS) - before:
+        unregister(name)
+
+
 def _results():
     table = dlderive.network.build(dlderive.network.load(str(LENET)))
     return {

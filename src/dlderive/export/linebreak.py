@@ -66,7 +66,7 @@ _OPENING = {"(", "[", "{", "+", "-", "=", r"\circ", r"\odot", r"\cdot", r"\times
 _NOT_A_FACTOR = _BINARY | {"^", "_", r"\right", ")", "]", "}", "&", "=", ",", "'"}
 
 
-def _break_points(tokens: list[str]) -> list[tuple[int, int]]:
+def _break_points(tokens: list[str]) -> list[tuple[int, float]]:
     """(token index, \\left depth) of the places a row may be broken: before a binary operator, or between two
     factors (after a closing bracket, a fraction or a script), outside every {...} group and environment; never
     between a function and its argument."""
@@ -77,9 +77,8 @@ def _break_points(tokens: list[str]) -> list[tuple[int, int]]:
         if not openers and not env and previous is not None:
             if t in _BINARY and previous not in _OPENING:
                 points.append((i, depth))
-            elif t not in _NOT_A_FACTOR and (previous in (")", "]") or (
-                    previous == "}" and closed in ("}", "^", "_") and t != "\\left")):
-                points.append((i, depth))
+            elif t not in _NOT_A_FACTOR and (previous in (")", "]") or (previous == "}" and closed == "}")):
+                points.append((i, depth + 0.5))  # between two factors: after an operator of the same depth
         closed = None
         if t == "{":
             openers.append(previous)
@@ -110,6 +109,8 @@ def split_row(row: str, budget: float) -> list[str]:
     shallowest = min(d for _, d in full)
     cut = max(i for i, d in full if d == shallowest)
     head, rest = "".join(tokens[:cut]).rstrip(), "".join(tokens[cut:]).lstrip()
+    if shallowest != int(shallowest):  # a product continued on the next row starts with its sign
+        rest = "\\cdot " + rest
     return [head, *split_row(rest, budget)]
 
 
@@ -186,7 +187,7 @@ def balance(rows: list[str]) -> list[str]:
 
 _GROUP = r"(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*"
 _JACOBIAN = re.compile(r"\\frac\{\\partial (" + _GROUP + r")\}\{\\partial (" + _GROUP + r")\}")
-LONG_CHAIN = 5
+LONG_CHAIN = 7
 """A product of this many Jacobians that telescope, or more, is written with \\cdots."""
 
 
