@@ -13,6 +13,7 @@ from ..functions import relu
 from ..reader import Context, Decimal, exact
 from ..notation import is_weight, preset, timed
 from . import precision
+from . import linalg
 from .decide import INEQUALITIES, _compare, _integer_condition, decide_equal, decide_implies
 from .errors import Undefined, Unverifiable
 from .evaluate import _points, compile_expr, evaluate, show
@@ -43,18 +44,54 @@ class Judge(Definitions):
         scope.context = context
         self.vector = "vector" in context.flags and not model
         self.assumed: dict = {}  # symbol -> the assumption written about it ("x > 0")
+        self.linalg = linalg.Document()  # shapes and definitions of vectors and matrices
+        for names, space in context.shapes:
+            self.linalg.declare(names, space)
 
     def integer_condition(self, condition) -> bool:
         return _integer_condition(condition)
 
     def __call__(self, step) -> Judgement:
-        judgement = self._judge(step)
+        judgement = self._matrix_reading(step)
         cx = judgement.counterexample
         if cx and cx.get("values"):
             shown = {self._written(k): v for k, v in cx["values"].items()}
             judgement = Judgement(judgement.verdict, judgement.reason, {**cx, "values": shown}, judgement.condition,
                                   judgement.is_condition)
         return judgement
+
+    def _matrix_reading(self, step) -> Judgement:
+        """Declarations and definitions of vectors and matrices are recorded; once the document declares a
+        shape, a claim is judged with its shapes and the order of its products, else as before."""
+        if step.rel == "in" and not step.assumption:
+            self.linalg.declare(step.a.source, step.b.source)
+            return self._judge(step)
+        if step.rel not in ("=", "def") or step.assumption or step.after_condition is not None or not self.vector:
+            return self._judge(step)
+        defined = self.linalg.define(step.a.source, step.b.source) if step.chain_start else None
+        try:
+            judgement = self._judge(step)
+        except Unverifiable as exc:
+            judgement = Judgement(U, str(exc))
+        if defined and self.linalg.active:
+            mismatch = self.linalg.mismatch(defined)
+            if mismatch:
+                del self.linalg.defs[defined]
+                return Judgement(X, mismatch)
+        if defined and judgement.verdict == X:
+            del self.linalg.defs[defined]
+            return judgement
+        if judgement.reason.startswith(("definition", "given", "assumption")) or " stands for " in judgement.reason \
+                or not self.linalg.active:
+            return judgement
+        if defined:
+            return Judgement(V, f"definition: {step.a.source.strip()} = {step.b.source.strip()}")
+        seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
+        try:
+            verdict, reason, counterexample = linalg.judge(self.linalg, step.a.source, step.b.source, seed)
+        except linalg.Unread:
+            return judgement
+        return Judgement(Verdict(verdict), reason, counterexample)
 
     def _written(self, identifier: str) -> str:
         """A name as the document writes it (h_{t-1}, not h_prev), also for a model's names it did not write."""

@@ -33,6 +33,9 @@ _FONTS = frozenset("mathbf boldsymbol bm pmb textbf mathit mathrm mathsf plain".
 _VECTOR_FONTS = frozenset("mathbf boldsymbol bm pmb textbf vec overrightarrow".split())
 _MACRO = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*\{((?:[^{}]|\{[^{}]*\})*)\}"
                     r"|\\DeclareMathOperator\*?\s*\{\\([A-Za-z]+)\}\s*\{([^{}]*)\}")
+_ONE_NAME = r"(?:\\[A-Za-z]+\s*\{[^{}]{1,40}\}|\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}]{1,20}\}|_[A-Za-z0-9])?"
+_DECLARATION = re.compile(rf"({_ONE_NAME}(?:\s*,\s*{_ONE_NAME}){{0,10}})\s*\\in\s*"
+                          r"(\\mathbb\s*\{?R\}?(?:\s*\^\s*(?:\{[^{}]{1,40}\}|[A-Za-z0-9]))?)")
 _WRITTEN_NAME = re.compile(r"^([A-Za-z]+)(\d*)(?:_(?:\{(.*)\}|(.)))?$", re.S)
 
 
@@ -127,6 +130,7 @@ class Context:
     reader: object = None  # reads a piece of LaTeX (for the limits of a sum)
     parameters: dict = field(default_factory=dict)  # f -> x for a function defined as f(x) = …
     macros: dict = field(default_factory=dict)  # \\newcommand{\\out}{\\mathrm{out}} without arguments
+    shapes: list = field(default_factory=list)  # (names, set) of each "x, y \\in \\mathbb{R}^n" written
 
     # ----------------------------------------------------------------- the document's usage
     @classmethod
@@ -150,6 +154,7 @@ class Context:
         if re.search(r"\\(odot|circ|mathbf|boldsymbol|bm|vec)(?![a-zA-Z])|\^\{?\\top|\^\{?T\}?(?![A-Za-z])|"
                      r"\\in\s*\\mathbb\{R\}\s*\^|\\(operatorname|mathrm|text)\{diag\}|\\nabla", text):
             ctx.flags.add("vector")
+            ctx.shapes = [m.groups() for m in _DECLARATION.finditer(text[:200_000])][:200]
         return ctx
 
     def record(self, sym: sp.Symbol, written: str) -> sp.Symbol:
