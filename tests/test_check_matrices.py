@@ -1,0 +1,128 @@
+"""The checker on vectors and matrices: shapes, transposes, products in order, gradients by matrices.
+
+Every expected verdict was worked out by hand (e.g. for Y = XW, ∂L/∂W = XᵀG and ∂L/∂X = GWᵀ with
+G = ∂L/∂Y); a wrong step is never valid."""
+from __future__ import annotations
+
+import pytest
+
+from dlderive.check import check_text
+from dlderive.check import linalg
+
+LINEAR = r"""Let $X \in \mathbb{R}^{m \times n}$, $W \in \mathbb{R}^{n \times p}$ and $b \in \mathbb{R}^p$.
+
+$$Y = XW + b$$
+"""
+RNN = r"""Let $h \in \mathbb{R}^n$, $U \in \mathbb{R}^{n\times n}$, $x \in \mathbb{R}^d$ and $W \in \mathbb{R}^{n \times d}$.
+
+$$h_t = \tanh(U h_{t-1} + W x_t)$$
+"""
+SOFTMAX = r"""Let $z \in \mathbb{R}^n$ and $p = \exp(z) / (\mathbf{1}^\top \exp(z))$.
+"""
+CE = r"""Let $z, y \in \mathbb{R}^K$.
+
+$$\hat{y} = \operatorname{softmax}(z)$$
+
+$$L = -y^\top \log(\hat{y})$$
+"""
+MLP = r"""Let $x \in \mathbb{R}^{d}$, $W_1 \in \mathbb{R}^{h \times d}$, $W_2 \in \mathbb{R}^{k \times h}$.
+
+$$a = W_1 x$$
+
+$$s = \sigma(a)$$
+
+$$o = W_2 s$$
+
+$$\delta = \frac{\partial L}{\partial o}$$
+"""
+PRODUCTS = r"""Let $A \in \mathbb{R}^{m \times n}$, $B \in \mathbb{R}^{n \times k}$, $u, v \in \mathbb{R}^n$.
+"""
+
+CASES = [
+    (LINEAR, r"\frac{\partial L}{\partial W} = X^\top \frac{\partial L}{\partial Y}", "valid", "dL/dW right order"),
+    (LINEAR, r"\frac{\partial L}{\partial W} = \frac{\partial L}{\partial Y} X^\top", "invalid", "dL/dW wrong order"),
+    (LINEAR, r"\frac{\partial L}{\partial X} = \frac{\partial L}{\partial Y} W^\top", "valid", "dL/dX"),
+    (LINEAR, r"\frac{\partial L}{\partial X} = W^\top \frac{\partial L}{\partial Y}", "invalid", "dL/dX wrong order"),
+    (LINEAR, r"\frac{\partial L}{\partial b} = \frac{\partial L}{\partial Y}^\top \mathbf{1}", "valid", "dL/db"),
+    (LINEAR, r"\frac{\partial L}{\partial W} = X \frac{\partial L}{\partial Y}", "invalid", "dL/dW no transpose"),
+    (RNN, r"\frac{\partial L}{\partial h_{t-1}} = U^\top \left(\frac{\partial L}{\partial h_t} \odot (1 - h_t^2)\right)",
+     "valid", "rnn backward"),
+    (RNN, r"\frac{\partial L}{\partial h_{t-1}} = U \left(\frac{\partial L}{\partial h_t} \circ (1 - h_t^2)\right)",
+     "invalid", "rnn backward without transpose"),
+    (RNN, r"\frac{\partial L}{\partial W} = \left(\frac{\partial L}{\partial h_t} \odot (1 - h_t^2)\right) x_t^\top",
+     "valid", "rnn dW"),
+    (RNN, r"\frac{\partial L}{\partial W} = x_t \left(\frac{\partial L}{\partial h_t} \odot (1 - h_t^2)\right)^\top",
+     "invalid", "rnn dW transposed"),
+    (SOFTMAX, r"\frac{\partial p}{\partial z} = \operatorname{diag}(p) - p p^\top", "valid", "softmax jacobian"),
+    (SOFTMAX, r"\frac{\partial p}{\partial z} = \operatorname{diag}(p) - p^\top p", "invalid", "softmax jacobian p^T p"),
+    (SOFTMAX, r"\frac{\partial p}{\partial z} = \operatorname{diag}(p)", "invalid", "softmax jacobian diag only"),
+    (CE, r"\frac{\partial L}{\partial z} = \hat{y} - y", "valid", "cross-entropy gradient"),
+    (CE, r"\frac{\partial L}{\partial z} = y - \hat{y}", "invalid", "cross-entropy gradient sign"),
+    (MLP, r"\frac{\partial L}{\partial W_2} = \delta s^\top", "valid", "mlp dW2"),
+    (MLP, r"\frac{\partial L}{\partial W_2} = s \delta^\top", "invalid", "mlp dW2 transposed"),
+    (MLP, r"\frac{\partial L}{\partial a} = W_2^\top \delta \odot s \odot (1 - s)", "valid", "mlp da"),
+    (MLP, r"\frac{\partial L}{\partial a} = W_2^\top \delta \odot s", "invalid", "mlp da without sigma'"),
+    (MLP, r"\frac{\partial L}{\partial W_1} = ((W_2^\top \delta) \odot s \odot (1 - s)) x^\top", "valid", "mlp dW1"),
+    (PRODUCTS, r"(A B)^\top = B^\top A^\top", "valid", "transpose of a product"),
+    (PRODUCTS, r"(A B)^T = A^T B^T", "invalid", "transpose of a product, wrong order"),
+    (PRODUCTS, r"u^{\intercal} v = v^{\mathsf T} u", "valid", "dot product symmetric"),
+    (PRODUCTS, r"u v^\top = v u^\top", "invalid", "outer product not symmetric"),
+    (PRODUCTS, r"u \otimes v = u v^\top", "valid", "otimes as outer product"),
+    (PRODUCTS, r"(u \odot v)^\top = u^\top \odot v^\top", "valid", "transpose of a Hadamard product"),
+]
+
+
+def _last(doc):
+    rels = [r for r in check_text(doc, timeout=20).relations if not r.reason.startswith("assumption")]
+    return rels[-1]
+
+
+@pytest.mark.parametrize("doc, relation, expected", [pytest.param(d, r, e, id=i) for d, r, e, i in CASES])
+def test_matrix_step(doc, relation, expected):
+    rel = _last(doc + f"\n$${relation}$$\n")
+    assert rel.verdict.value == expected, rel.reason
+
+
+def test_shape_mismatch_names_the_shapes():
+    rel = _last(LINEAR + r"$$\frac{\partial L}{\partial W} = \frac{\partial L}{\partial Y} X^\top$$")
+    assert rel.verdict.value == "invalid"
+    assert "shapes do not agree" in rel.reason and "2×4 by a 3×2" in rel.reason
+
+
+def test_definition_with_mismatched_shapes_is_invalid():
+    rel = _last(r"Let $X \in \mathbb{R}^{m \times n}$ and $W \in \mathbb{R}^{n \times p}$." "\n\n$$Y = WX$$")
+    assert rel.verdict.value == "invalid" and "shapes do not agree" in rel.reason
+
+
+def test_one_gradient_of_an_undefined_loss_is_not_valid():
+    rel = _last(LINEAR + r"$$\frac{\partial L}{\partial W} = X^\top X$$")
+    assert rel.verdict.value != "valid"
+
+
+def test_undeclared_shape_is_not_judged_as_a_matrix():
+    rel = _last(r"Let $A \in \mathbb{R}^{m \times n}$." "\n\n" r"$$A C = C A$$")
+    assert rel.verdict.value != "valid"
+
+
+def test_sum_with_unreadable_range_is_unverifiable():
+    rel = _last(r"$$\sum_{k \in \mathcal{S}} x_k = \sum_{j \in \mathcal{S}} x_j + 1$$")
+    assert rel.verdict.value != "valid"
+
+
+def test_softmax_index_form():
+    doc = r"$$p_i = \frac{e^{z_i}}{\sum_k e^{z_k}}$$" "\n\n" r"$$\frac{\partial p_i}{\partial z_j} = p_i(\delta_{ij} - p_j)$$"
+    assert _last(doc).verdict.value == "valid"
+    wrong = doc.replace(r"p_i(\delta_{ij} - p_j)", r"p_j(\delta_{ij} - p_j)")
+    assert _last(wrong).verdict.value != "valid"
+
+
+@pytest.mark.parametrize("written", [r"\mathbb{R}^{m \times n}", r"\mathbb{R}^{m\times n}", r"\mathbb R^{m \times n}"])
+def test_shape_spellings(written):
+    assert linalg.shape_of(written) == ("m", "n")
+    assert linalg.shape_of(r"\mathbb{R}^n") == ("n", "1")
+
+
+def test_transpose_spellings_parse_alike():
+    forms = [r"W^\top", r"W^T", r"W^{\intercal}", r"W^{\mathsf T}", r"W^{\top}"]
+    assert {linalg.parse(f) for f in forms} == {linalg.Node("T", (linalg.Node("name", (), "W"),))}
+    assert linalg.parse(r"\mathbf{x}") == linalg.parse(r"\boldsymbol{x}") == linalg.parse(r"\vec{x}")
