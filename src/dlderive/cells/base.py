@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from ..errors import DlderiveError
+from ..matrices import Grouped
 from ..notation import is_weight, time_offset_name, timed
 
 
@@ -36,9 +38,8 @@ def shift(expr: sp.Basic, k: int) -> sp.Basic:
     return expr.xreplace(mapping)
 
 
-def _check_products(cell: str, ident: str, expr: sp.Expr, matvecs: set) -> None:
-    """Each matrix multiplies exactly one vector, and no elementwise product takes a matrix product
-    as a factor: substituted, r ∘ a with a = U h would read U (r ∘ h)."""
+def _check_products(cell: str, ident: str, expr: sp.Expr) -> None:
+    """Each matrix multiplies exactly one vector, and no power takes a matrix product."""
     for power in expr.atoms(sp.Pow):
         if any(is_weight(b.name) for b in power.base.atoms(sp.Symbol)) and not isinstance(power.base, sp.Add):
             raise DlderiveError(f"cell {cell}: in {ident}, {power} raises a matrix (product) to a power; "
@@ -50,13 +51,61 @@ def _check_products(cell: str, ident: str, expr: sp.Expr, matvecs: set) -> None:
         if mats and len([f for f in mul.args if not f.is_number and f is not mats[0]]) != 1:
             raise DlderiveError(f"cell {cell}: in {ident}, the product {mul} is ambiguous: "
                                 f"write {mats[0]}*(...) with one vector factor, as its own term")
-        vectors = [f for f in mul.args if not f.is_number]
-        if not mats and len(vectors) > 1:
-            for f in vectors:
-                if f in matvecs:
-                    raise DlderiveError(
-                        f"cell {cell}: in {ident}, {mul} multiplies elementwise by {f}, a bare matrix product; "
-                        f"add a bias to {f} (as GRU's b_hn) or move the elementwise factor inside the product")
+
+
+_SIZE_TEXT = {"m": "m x 1 (an input)", "n": "n x 1"}
+
+
+class _Text(StrPrinter):
+    """An equation as it is declared: M @ v for a matrix product."""
+
+    def _print_Mul(self, e):
+        mats = [a for a in e.args if isinstance(a, sp.Symbol) and is_weight(a.name)]
+        if not mats:
+            return super()._print_Mul(e)
+        rest = sp.Mul(*[a for a in e.args if a is not mats[0]])
+        v = self._print(rest)
+        return f"{mats[0]} @ {v if isinstance(rest, sp.Symbol) else '(' + v + ')'}"
+
+    def _print_Grouped(self, e):
+        return f"({self._print(e.args[0])})"
+
+
+def _text(e: sp.Basic) -> str:
+    return _Text().doprint(e)
+_COLUMNS = {"W": "m", "U": "n"}  # W_* are n x m, U_* n x n
+
+
+def _size(cell: str, ident: str, e: sp.Basic, inputs: tuple) -> str | None:
+    """The length of the vector ``e`` ("m" for inputs, "n" for all else; None for a number);
+    a product or sum of vectors of different lengths is an error that names them."""
+    if e.is_number:
+        return None
+    if isinstance(e, sp.Symbol):
+        t = timed(e.name)
+        return "m" if t and t[0] in inputs else "n"
+    if isinstance(e, Grouped) or (isinstance(e, sp.Function) and len(e.args) == 1):
+        return _size(cell, ident, e.args[0], inputs)
+    if isinstance(e, sp.Pow):
+        return _size(cell, ident, e.base, inputs)
+    args = [a for a in e.args if not a.is_number]
+    mats = [a for a in args if isinstance(a, sp.Symbol) and is_weight(a.name)] if isinstance(e, sp.Mul) else []
+    if mats:
+        (v,) = [a for a in args if a is not mats[0]]
+        need, got = _COLUMNS[mats[0].name.split("_", 1)[0]], _size(cell, ident, v, inputs)
+        if got is not None and got != need:
+            raise DlderiveError(f"cell {cell}: in {ident}, shapes do not agree in {_text(e)}: {mats[0]} is "
+                                f"n x {need}, {_text(v)} is {_SIZE_TEXT[got]}; W_* are n x m (they read the inputs), U_* n x n")
+        return "n"
+    sizes = [(a, _size(cell, ident, a, inputs)) for a in args]
+    known = [(a, z) for a, z in sizes if z is not None]
+    for a, z in known[1:]:
+        if z != known[0][1]:
+            what = "elementwise product" if isinstance(e, sp.Mul) else "sum"
+            raise DlderiveError(f"cell {cell}: in {ident}, shapes do not agree in the {what} {_text(e)}: {_text(known[0][0])} is "
+                                f"{_SIZE_TEXT[known[0][1]]}, {_text(a)} is {_SIZE_TEXT[z]}; inputs have size m, every other "
+                                f"vector size n")
+    return known[0][1] if known else None
 
 
 def order_equations(cell: str, equations) -> tuple:
@@ -106,7 +155,6 @@ class Cell:
     def __post_init__(self):
         order_equations(self.name, self.equations)  # names a cycle within one step, if any
         defined: set[str] = set()
-        matvecs: set = set()
         leaves = {time_offset_name(b, 0) for b in self.inputs} | {time_offset_name(s, 1) for s in self.states}
         for ident, expr in self.equations:
             for sym in expr.free_symbols:
@@ -116,9 +164,7 @@ class Cell:
                 if n == ident:
                     raise DlderiveError(f"cell {self.name}: {ident} is defined in terms of itself (a cycle within one step)")
                 raise DlderiveError(f"cell {self.name}: {ident} uses {n}, which is neither an input, a state at t-1, nor defined above it")
-            _check_products(self.name, ident, expr, matvecs)
-            if isinstance(expr, sp.Mul) and any(isinstance(f, sp.Symbol) and is_weight(f.name) for f in expr.args):
-                matvecs.add(at(*timed(ident)) if timed(ident) else param(ident))
+            _check_products(self.name, ident, expr)
             for fn in expr.atoms(sp.Function):
                 if getattr(fn.func, "fdiff", sp.Function.fdiff) is sp.Function.fdiff:
                     raise DlderiveError(f"cell {self.name}: function {fn.func} in {ident} has no derivative rule")
@@ -126,6 +172,11 @@ class Cell:
         for s in self.states:
             if time_offset_name(s, 0) not in defined:
                 raise DlderiveError(f"cell {self.name}: state {s} has no equation for {time_offset_name(s, 0)}")
+        for ident, expr in self.equations:
+            size = _size(self.name, ident, expr, self.inputs)
+            if size == "m" and timed(ident):
+                raise DlderiveError(f"cell {self.name}: {ident} = {_text(expr)} is m x 1 (an input's size), but every "
+                                    f"quantity of the cell is n x 1 (the hidden size); map an input through W_* @")
 
     @cached_property
     def symbols(self) -> dict[str, sp.Symbol]:
@@ -142,7 +193,15 @@ class Cell:
             t = timed(name)
             if t:
                 shift[sym] = at(t[0], t[1] + k)
-        return {shift.get(self.symbols[i], self.symbols[i]): e.xreplace(shift) for i, e in self.equations}
+        return {shift.get(self.symbols[i], self.symbols[i]): (Grouped(e) if i in self.bare_products else e).xreplace(shift)
+                for i, e in self.equations}
+
+    @cached_property
+    def bare_products(self) -> frozenset:
+        """The quantities defined as one matrix product (a_t = U h_{t-1}): substituted into another
+        equation they stay one factor, Grouped, so r ∘ a reads r ∘ (U h), never U (r ∘ h)."""
+        return frozenset(i for i, e in self.equations
+                         if isinstance(e, sp.Mul) and any(isinstance(f, sp.Symbol) and is_weight(f.name) for f in e.args))
 
     @cached_property
     def parameters(self) -> tuple[sp.Symbol, ...]:
