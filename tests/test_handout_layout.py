@@ -311,3 +311,43 @@ def test_long_products_through_time_written_with_cdots():
     assert abbreviate_chains(loose) == loose
     html = render(dlderive.derive("rnn.bptt", form="vector", steps=8), "html")
     assert "<merror" not in html and "⋯" in html
+
+
+def _week8_counts() -> dict[str, int]:
+    """Week 8's counts worked out by hand: conv layers 2.2.1 and 2.2.2 (5 x 5 outputs) and LeNet-5."""
+    c1 = dict(weights=64 * 32 * 7 * 7, mults=64 * 32 * 7 * 7 * 25, adds=64 * 25 * (32 * 7 * 7 - 1 + 1))
+    c2 = dict(weights=128 * 512, params=128 * 512 + 128, mults=128 * 512 * 25)
+    lenet_params = 6 * (25 + 1) + 16 * (6 * 25 + 1) + 120 * (400 + 1) + 84 * 121 + 10 * 85
+    lenet_macs = 6 * 25 * 28 * 28 + 16 * 150 * 10 * 10 + 400 * 120 + 120 * 84 + 84 * 10
+    return {"weights 2.2.1": c1["weights"], "params 2.2.1": c1["weights"] + 64, "mults 2.2.1": c1["mults"],
+            "adds 2.2.1": c1["adds"], "weights 2.2.2": c2["weights"], "params 2.2.2": c2["params"],
+            "mults 2.2.2": c2["mults"], "LeNet params": lenet_params, "LeNet MACs": lenet_macs}
+
+
+def test_one_number_format_in_text_and_math(tmp_path):
+    """Counts are grouped by thousands everywhere: 2,508,800 in text, 2{,}508{,}800 in LaTeX math (shown
+    2,508,800), one <mn>2,508,800</mn> in MathML; never 2508800."""
+    counts = _week8_counts()
+    assert counts["mults 2.2.1"] == counts["adds 2.2.1"] == 2508800 and counts["LeNet params"] == 61706
+    assert main(["build", str(WEEK8), "--out", str(tmp_path), "--ipynb"]) == 0
+    tex, md, html = ((tmp_path / f"week8.{e}").read_text() for e in ("tex", "md", "html"))
+    notebook = "".join("".join(c["source"]) for c in json.loads((tmp_path / "week8.ipynb").read_text())["cells"])
+    math_blocks = {
+        "tex": re.findall(r"\\begin\{align\*\}.*?\\end\{align\*\}|\$[^$]+\$", tex, re.S),
+        "md": re.findall(r"\$\$.*?\$\$|\$[^$]+\$", md, re.S),
+        "ipynb": re.findall(r"\$\$.*?\$\$|\$[^$]+\$", notebook, re.S),
+    }
+    for what, n in counts.items():
+        text, math = f"{n:,}", f"{n:,}".replace(",", "{,}")
+        for fmt, page in (("tex", tex), ("md", md), ("ipynb", notebook), ("html", html)):
+            assert not re.search(rf"(?<![\d,}}]){n}(?!\d)", page), f"{what} {n} ungrouped in {fmt}"
+        for fmt, page in (("tex", tex), ("md", md), ("ipynb", notebook)):
+            outside = re.sub(r"\\begin\{align\*\}.*?\\end\{align\*\}|\$\$.*?\$\$|\$[^$]+\$", " ", page, flags=re.S)
+            assert text in outside or math in " ".join(math_blocks[fmt]), f"{what} missing in {fmt}"
+        assert f"<mn>{text}</mn>" in html or f">{text}<" in html or f"{text}," in html, what
+    # the same number in both places: 2,508,800 in the summary text and in the derivation's last line
+    for page, blocks in ((tex, math_blocks["tex"]), (md, math_blocks["md"]), (notebook, math_blocks["ipynb"])):
+        assert "**2,508,800**" in page or "\\textbf{2,508,800}" in page
+        assert any("&= 2{,}508{,}800" in b for b in blocks)
+    assert "<mn>2,508,800</mn>" in html and "<strong>2,508,800</strong>" in html
+    assert "<mn>61,706</mn>" in html or ">61,706<" in html

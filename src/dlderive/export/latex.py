@@ -7,7 +7,7 @@ from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 from .escape import escape_latex, text_in_math
 from .linebreak import abbreviate_chains, balance, break_expr, visual_width
-from .printer import as_basic, latex_expr, relation_between
+from .printer import as_basic, group_thousands, latex_expr, relation_between
 from .results import FileReport, Table, derivations_of, register_sequences, verdict
 
 RELATION_LATEX = {"=": "=", "iff": r"\iff", "in": r"\in"}
@@ -105,7 +105,7 @@ def _tex(v, notation: Notation) -> str:
 def _count(v, notation: Notation) -> str:
     """A count as math: an integer grouped by thousands as in the text (2{,}508{,}800), else its formula."""
     if isinstance(v, int) or getattr(v, "is_Integer", False):
-        return f"{int(v):,}".replace(",", "{,}")
+        return group_thousands(int(v))
     return _tex(v, notation)
 
 

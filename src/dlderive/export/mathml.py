@@ -52,6 +52,7 @@ def aligned(xml: str) -> str:
         if mo.text in _RELATIONS:  # TeX puts a thick space around relations; Chromium's dictionary may not
             mo.set("lspace", "0.2778em")
             mo.set("rspace", "0.2778em")
+    _join_grouped_numbers(root)
     for parent in root.iter():
         children = list(parent)
         for i, child in reversed(list(enumerate(children))):
@@ -66,6 +67,28 @@ def aligned(xml: str) -> str:
                     and before.tag != f"{{{MATHML}}}mo"):
                 parent.insert(i, ET.Element(f"{{{MATHML}}}mspace", width="0.1667em"))
     return ET.tostring(root, encoding="unicode", short_empty_elements=True)
+
+
+def _join_grouped_numbers(root) -> None:
+    """2{,}508{,}800 (latex2mathml: <mn>2</mn><mrow><mo>,</mo></mrow><mn>508</mn>...) as one <mn>2,508,800</mn>."""
+    def separator(el):
+        return el.tag == f"{{{MATHML}}}mrow" and len(el) == 1 and el[0].tag == f"{{{MATHML}}}mo" and el[0].text == ","
+
+    def number(el):
+        return el.tag == f"{{{MATHML}}}mn" and (el.text or "").replace(",", "").isdigit()
+
+    for parent in root.iter():
+        children = list(parent)
+        i = 0
+        while i + 2 < len(children):
+            a, sep, b = children[i:i + 3]
+            if number(a) and separator(sep) and number(b) and len(b.text) == 3 and "," not in b.text:
+                a.text += "," + b.text
+                parent.remove(sep)
+                parent.remove(b)
+                del children[i + 1:i + 3]
+            else:
+                i += 1
 
 
 def _previous_visible(children: list, i: int):

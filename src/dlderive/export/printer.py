@@ -34,6 +34,11 @@ class Literal(sp.Dummy):
         return sp.Integer(self.value) if isinstance(self.value, int) else sp.Float(self.value)
 
 
+def group_thousands(value: int) -> str:
+    """An integer in math as the text writes it, grouped by thousands: 2{,}508{,}800 (shown 2,508,800)."""
+    return f"{value:,}".replace(",", "{,}")
+
+
 def format_number(value: float | int, digits: int = 4) -> str:
     """``value`` with at most ``digits`` significant digits, as a plain decimal (no exponent)."""
     if isinstance(value, int):
@@ -96,7 +101,13 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
         return self.notation.symbol(expr.name)
 
     def _print_Literal(self, expr):
-        return format_number(expr.value)
+        return group_thousands(expr.value) if isinstance(expr.value, int) else format_number(expr.value)
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return group_thousands(int(expr.p))
+        sign, p = ("- ", -expr.p) if expr.p < 0 else ("", expr.p)
+        return rf"{sign}\frac{{{group_thousands(int(p))}}}{{{group_thousands(int(expr.q))}}}"
 
     def _print_Add(self, expr, order=None):
         if not any(isinstance(a, Literal) and a.value < 0 for a in expr.args[1:]):
