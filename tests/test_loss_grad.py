@@ -146,7 +146,7 @@ def test_lstm_cell_path_and_teacher_form():
     steps = {str(s.lhs): s for s in d.steps}
     assert "f_t" in str(steps["deltac_prev"].rhs) and "deltac_t" in str(steps["deltac_prev"].rhs)  # δc through f
     assert str(d.final.rhs).count("x_prev2.T") == 1 and "deltaaf_t*x_t.T" in str(d.final.rhs)
-    assert "complex-step derivative of the unrolled loss by c_prev" in steps["deltac_prev"].proof
+    assert "complex-step derivative of the unrolled loss with c_prev and the other states perturbed" in steps["deltac_prev"].proof
     latex = render(d, "latex")
     assert r"^\top" in latex
 
@@ -207,3 +207,19 @@ def test_a_wrong_step_is_refused(wrong):
     steps[i] = steps[i].__class__(steps[i].lhs, bad, steps[i].rule, steps[i].note)
     with pytest.raises(ProofError):
         prove(p, F, steps, result, "W_f", 3)
+
+
+@pytest.mark.parametrize("state,j", [("h", 0), ("c", 3), ("h", 6), ("c", 7)])
+def test_a_wrong_state_delta_at_any_step_is_caught(state, j):
+    """The δ's of the states are checked together, in one complex step of the unrolled loss per random
+    direction: a change of 1e-6 in one entry of one δ at any step is caught."""
+    from dlderive.errors import ProofError
+    from dlderive.lossgrad.plan import plan
+    from dlderive.lossgrad.proof import _prove_state_deltas, _world
+    T, p = 8, plan("lstm", "softmax_ce")
+    world = _world(p, T, {"n": 3, "m": 2, "p": 2}, 0, "W_f")
+    deltas = [(time_offset_name(f"delta{s}", k), time_offset_name(s, k)) for s in "hc" for k in range(T)]
+    _prove_state_deltas(p, [world], T, deltas)
+    world.delta[time_offset_name(f"delta{state}", j)][1] += 1e-6
+    with pytest.raises(ProofError, match="δ's of the states"):
+        _prove_state_deltas(p, [world], T, deltas)
