@@ -11,11 +11,12 @@ import sys
 
 import pytest
 
+import dlderive
 import hostile
 from dlderive.check import batch, check_text
 from dlderive.check import judge as judge_module
 from dlderive.check.batch import check_files, iter_reports, validated_jobs
-from dlderive.check.limits import MAX_JOBS
+from dlderive.check.limits import MAX_JOBS, MAX_TIMEOUT
 from dlderive.errors import DlderiveError
 
 FOREIGN = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|Traceback|internal error")
@@ -220,9 +221,9 @@ def test_hostile_sample_has_no_foreign_exception_no_crash_and_no_hang():
 
 @pytest.mark.parametrize("jobs", [0, -1, 10**9, MAX_JOBS + 1, True, 2.5, "2", None])
 def test_absurd_job_counts_are_refused_with_one_line(jobs):
-    with pytest.raises(DlderiveError, match=r"^--jobs must be a whole number from 1 to 64"):
+    with pytest.raises(DlderiveError, match=rf"^jobs must be a whole number from 1 to 64 \(got {re.escape(repr(jobs))}\)$"):
         validated_jobs(jobs)
-    with pytest.raises(DlderiveError):
+    with pytest.raises(DlderiveError, match=r"^jobs must be"):
         check_files([("a", "$$1 = 1$$")], jobs=jobs)
 
 
@@ -231,17 +232,44 @@ def test_job_counts_in_range_are_kept(jobs):
     assert validated_jobs(jobs) == jobs
 
 
-@pytest.mark.parametrize("option", [["--jobs", "0"], ["--jobs", "-1"], ["--jobs", str(10**9)],
-                                    ["--timeout", "inf"], ["--timeout", "nan"], ["--timeout", "1e20"]])
-def test_absurd_limits_on_the_command_line_exit_2_with_one_line(tmp_path, option):
+ABSURD_TIMEOUTS = [float("inf"), 1e20, float("nan"), 0, -1, "abc", True, MAX_TIMEOUT + 1]
+
+
+@pytest.mark.parametrize("timeout", ABSURD_TIMEOUTS)
+def test_absurd_time_limits_in_the_python_api_name_the_parameter_and_what_is_accepted(timeout):
+    expected = rf"^timeout must be a finite number of seconds above 0 and at most 3600 \(got {re.escape(repr(timeout))}\)$"
+    with pytest.raises(DlderiveError, match=expected):
+        dlderive.check("$$2 + 2 = 5$$", timeout=timeout)
+    with pytest.raises(DlderiveError, match=expected):
+        check_files([("a", "$$2 + 2 = 5$$")], timeout=timeout)
+
+
+def test_time_limits_in_range_are_kept():
+    assert str(dlderive.check("$$2 + 2 = 5$$", timeout=MAX_TIMEOUT).relations[0].verdict) == "invalid"
+    assert str(dlderive.check("$$2 + 2 = 5$$", timeout=0.5).relations[0].verdict) == "invalid"
+
+
+ACCEPTED = {"--timeout": "must be a finite number of seconds above 0 and at most 3600",
+            "--jobs": "must be a whole number from 1 to 64"}
+
+
+_JOBS = [["--jobs", v] for v in ("0", "-1", str(10**9), "abc", "2.5")]
+_TIMEOUTS = [["--timeout", v] for v in ("inf", "1e20", "nan", "0", "-1", "abc", "-inf", "3601")]
+
+
+@pytest.mark.parametrize("command,option", [("check", o) for o in _JOBS + _TIMEOUTS] + [("serve", o) for o in _TIMEOUTS])
+def test_absurd_limits_on_the_command_line_exit_2_with_one_line(tmp_path, command, option):
     f = tmp_path / "a.md"
     f.write_text("$$2 + 2 = 5$$\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-c", CLI, "check", str(f), *option], capture_output=True, text=True,
-                          timeout=120)
+    argv = ["check", str(f)] if command == "check" else ["serve", "--port", "1"]
+    done = subprocess.run([sys.executable, "-c", CLI, *argv, f"{option[0]}={option[1]}"], capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""  # nothing was checked or served
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and option[0] in lines[0] or "time limit" in lines[0], lines
-    assert "Traceback" not in done.stderr
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"dlderive: error: {command}: argument {option[0]}: {ACCEPTED[option[0]]} (got "), lines
+    assert option[1] in lines[0] or repr(float(option[1])) in lines[0], lines
 
 
 def test_a_block_that_takes_too_long_to_read_is_unverifiable_and_the_rest_is_checked(monkeypatch):

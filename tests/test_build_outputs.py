@@ -135,7 +135,29 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def _tex_session(build: subprocess.Popen) -> tuple[int, int] | None:
+    """(guard, TeX session) once the build's guard process has started the TeX engine in a session of its own."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and build.poll() is None:
+        for guard in _children(build.pid):
+            engines = _children(guard)
+            if engines and _session_members(engines[0]):
+                time.sleep(0.3)
+                return guard, engines[0]
+        time.sleep(0.05)
+    return None
+
+
+def _gone_within(seconds: float, *checks) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(check() for check in checks):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_a_killed_pdf_build_leaves_no_process_scratch_folder_or_temporary_file(tmp_path, sig):
     scratch_root, out = tmp_path / "tmp", tmp_path / "out"
     scratch_root.mkdir()
@@ -143,22 +165,55 @@ def test_a_killed_pdf_build_leaves_no_process_scratch_folder_or_temporary_file(t
     env = dict(os.environ, TMPDIR=str(scratch_root))
     build = subprocess.Popen([sys.executable, "-m", "dlderive.cli", "build", str(handout), "--out", str(out), "--pdf"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    tex_session = None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and build.poll() is None:  # wait for the TeX engine to be running
-        engines = _children(build.pid)
-        if engines and _session_members(engines[0]):
-            tex_session = engines[0]
-            time.sleep(0.3)
-            break
-        time.sleep(0.05)
-    assert tex_session is not None, "the TeX engine never started"
+    found = _tex_session(build)
+    assert found is not None, "the TeX engine never started"
+    guard, tex_session = found
     assert list(scratch_root.glob("dlderive-pdf-*"))
     build.send_signal(sig)
     _, err = build.communicate(timeout=60)
-    assert build.returncode == 130, err
-    assert err.strip() == "dlderive: interrupted"
+    if sig == signal.SIGKILL:  # no handler runs: the guard sees its pipe close and cleans up on its own
+        assert build.returncode == -signal.SIGKILL
+        assert _gone_within(5, lambda: _session_members(tex_session), lambda: list(scratch_root.iterdir()),
+                            lambda: Path(f"/proc/{guard}/stat").exists() and "Z" != _state(guard))
+    else:
+        assert build.returncode == 130, err
+        assert err.strip() == "dlderive: interrupted"
     assert _session_members(tex_session) == []
     assert list(scratch_root.iterdir()) == []
     assert not [p for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
     assert not (out / "week8.pdf").exists()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+_SLOW_WRITE = """
+import os, sys, time
+from pathlib import Path
+from dlderive.commands import build
+def slow(fd):
+    print("writing", flush=True)
+    time.sleep(60)
+os.fsync = slow
+build.build(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+def test_a_build_killed_while_writing_leaves_a_temporary_file_that_the_next_build_removes(small, tmp_path):
+    out = tmp_path / "out"
+    writer = subprocess.Popen([sys.executable, "-c", _SLOW_WRITE, str(small), str(out)], stdout=subprocess.PIPE,
+                              text=True)
+    assert writer.stdout.readline().strip() == "writing"
+    writer.kill()
+    writer.wait()
+    left = [p.name for p in out.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".small.tex.dlderive-") and left[0].endswith(".tmp"), left
+    (out / f".small.md.dlderive-{os.getpid()}-0123abcd.tmp").write_text("a live build's file")  # not stale: kept
+    (out / ".notes.tmp").write_text("not the build's")
+    build_module.build(small, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f".small.md.dlderive-{os.getpid()}-0123abcd.tmp", ".notes.tmp", "small.html", "small.md", "small.tex"])

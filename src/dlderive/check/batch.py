@@ -28,7 +28,7 @@ from ..reader import parser
 from .checker import Checker
 from .document import read_document
 from .errors import CheckError
-from .limits import DEFAULT_TIMEOUT, MAX_FILE_BYTES, MAX_JOBS
+from .limits import DEFAULT_TIMEOUT, MAX_FILE_BYTES, jobs_problem
 from .report import FileReport, Relation, Verdict
 from .timing import validated
 
@@ -54,11 +54,12 @@ def read_budget(size: int) -> float:
     return READ_SECONDS + READ_SECONDS_PER_MB * size / 1e6
 
 
-def validated_jobs(jobs) -> int:
+def validated_jobs(jobs, name: str = "jobs") -> int:
     """A number of worker processes: a whole number from 1 to MAX_JOBS."""
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
-        raise DlderiveError(f"--jobs must be a whole number from 1 to {MAX_JOBS} (got {jobs!r})")
-    return jobs
+    why = jobs_problem(jobs)
+    if why:
+        raise DlderiveError(f"{name} {why}")
+    return int(jobs)
 
 
 def check_files(files: Iterable[Item], model: str | None = None, timeout: float | None = DEFAULT_TIMEOUT,

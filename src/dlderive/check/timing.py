@@ -1,7 +1,6 @@
 """CPU-time limits: the per-relation time limit and the budget of a symbolic proof attempt."""
 from __future__ import annotations
 
-import math
 import signal
 import threading
 import time
@@ -9,6 +8,7 @@ from contextlib import contextmanager
 
 from ..errors import DlderiveError
 from .errors import OutOfBudget, RelationTimeout
+from .limits import timeout_problem
 
 @contextmanager
 def _cpu_alarm(seconds: float, error: type):
@@ -25,16 +25,13 @@ def _cpu_alarm(seconds: float, error: type):
         signal.signal(signal.SIGPROF, previous)
 
 
-MAX_SECONDS = 3600.0
-
-
-def validated(seconds: float | None) -> float | None:
-    """A time limit in seconds: positive, finite and at most an hour (None: no limit, for the library)."""
+def validated(seconds, name: str = "timeout") -> float | None:
+    """A time limit in seconds: positive, finite and at most MAX_TIMEOUT (None: no limit, for the library)."""
     if seconds is None:
         return None
-    if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and 0 < seconds <= MAX_SECONDS):
-        raise DlderiveError(f"a time limit must be a number of seconds above 0 and at most {MAX_SECONDS:g} "
-                            f"(got {seconds})")
+    why = timeout_problem(seconds)
+    if why:
+        raise DlderiveError(f"{name} {why}")
     return float(seconds)
 
 

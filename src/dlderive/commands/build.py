@@ -6,8 +6,9 @@ import os
 import re
 import shutil
 import signal
+import select
 import subprocess
-import tempfile
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ OUTPUTS = (("latex", ".tex"), ("html", ".html"), ("markdown", ".md"))
 INSTALL_HINT = ("install a LaTeX distribution, e.g. on Debian/Ubuntu: apt-get install texlive-latex-base "
                 "texlive-latex-recommended texlive-luatex fonts-dejavu-core latexmk")
 PDF_TIMEOUT = 180
+GUARD_START = 30  # seconds for the TeX guard process to start
 
 
 def register(subparsers) -> None:
@@ -102,6 +104,7 @@ def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool
     targets += [folder / f"{stem}.pdf" for stem, _ in outputs] if pdf else []
     with interrupted_on_sigterm():
         prepare_folder(folder, targets)
+        remove_stale(folder, targets)
         written = []
         for stem, texts in outputs:
             for suffix, text in texts.items():
@@ -181,9 +184,11 @@ def prepare_folder(folder: Path, targets: list[Path]) -> None:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write ``target`` through a temporary file in the same folder and os.replace: never half-written."""
+    """Write ``target`` through a temporary file in the same folder, named after this process, and os.replace:
+    never half-written; a temporary file left by a killed run is removed by the next (``remove_stale``)."""
+    tmp = _temporary_name(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666 & ~_umask())
     except OSError as exc:
         raise DlderiveError(f"{target}: cannot write ({exc.strerror or exc})") from None
     try:
@@ -191,14 +196,44 @@ def write_atomic(target: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise DlderiveError(f"{target}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.dlderive-(?P<pid>\d+)-[0-9a-f]{8}\.tmp$")
+
+
+def _temporary_name(target: Path) -> Path:
+    """``.NAME.dlderive-PID-XXXXXXXX.tmp`` beside ``target``: whose it is, so that a later run can tell it is stale."""
+    return target.with_name(f".{target.name}.dlderive-{os.getpid()}-{os.urandom(4).hex()}.tmp")
+
+
+def remove_stale(folder: Path, targets: list[Path]) -> None:
+    """Remove temporary files of ``targets`` left in ``folder`` by a build that was killed (its process is gone)."""
+    names = {t.name for t in targets}
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        m = _TEMPORARY.match(entry.name)
+        if m and m["name"] in names and not _running(int(m["pid"])):
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:
@@ -228,32 +263,33 @@ def tex_engine(tex: str) -> tuple[str, str]:
 
 
 def compile_pdf(tex: str, stem: str, written: list[Path]) -> bytes:
-    """The PDF of ``tex`` from lualatex, xelatex or pdflatex (through latexmk when installed), run in a scratch
-    folder without shell escape, in a process group of its own that is killed if the build is interrupted."""
+    """The PDF of ``tex`` from lualatex, xelatex or pdflatex (through latexmk when installed), run without shell
+    escape in a scratch folder and a process group owned by a guard process (``texguard``), which removes both
+    when the build ends, is interrupted or is killed."""
     already = ", ".join(p.name for p in written)
     try:
         engine, path = tex_engine(tex)
     except DlderiveError as exc:
         raise DlderiveError(f"{exc.message}; no PDF written ({already} were written)") from None
     latexmk = shutil.which("latexmk")
+    source = f"{stem}.tex"
+    if latexmk:
+        command = [latexmk, _LATEXMK_FLAG[engine], "-interaction=nonstopmode", "-halt-on-error",
+                   "-no-shell-escape", "-quiet", source]
+    else:
+        command = [path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source]
     env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f")
-    with tempfile.TemporaryDirectory(prefix="dlderive-pdf-") as scratch:
-        source = Path(scratch) / f"{stem}.tex"
-        source.write_text(tex, encoding="utf-8")
-        if latexmk:
-            command = [latexmk, _LATEXMK_FLAG[engine], "-interaction=nonstopmode", "-halt-on-error",
-                       "-no-shell-escape", "-quiet", source.name]
-        else:
-            command = [path, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name]
-        try:
-            returncode = _run_group(command, scratch, env)
-        except subprocess.TimeoutExpired:
-            raise DlderiveError(f"{engine} took longer than {PDF_TIMEOUT} s; no PDF written ({already} were written)") from None
-        result = Path(scratch) / f"{stem}.pdf"
+    with _TexRun(command, env) as run:
+        scratch = run.folder
+        (scratch / source).write_text(tex, encoding="utf-8")
+        returncode = run.wait(PDF_TIMEOUT)
+        if returncode is None:
+            raise DlderiveError(f"{engine} took longer than {PDF_TIMEOUT} s; no PDF written ({already} were written)")
+        result = scratch / f"{stem}.pdf"
         if returncode != 0 or not result.exists():
-            log = Path(scratch) / f"{stem}.log"
+            log = scratch / f"{stem}.log"
             raise DlderiveError(f"{engine} failed: {_first_error(log)}; no PDF written ({already} were written)")
-        too_wide = overfull_lines(Path(scratch) / f"{stem}.log")
+        too_wide = overfull_lines(scratch / f"{stem}.log")
         if too_wide:
             (points, line), more = too_wide[0], len(too_wide) - 1
             raise DlderiveError(f"{stem}.tex line {line}: a line {points:g} pt wider than the page"
@@ -277,19 +313,51 @@ def overfull_lines(log: Path) -> list[tuple[float, int | None]]:
     return sorted((f for f in found if f[0] > OVERFULL_TOLERANCE), key=lambda f: -f[0])
 
 
-def _run_group(command: list[str], cwd: str, env: dict) -> int:
-    """Run ``command`` in a new session (its own process group); on a timeout or an interrupt the whole
-    group is killed and reaped before the exception goes on."""
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        return process.wait(timeout=PDF_TIMEOUT)
-    finally:
+class _TexRun:
+    """A TeX command run by the guard process (``texguard``) in its scratch folder: ``folder`` once started,
+    ``wait(seconds)`` for the exit status (None on a timeout); leaving the block closes the guard's pipe, and the
+    guard kills what is left of the TeX process group and removes the folder before this returns."""
+
+    def __init__(self, command: list[str], env: dict):
+        self.command, self.env = command, env
+
+    def __enter__(self) -> "_TexRun":
+        guard = Path(__file__).with_name("texguard.py")
+        self.process = subprocess.Popen([sys.executable, "-I", "-S", str(guard), *self.command], env=self.env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        start_new_session=True)
         try:
-            os.killpg(process.pid, signal.SIGKILL)  # latexmk's children too, even after latexmk exits
-        except ProcessLookupError:
+            word, _, folder = self._line(GUARD_START).partition(" ")
+            if word != "folder":
+                raise DlderiveError("--pdf: the TeX guard process did not start; no PDF written")
+            self.folder = Path(folder)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _line(self, seconds: float) -> str | None:
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
+        return self.process.stdout.readline().rstrip("\n") if ready else None
+
+    def wait(self, seconds: float) -> int | None:
+        self.process.stdin.write("run\n")
+        self.process.stdin.flush()
+        line = self._line(seconds)
+        if line is None:
+            return None
+        word, _, status = line.partition(" ")
+        if word != "exit":
+            raise DlderiveError("--pdf: the TeX guard process stopped; no PDF written")
+        return int(status.split()[0])
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.process.stdin.close()
+        except OSError:
             pass
-        process.wait()
+        self.process.wait()
+        self.process.stdout.close()
 
 
 def _first_error(log: Path) -> str:

@@ -6,7 +6,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..check.limits import DEFAULT_TIMEOUT, MAX_FILE_BYTES
+from ..check.limits import DEFAULT_TIMEOUT, MAX_FILE_BYTES, jobs_option, seconds_option
 from ..errors import DlderiveError
 from . import FORMATS, examples, unknown
 
@@ -33,8 +33,8 @@ def register(subparsers) -> None:
     p.add_argument("--model", metavar="CELL", help="put a model's equations in scope, e.g. lstm, gru, rnn, peephole, or a declared cell's TOML file")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help=f"{', '.join(FORMATS)} (default text; the other formats are one document at the end)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    p.add_argument("--jobs", type=jobs_option, default=1, help="worker processes (default 1)")
+    p.add_argument("--timeout", type=seconds_option, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"CPU seconds per relation before it is unverifiable (default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--quiet", "-q", action="store_true", help="show only invalid relations and errors, then the totals")
     p.add_argument("--color", choices=COLORS, default="auto",
@@ -49,8 +49,8 @@ def run(args) -> int:
     from ..export import render
     from ..export.text import report_text, summary_table, totals_line
 
-    validated_jobs(args.jobs)
-    validated(args.timeout)
+    validated_jobs(args.jobs, "--jobs")
+    validated(args.timeout, "--timeout")
     model = _model(args.model)
     items, problems = inputs(args.files)
     color = use_color(args.color, sys.stdout)

@@ -1,6 +1,7 @@
 """`dlderive list` and `dlderive derive NAME`: the proven derivations of the engine."""
 from __future__ import annotations
 
+from ..check.limits import seconds_option
 from ..notation import PRESETS
 from . import FORMATS, choice, examples, unknown
 
@@ -56,7 +57,7 @@ def _derive(args) -> int:
         raise unknown("derivation", args.name, known, f"those of {cell}: {', '.join(same.values())}" if same
                       else "`dlderive list` names them all", compare=(rest, same) if same else None)
     choice("--form", args.form, FORMS)
-    validated(args.timeout)
+    validated(args.timeout, "--timeout")
     try:
         with time_limit(args.timeout):
             derivation = derive(args.name, args.form, args.steps, args.weight, args.loss, args.activation)
@@ -94,6 +95,6 @@ def register(sub) -> None:
     p.add_argument("--activation", metavar="NAME",
                    help="for mlp.backprop: a registered function, e.g. relu, tanh (default), sigmoid")
     p.add_argument("--cell", metavar="FILE", help="a TOML file declaring a cell (see the README, and docs/cells/*.toml)")
-    p.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
+    p.add_argument("--timeout", type=seconds_option, default=TIMEOUT, metavar="SECONDS",
                    help=f"CPU seconds the derivation and its proofs may take (default {TIMEOUT:g})")
     p.set_defaults(run=_derive)

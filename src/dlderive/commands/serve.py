@@ -5,6 +5,7 @@ import threading
 import webbrowser
 from pathlib import Path
 
+from ..check.limits import seconds_option
 from ..errors import DlderiveError
 from . import examples
 
@@ -25,7 +26,7 @@ def register(subparsers) -> None:
     p.add_argument("--queue", type=int, default=100, help="requests that may wait for a worker (default 100); more get 503")
     p.add_argument("--wall", type=float, default=60.0, metavar="SECONDS",
                    help="wall-clock seconds a request may take before its worker is replaced (default 60)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
+    p.add_argument("--timeout", type=seconds_option, metavar="SECONDS",
                    help="CPU seconds per relation before it is unverifiable (default: as dlderive check)")
     p.set_defaults(run=run)
 
@@ -48,7 +49,7 @@ def run(args) -> int:
         raise DlderiveError(f"--queue must be 0 or more (got {args.queue})")
     if not (args.wall > 0 and args.wall <= 3600):
         raise DlderiveError(f"--wall must be above 0 and at most 3600 seconds (got {args.wall})")
-    timeout = validated(args.timeout if args.timeout is not None else DEFAULT_TIMEOUT)
+    timeout = validated(args.timeout if args.timeout is not None else DEFAULT_TIMEOUT, "--timeout")
     folder = None
     if args.handouts:
         folder = Path(args.handouts)
