@@ -165,12 +165,27 @@ def test_cost_grows_linearly():
     (["--weight", "W_f", "--steps", "0"], "--steps must be a whole number from 1"),
     (["--weight", "W_f", "--loss", "hinge"], "--loss is one of: squared, softmax_ce"),
     (["--weight", "x_prev3", "--steps", "3"], "accepted:"),
+    (["--weight", "h_prev2", "--steps", "3"], "x_prev2, h_prev3, c_prev3"),
     ([], "needs --weight NAME"),
+    (["--weight", "W_f", "--steps", "-2"], "from 1 to 1000, not -2"),
+    (["--weight", "W_f", "--steps", "1000000000"], "from 1 to 1000, not 1000000000"),
+    (["--weight", "W_f", "--loss", "softmax_ce", "--form", "scalar"], "--loss softmax_ce takes --form vector only"),
+    (["--weight", "W_f", "--form", "matrix"], "--form: unknown value 'matrix' (choose from: scalar, vector)"),
 ])
 def test_bad_input_is_one_line_exit_2(capsys, args, message):
     assert main(["derive", "lstm.loss_grad", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_declared_cell_whose_shapes_do_not_agree_is_one_line_exit_2(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "badshape"\ninputs = ["x"]\nstates = ["h"]\n[equations]\n'
+                    'a_t = "U_h @ h_prev"\nh_t = "tanh(x_t * a_t)"\n')
+    assert main(["derive", "badshape.loss_grad", "--cell", str(path), "--weight", "U_h"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "shapes do not agree in the elementwise product" in err and "x_t is m x 1 (an input)" in err
 
 
 def test_cli_derives_lstm_loss_gradient(capsys):

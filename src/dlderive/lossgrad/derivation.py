@@ -29,10 +29,13 @@ def accepted(cell, T: int) -> list[str]:
     return out
 
 
-def check_arguments(cell, weight, steps, loss) -> tuple:
+def check_arguments(cell, weight, steps, loss, form: str = "vector") -> tuple:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= MAX_STEPS:
         raise DlderiveError(f"--steps must be a whole number from 1 to {MAX_STEPS}, not {steps!r}")
     get_loss(loss)
+    if loss == "softmax_ce" and form == "scalar":
+        raise DlderiveError("--loss softmax_ce takes --form vector only: in the scalar form s has one entry, "
+                            "softmax(s) = 1 and the loss is 0; --loss squared takes both forms")
     names = accepted(cell, int(steps))
     if weight not in names:
         raise DlderiveError(f"--weight {weight!r} is not a weight of the {cell.name} loss over {steps} step"
@@ -43,7 +46,7 @@ def check_arguments(cell, weight, steps, loss) -> tuple:
 @cached
 def derive_loss_grad(name: str, cell_name: str, weight: str, steps: int, loss: str, form: str) -> Derivation:
     cell = get_cell(cell_name)
-    weight, T, loss = check_arguments(cell, weight, steps, loss)
+    weight, T, loss = check_arguments(cell, weight, steps, loss, form)
     p = plan(cell_name, loss)
     F = Form(form, dict(p.kinds))
     steps_, result, definitions = _steps(p, F, weight, T)
