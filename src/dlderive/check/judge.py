@@ -47,6 +47,7 @@ class Judge(Definitions):
         self.linalg = linalg.Document()  # shapes and definitions of vectors and matrices
         for names, space in context.shapes:
             self.linalg.declare(names, space)
+        self.linalg.layout = next((f for f in ("numerator", "denominator") if f"layout:{f}" in context.flags), None)
 
     def integer_condition(self, condition) -> bool:
         return _integer_condition(condition)
@@ -68,11 +69,24 @@ class Judge(Definitions):
             return self._judge(step)
         if step.rel not in ("=", "def") or step.assumption or step.after_condition is not None or not self.vector:
             return self._judge(step)
-        defined = self.linalg.define(step.a.source, step.b.source) if step.chain_start else None
+        again = self.linalg.defined_as(step.a.source) if step.chain_start else None
+        if again and self.linalg.active:  # a name defined anew: the same quantity, or a new exercise
+            seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
+            try:
+                same = linalg.judge(self.linalg, step.a.source, step.b.source, seed)[0] == "valid"
+            except linalg.Unread:
+                same = False
+            if same:
+                return Judgement(V, f"agrees with the earlier definition of {step.a.source.strip()}, as vectors "
+                                 f"and matrices")
+        defined = self.linalg.define(step.a.source, step.b.source, replace=bool(again)) if step.chain_start \
+            else None
         try:
             judgement = self._judge(step)
         except Unverifiable as exc:
             judgement = Judgement(U, str(exc))
+        if again and defined:
+            return judgement
         if defined and self.linalg.active:
             mismatch = self.linalg.mismatch(defined)
             if mismatch:

@@ -1,12 +1,20 @@
 """Relations between vectors and matrices, read with their shapes and with products in their order.
 
 The document's declarations (``W \\in \\mathbb{R}^{m \\times n}``) and definitions (``Y = XW + b``) give the
-shapes; a relation is judged by instantiating every size at several distinct values, every matrix at exact
-random rationals, and comparing the two sides entry by entry (50 digits). Layout: ∂L/∂W has W's shape for a
-scalar L; ∂y/∂x of vectors is the Jacobian (rows of y, columns of x). A loss the document does not define
-is read as a general function of the last quantities it defines (L = Σ ⟨G, Y⟩ with G random): a relation
-between its gradients is valid only if it holds for every G. Anything outside this reading is ``Unread``
-and the scalar reading decides (or leaves it unverifiable)."""
+shapes (those not declared are inferred, :mod:`.linalg_shapes`); a relation is judged by instantiating every
+size at several distinct values, every matrix at exact random rationals, and comparing the two sides entry by
+entry (50 digits). A derivative is computed entry by entry with sympy.diff on matrices of fresh symbols.
+
+Layout: ∂L/∂W has W's shape for a scalar L (a gradient by a vector may also be written as a row, the
+numerator layout); ∂y/∂x of vectors is the Jacobian in the numerator layout (rows of y, columns of x), and
+a claim equal only to its transpose is valid in the denominator layout, unless the document states the
+numerator layout (and the other way round when it states the denominator layout).
+
+Sums: ``\\sum_i`` over the entries of the vectors it indexes (or up to its stated size); ``\\sum_t`` and
+``\\sum_{t=1}^{T}`` over time, with the document's per-step definitions (``h_t = …``) unrolled at several T.
+A loss the document does not define is read as a general function of the last quantities it defines
+(L = Σ ⟨G, Y⟩ with G random): a relation between its gradients is valid only if it holds for every G.
+Anything outside this reading is ``Unread`` and the scalar reading decides (or leaves it unverifiable)."""
 from __future__ import annotations
 
 import random
@@ -15,244 +23,26 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .errors import Unverifiable
+from .linalg_read import Node, Unread, derivatives as _derivatives, names as _names, parse, shape_of
+from .linalg_shapes import LOSSES, SCALARS, Inference, is_time, split, sum_kind
 
-MAX_SOURCE = 2000
-SIZES = ((2, 3, 4, 5, 6), (3, 2, 5, 4, 6))  # distinct dims, assigned in the order the document names them
+__all__ = ["Document", "Mismatch", "Node", "Unread", "judge", "parse", "shape_of"]
+
+SIZES = ((2, 3, 4, 5, 6, 7), (3, 2, 5, 4, 7, 6))  # distinct dims, assigned in the order the document names them
+TIMES = (2, 3)  # the number of steps T with each size set, where a sum runs over time
 POINTS = 2
-SCALARS = frozenset(("eta", "alpha", "lambda", "epsilon", "varepsilon"))
-LOSSES = frozenset(("L", "J", "E", "ell", "cal L", "cal J", "cal E", "ell"))
-_FONTS = {"mathbf", "boldsymbol", "bm", "pmb", "vec", "overrightarrow", "mathrm", "mathit", "textbf"}
-_ACCENTS = {"hat", "widehat", "tilde", "widetilde", "bar", "overline", "mathcal"}
-_GREEK = set("""alpha beta gamma delta epsilon varepsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau
-upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega ell""".split())
-_SPACE = re.compile(r"\\(left|right|big|Big|bigg|Bigg)(?![a-zA-Z])|\\[,;:! ]|\\q?quad(?![a-zA-Z])|&|\\displaystyle")
-_TOKEN = re.compile(r"\\[A-Za-z]+|\d+(?:\.\d+)?|[A-Za-z]|\S")
-_TRANSPOSE = {"\\top", "T", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\mathsf T", "\\rm T"}
-_FUNCTIONS = {"\\sigma": "sigma", "\\tanh": "tanh", "\\exp": "exp", "\\log": "log", "\\ln": "log"}
-
-
-class Unread(Exception):
-    """Outside the matrix reading; the message says why."""
+_LAYOUT = {"numerator": "the numerator layout", "denominator": "the denominator layout"}
 
 
 class Mismatch(Exception):
     """Shapes that do not agree; the message names them."""
 
 
-# ------------------------------------------------------------------ reading
-@dataclass(frozen=True)
-class Node:
-    op: str
-    args: tuple = ()
-    name: str = ""
-
-
-def _group(tokens, i):
-    """The tokens of a {...} group starting at tokens[i] (or the single token), and the index after it."""
-    if tokens[i] != "{":
-        return [tokens[i]], i + 1
-    depth, j = 0, i
-    while j < len(tokens):
-        depth += tokens[j] == "{"
-        depth -= tokens[j] == "}"
-        if depth == 0:
-            return tokens[i + 1:j], j + 1
-        j += 1
-    raise Unread("unbalanced braces")
-
-
-def tokenize(source: str) -> list:
-    if len(source) > MAX_SOURCE:
-        raise Unread("too long")
-    text = _SPACE.sub(" ", source).strip().rstrip(".,;")
-    text = re.sub(r"\\(mathsf|mathrm)\s*\{\s*T\s*\}", r"\\top", text)
-    text = re.sub(r"\\(operatorname|mathrm|text)\s*\{\s*(diag|softmax)\s*\}", r"\\\2", text)
-    return _TOKEN.findall(text)
-
-
-class Parser:
-    """expr := term (± term)*; term := product (⊙|⊗ product)*; product := factor (factor | · factor)*."""
-
-    def __init__(self, tokens):
-        self.t, self.i = tokens, 0
-
-    def peek(self, k=0):
-        return self.t[self.i + k] if self.i + k < len(self.t) else None
-
-    def take(self, want=None):
-        tok = self.peek()
-        if tok is None or (want is not None and tok != want):
-            raise Unread(f"expected {want or 'more'}")
-        self.i += 1
-        return tok
-
-    def parse(self):
-        node = self.expr()
-        if self.peek() is not None:
-            raise Unread(f"cannot read {self.peek()!r}")
-        return node
-
-    def expr(self):
-        sign = None
-        if self.peek() in ("+", "-"):
-            sign = self.take()
-        node = self.term()
-        if sign == "-":
-            node = Node("neg", (node,))
-        while self.peek() in ("+", "-"):
-            op = self.take()
-            right = self.term()
-            node = Node("add", (node, right if op == "+" else Node("neg", (right,))))
-        return node
-
-    def term(self):
-        node = self.product()
-        while self.peek() in ("\\odot", "\\circ", "\\otimes"):
-            op = "had" if self.take() != "\\otimes" else "outer"
-            node = Node(op, (node, self.product()))
-        return node
-
-    def product(self):
-        node = self.factor()
-        while True:
-            tok = self.peek()
-            if tok in ("\\cdot", "\\times", "*"):
-                self.take()
-                node = Node("mul", (node, self.factor()))
-            elif tok is not None and tok not in ("+", "-", ")", "]", "}", "\\odot", "\\circ", "\\otimes", "=", "/"):
-                node = Node("mul", (node, self.factor()))
-            elif tok == "/" and self.peek(1) not in ("\\partial",):
-                self.take()
-                node = Node("div", (node, self.factor()))
-            else:
-                return node
-
-    def factor(self):
-        node = self.atom()
-        if node == Node("num", (), "1") and self.peek() == "^" and self.peek(1) == "\\top":
-            self.i += 2
-            node = Node("ones", (), "row")
-        while self.peek() in ("^", "'"):
-            if self.take() == "'":
-                node = Node("prime", (node,))
-                continue
-            group, self.i = _group(self.t, self.i)
-            text = "".join(group) if len(group) != 2 else " ".join(group)
-            if text.replace(" ", "") in {g.replace(" ", "") for g in _TRANSPOSE}:
-                node = Node("T", (node,))
-            elif re.fullmatch(r"-?\d+", "".join(group)):
-                node = Node("pow", (node,), "".join(group))
-            else:
-                raise Unread(f"the superscript {''.join(group)!r}")
-        return node
-
-    def atom(self):
-        tok = self.take()
-        if tok in ("(", "["):
-            node = self.expr()
-            self.take(")" if tok == "(" else "]")
-            return node
-        if tok == "{":
-            node = self.expr()
-            self.take("}")
-            return node
-        if re.fullmatch(r"\d+", tok):
-            return Node("num", (), tok)
-        if tok == "\\frac":
-            num, self.i = _group(self.t, self.i)
-            den, self.i = _group(self.t, self.i)
-            if num and num[0] in ("\\partial", "d") and den and den[0] in ("\\partial", "d") and len(num) > 1:
-                return Node("d", (Parser(num[1:]).parse(), Parser(den[1:]).parse()))
-            return Node("div", (Parser(num).parse(), Parser(den).parse()))
-        if tok == "\\partial":  # \partial L / \partial W
-            top = self.atom()
-            self.take("/")
-            self.take("\\partial")
-            return Node("d", (top, self.atom()))
-        if tok == "\\softmax":
-            return Node("softmax", (self.atom(),))
-        if tok == "\\diag":
-            return Node("diag", (self.atom(),))
-        if tok in _FUNCTIONS:
-            prime = self.peek() == "'"
-            if prime:
-                self.take()
-            self.take("(")
-            arg = self.expr()
-            self.take(")")
-            return Node("fn", (arg,), _FUNCTIONS[tok] + ("'" if prime else ""))
-        return self.name(tok)
-
-    def name(self, tok):
-        accent = ""
-        if tok in ("\\mathbf", "\\mathbb", "\\bm", "\\boldsymbol") and self.t[self.i:self.i + 3] == ["{", "1", "}"]:
-            self.i += 3
-            return Node("ones", (), "col")
-        if tok.startswith("\\") and tok[1:] in _FONTS | _ACCENTS:
-            inner, self.i = _group(self.t, self.i)
-            sub = Parser(inner).name(inner[0]) if inner else None
-            if sub is None or sub.op != "name" or len(inner) > 1 and inner[1] not in ("{", "\\"):
-                if not (sub is not None and sub.op == "name"):
-                    raise Unread(f"the font or accent {tok}")
-            accent = "" if tok[1:] in _FONTS else {"widehat": "hat", "widetilde": "tilde", "overline": "bar",
-                                                   "mathcal": "cal"}.get(tok[1:], tok[1:])
-            base = f"{accent} {sub.name}".strip()
-        elif tok.startswith("\\") and tok[1:] in _GREEK:
-            base = tok[1:]
-        elif re.fullmatch(r"[A-Za-z]", tok):
-            base = tok
-        else:
-            raise Unread(f"cannot read {tok!r}")
-        if self.peek() == "_":
-            self.take()
-            group, self.i = _group(self.t, self.i)
-            if any(g.startswith("\\") and g[1:] in _FONTS for g in group):
-                group = [g for g in group if not (g.startswith("\\") and g[1:] in _FONTS) and g not in "{}"]
-            base += "_" + "".join(g for g in group if g not in "{}")
-        return Node("name", (), base)
-
-
-def parse(source: str) -> Node:
-    return Parser(tokenize(source)).parse()
-
-
-def shape_of(source: str):
-    """\\mathbb{R}^{m \\times n} -> ("m", "n"); \\mathbb{R}^n -> ("n", "1"); \\mathbb{R} -> ("1", "1")."""
-    text = _SPACE.sub(" ", source).strip().rstrip(".,;")
-    m = re.fullmatch(r"\\mathbb\s*\{?R\}?\s*(?:\^\s*(?:\{([^{}]*)\}|([A-Za-z0-9])))?", text)
-    if not m:
-        return None
-    inside = (m.group(1) if m.group(1) is not None else m.group(2) or "1").strip()
-    dims = [d.strip() for d in re.split(r"\\times|×|\*|,", inside)]
-    if not all(re.fullmatch(r"[A-Za-z]|\d+|[A-Za-z]_\{?[A-Za-z0-9]+\}?", d) for d in dims) or len(dims) > 2:
-        return None
-    return (dims[0], dims[1] if len(dims) == 2 else "1")
+def _base(name: str) -> str:
+    return split(name)[0]
 
 
 # ------------------------------------------------------------------ the document
-def _base(name: str) -> str:
-    return name.split("_", 1)[0]
-
-
-def _names(node: Node, out=None):
-    out = set() if out is None else out
-    if node.op == "name":
-        out.add(node.name)
-    for a in node.args:
-        _names(a, out)
-    return out
-
-
-def _derivatives(node: Node, out=None):
-    out = [] if out is None else out
-    if node.op == "d":
-        out.append(node)
-    for a in node.args:
-        _derivatives(a, out)
-    return out
-
-
 @dataclass
 class Document:
     """Shapes and definitions of the document's vectors and matrices, in the order written."""
@@ -260,6 +50,8 @@ class Document:
     shapes: dict = field(default_factory=dict)  # name -> (dim, dim)
     defs: dict = field(default_factory=dict)  # name -> Node
     dims: list = field(default_factory=list)  # size names in order of first appearance
+    layout: str | None = None  # "numerator" or "denominator", when the document states it
+    _inferred: tuple = (None, {})
 
     @property
     def active(self) -> bool:
@@ -282,38 +74,80 @@ class Document:
                     self.dims.append(d)
         return True
 
-    def define(self, name_source: str, value_source: str) -> str | None:
+    def define(self, name_source: str, value_source: str, replace: bool = False) -> str | None:
         try:
             name, value = parse(name_source), parse(value_source)
         except Unread:
-            return
-        if name.op == "name" and name.name not in self.defs and name.name not in _names(value):
+            return None
+        if name.op == "name" and (replace or name.name not in self.defs) and name.name not in _names(value):
+            self.defs.pop(name.name, None)
             self.defs[name.name] = value
             return name.name
         return None
+
+    def defined_as(self, name_source: str) -> str | None:
+        """The name ``name_source`` stands for, if the document has defined it."""
+        try:
+            node = parse(name_source)
+        except Unread:
+            return None
+        return node.name if node.op == "name" and node.name in self.defs else None
 
     def mismatch(self, name: str) -> str | None:
         """The shapes that do not agree in the definition of ``name``, if they do not (None if they do or
         if it cannot be told)."""
         for sizes in SIZES:
-            ev = _Eval(self, dict(zip(self.dims, sizes)), random.Random(0), set(), None)
+            assign = dict(zip(self.all_dims(), sizes))
+            ev = _Eval(self, assign, random.Random(0), set(), None, TIMES[0])
             try:
                 ev.node(self.defs[name])
             except Mismatch as exc:
-                shown = ", ".join(f"{d} = {v}" for d, v in zip(self.dims, sizes))
+                shown = ", ".join(f"{d} = {v}" for d, v in assign.items())
                 return f"the shapes do not agree: {exc} (at {shown})"
             except Exception:
                 return None
         return None
 
-    def shape(self, name: str):
+    def declared(self, name: str):
+        """The declared shape of a name, or of its base for an index or a time (x_t has x's shape)."""
         if name in self.shapes:
             return self.shapes[name]
-        base = _base(name)
-        if base != name and base in self.shapes:
-            sub = name.split("_", 1)[1]
-            if re.fullmatch(r"[tijk]([+-]\d)?|\d|\([tijk][+-]?\d?\)", sub):  # an index or time: the base's shape
-                return self.shapes[base]
+        base, sub = split(name)
+        if sub and base in self.shapes and re.fullmatch(r"[tijkn]([+-]\d)?|\d|\([tijkn]([+-]\d)?\)", sub):
+            return self.shapes[base]
+        return None
+
+    def inferred(self) -> dict:
+        key = (tuple(self.defs), tuple(self.shapes), tuple(map(id, self.defs.values())))
+        if self._inferred[0] != key:
+            self._inferred = (key, Inference(self).run())
+        return self._inferred[1]
+
+    def shape(self, name: str):
+        declared = self.declared(name)
+        return declared if declared is not None else self.inferred().get(name)
+
+    def all_dims(self) -> list:
+        extra = [d for s in self.inferred().values() for d in s if not d.isdigit() and d not in self.dims]
+        return list(self.dims) + list(dict.fromkeys(extra))
+
+    def template(self, base: str) -> str | None:
+        """The per-step definition of ``base`` (``h_t = …``), if the document writes one."""
+        for name in self.defs:
+            b, sub = split(name)
+            if b == base and is_time(sub) == 0:
+                return name
+        return None
+
+    def step_shape(self, base: str):
+        """The shape of one step of ``base`` (h_0 has the shape of h_{t-1})."""
+        shape = self.declared(base)
+        if shape is not None:
+            return shape
+        for name, s in self.inferred().items():
+            b, sub = split(name)
+            if b == base and (is_time(sub) is not None or sub.isdigit()):
+                return s
         return None
 
 
@@ -321,9 +155,11 @@ class Document:
 class _Eval:
     """The value of a node at one size: an explicit sympy Matrix; defined quantities carry a perturbation."""
 
-    def __init__(self, doc: Document, sizes: dict, rng: random.Random, wrt: set, loss: str | None):
-        self.doc, self.sizes, self.rng, self.wrt, self.loss = doc, sizes, rng, wrt, loss
+    def __init__(self, doc: Document, sizes: dict, rng: random.Random, wrt: set, loss: str | None, steps: int):
+        self.doc, self.sizes, self.rng, self.wrt, self.loss, self.steps = doc, sizes, rng, wrt, loss, steps
         self.values, self.eps, self.depth = {}, {}, 0
+        self.env: dict = {}  # bound index -> ("entry" | "time", value)
+        self.timed = False  # a sum over time is written: per-step quantities are unrolled over T steps
         self.sinks: list = []
         self.simplex: frozenset = frozenset()  # target vectors drawn with entries that sum to 1
 
@@ -333,19 +169,36 @@ class _Eval:
     def rational(self):
         return sp.Rational(self.rng.choice((-1, 1)) * self.rng.randint(1, 9), self.rng.randint(2, 7))
 
+    # ----------------------------------------------------------------- names
+    def resolve(self, name: str):
+        """("name", key) | ("step", base, k) | ("entry", base, k) for a name in the current bindings."""
+        base, sub = split(name)
+        if sub:
+            for index, (kind, value) in self.env.items():
+                if kind == "entry" and sub == index:
+                    return ("entry", base, value)
+                if kind == "time" and is_time(sub, index) is not None:
+                    return ("step", base, value + is_time(sub, index))
+            if sub.isdigit() and self.timed and self.doc.template(base):
+                return ("step", base, int(sub))
+        return ("name", name)
+
     def leaf(self, name: str):
+        where = self.resolve(name)
+        if where[0] == "entry":
+            whole = self.leaf(where[1])
+            k = where[2]
+            if whole.shape[1] == 1:
+                return whole[k - 1:k, :]
+            return whole[k - 1:k, :]  # a row of a matrix (dY_n)
+        if where[0] == "step":
+            return self.step(where[1], where[2])
         if name in self.values:
             return self.values[name]
-        if name in self.doc.defs:
-            self.depth += 1
-            if self.depth > 50:
-                raise Unread("definitions nested too deep")
-            value = self.node(self.doc.defs[name])
-            self.depth -= 1
-            if name in self.wrt:
-                eps = sp.Matrix(*value.shape, lambda i, j: sp.Symbol(f"eps_{name}_{i}_{j}"))
-                self.eps[name] = eps
-                value = value + eps
+        if name in self.doc.defs and name not in self.simplex:
+            saved, self.env = self.env, {}
+            value = self.defined(name, name)
+            self.env = saved
         else:
             shape = self.doc.shape(name)
             if shape is None:
@@ -353,17 +206,55 @@ class _Eval:
                     shape = ("1", "1")
                 else:
                     raise Unread(f"the shape of {name} is not declared")
-            r, c = self.dims(shape)
-            if name in self.simplex:
-                weights = [sp.Integer(self.rng.randint(1, 9)) for _ in range(r)]
-                value = sp.Matrix(r, 1, [w / sum(weights) for w in weights])
-            elif name in self.wrt:
-                value = sp.Matrix(r, c, lambda i, j: sp.Symbol(f"v_{name}_{i}_{j}"))
-            else:
-                value = sp.Matrix(r, c, lambda i, j: self.rational())
+            value = self.fresh(name, shape, name in self.wrt)
         self.values[name] = value
         return value
 
+    def defined(self, name: str, key: str):
+        self.depth += 1
+        if self.depth > 60:
+            raise Unread("definitions nested too deep")
+        value = self.node(self.doc.defs[name])
+        self.depth -= 1
+        if isinstance(value, _Ones):
+            raise Unread("a vector of ones whose length is not fixed by a product")
+        if key in self.wrt or "@" in key and self.wrt_step(key.split("@")[0]):
+            eps = sp.Matrix(*value.shape, lambda i, j: sp.Symbol(f"eps_{key}_{i}_{j}"))
+            self.eps[key] = eps
+            value = value + eps
+        return value
+
+    def fresh(self, key: str, shape, symbolic: bool):
+        r, c = self.dims(shape)
+        if _base(key.split("@")[0]) in self.simplex or key in self.simplex:
+            weights = [sp.Integer(self.rng.randint(1, 9)) for _ in range(r)]
+            return sp.Matrix(r, 1, [w / sum(weights) for w in weights])
+        if symbolic:
+            return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"v_{key}_{i}_{j}"))
+        return sp.Matrix(r, c, lambda i, j: self.rational())
+
+    def wrt_step(self, base: str) -> bool:
+        return any(_base(w) == base and split(w)[1] for w in self.wrt)
+
+    def step(self, base: str, k: int):
+        """The value of ``base`` at step k: its per-step definition for k ≥ 1, a given value before."""
+        key = f"{base}@{k}"
+        if key in self.values:
+            return self.values[key]
+        template = self.doc.template(base)
+        if template and k >= 1:
+            saved, self.env = self.env, {"t": ("time", k)}
+            value = self.defined(template, key)
+            self.env = saved
+        else:
+            shape = self.doc.step_shape(base)
+            if shape is None:
+                raise Unread(f"the shape of {base} is not declared")
+            value = self.fresh(key, shape, self.wrt_step(base))
+        self.values[key] = value
+        return value
+
+    # ----------------------------------------------------------------- nodes
     def node(self, n: Node, ones: bool = False):
         value = self._node(n)
         if isinstance(value, _Ones) and not ones:
@@ -381,7 +272,7 @@ class _Eval:
         if op == "neg":
             return -self.node(a[0])
         if op == "add":
-            return _broadcast_add(self.node(a[0]), self.node(a[1]))
+            return _broadcast_add(self.node(a[0], True), self.node(a[1], True))
         if op == "mul":
             return _mul(self.node(a[0], True), self.node(a[1], True))
         if op == "had":
@@ -407,45 +298,101 @@ class _Eval:
             if x.shape == (1, 1) or 1 in x.shape:
                 return x.applyfunc(lambda e: e ** k)
             raise Unread("a power of a matrix (elementwise or a matrix power?)")
+        if op == "norm":
+            x = self.node(a[0])
+            return sp.Matrix([[sp.sqrt(sum(e ** 2 for e in x))]])
         if op == "diag":
             x = self.node(a[0])
             if x.shape[1] != 1:
                 raise Unread("diag of anything but a column vector")
             return sp.diag(*list(x))
-        if op == "softmax":
+        if op in ("softmax", "logsoftmax"):
             x = self.node(a[0])
             if x.shape[1] != 1:
-                raise Unread("softmax of anything but a column vector")
+                raise Unread(f"{op} of anything but a column vector")
             e = x.applyfunc(sp.exp)
-            return e / sum(e)
+            p = e / sum(e)
+            return p if op == "softmax" else p.applyfunc(sp.log)
         if op == "fn":
-            x = self.node(a[0])
-            return x.applyfunc(_ELEMENTWISE[n.name])
+            return self.node(a[0]).applyfunc(_ELEMENTWISE[n.name])
+        if op == "step":
+            return self.node(a[0]).applyfunc(_positive)
         if op == "prime":
-            inner = a[0]
-            x = self.node(inner)
+            x = self.node(a[0])
             if x.shape == (1, 1):
                 raise Unread("a prime on a scalar")
             return x.T
+        if op == "sum":
+            return self.sum(n)
         if op == "d":
             return self.derivative(a[0], a[1])
+        if op == "dloss":
+            raise Unread("dW without a loss to differentiate")
         raise Unread(op)
 
-    def derivative(self, top: Node, by: Node):
+    def sum(self, n: Node):
+        index, upper, kind = sum_kind(n)
+        if index in self.env:
+            raise Unread(f"a sum over {index} inside a sum over {index}")
+        if kind == "time":
+            if upper not in ("", "T") and not upper.isdigit():
+                raise Unread(f"a sum over time up to {upper} (read: T)")
+            count = int(upper) if upper.isdigit() else self.steps
+        elif upper:
+            count = int(upper) if upper.isdigit() else self.sizes.get(upper)
+            if count is None:
+                raise Unread(f"the upper limit {upper} of the sum over {index} is not a size of the document")
+        else:
+            count = self.entries(n.args[0], index)
+        total = None
+        for k in range(1, count + 1):
+            self.env[index] = (kind, k)
+            try:
+                term = self.node(n.args[0])
+            finally:
+                del self.env[index]
+            total = term if total is None else _broadcast_add(total, term)
+        if total is None:
+            raise Unread(f"an empty sum over {index}")
+        return total
+
+    def entries(self, body: Node, index: str) -> int:
+        """The length that a sum over ``index`` without limits runs to: that of the vectors it indexes."""
+        lengths = set()
+        for name in _names(body):
+            base, sub = split(name)
+            if sub == index:
+                lengths.add(self.leaf(base).shape[0])
+        if len(lengths) != 1:
+            raise Unread(f"the range of the sum over {index} is not fixed by the vectors it indexes")
+        return lengths.pop()
+
+    def variable(self, by: Node):
+        """The matrix of symbols that stands for ``by`` (its perturbation, if it is defined)."""
         if by.op != "name":
             raise Unread("a derivative by an expression")
-        if top.op == "name" and top.name == self.loss:
+        self.node(by)
+        where = self.resolve(by.name)
+        if where[0] == "entry":
+            whole = self.variable(Node("name", (), where[1]))
+            return whole[where[2] - 1:where[2], :]
+        key = f"{where[1]}@{where[2]}" if where[0] == "step" else by.name
+        var = self.eps.get(key, self.values.get(key))
+        if var is None or not all(isinstance(v, sp.Symbol) for v in var):
+            raise Unread(f"a derivative by {by.name}")
+        return var
+
+    def derivative(self, top: Node, by: Node):
+        if top.op == "name" and top.name == self.loss and self.loss not in self.doc.defs:
             f = self.loss_value()
         else:
             f = self.node(top)
-        x = self.node(by)
-        var = self.eps.get(by.name) if by.name in self.doc.defs else x
-        if var is None or not all(isinstance(v, sp.Symbol) for v in var):
-            raise Unread(f"a derivative by {by.name}")
+        var = self.variable(by)
         if f.shape == (1, 1):
             return var.applyfunc(lambda v: sp.diff(f[0, 0], v))
         if f.shape[1] == 1 and var.shape[1] == 1:
-            return sp.Matrix(f.shape[0], var.shape[0], lambda i, j: sp.diff(f[i, 0], var[j, 0]))
+            jac = sp.Matrix(f.shape[0], var.shape[0], lambda i, j: sp.diff(f[i, 0], var[j, 0]))
+            return jac.T if self.doc.layout == "denominator" else jac
         if var.shape == (1, 1):
             return f.applyfunc(lambda e: sp.diff(e, var[0, 0]))
         raise Unread("a derivative of a vector or matrix by a matrix (its layout is not stated)")
@@ -454,9 +401,13 @@ class _Eval:
         if not hasattr(self, "_loss"):
             total = sp.S.Zero
             for s in self.sinks:
-                value = self.leaf(s)
-                g = sp.Matrix(*value.shape, lambda i, j: self.rational())
-                total += sum(gi * vi for gi, vi in zip(g, value))
+                if self.timed and self.doc.template(_base(s)) == s:
+                    values = [self.step(_base(s), k) for k in range(1, self.steps + 1)]
+                else:
+                    values = [self.leaf(s)]
+                for value in values:
+                    g = sp.Matrix(*value.shape, lambda i, j: self.rational())
+                    total += sum(gi * vi for gi, vi in zip(g, value))
             self._loss = sp.Matrix([[total]])
         return self._loss
 
@@ -465,8 +416,17 @@ def _sigmoid(e):
     return 1 / (1 + sp.exp(-e))
 
 
-_ELEMENTWISE = {"sigma": _sigmoid, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log,
-                "sigma'": lambda e: _sigmoid(e) * (1 - _sigmoid(e)), "tanh'": lambda e: 1 - sp.tanh(e) ** 2}
+def _positive(e):
+    return sp.Piecewise((1, e > 0), (0, True))
+
+
+def _relu(e):
+    return sp.Piecewise((e, e > 0), (0, True))
+
+
+_ELEMENTWISE = {"sigma": _sigmoid, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "relu": _relu,
+                "sigma'": lambda e: _sigmoid(e) * (1 - _sigmoid(e)), "tanh'": lambda e: 1 - sp.tanh(e) ** 2,
+                "relu'": _positive}
 
 
 def _shown(m) -> str:
@@ -498,25 +458,32 @@ def _mul(x, y):
 
 
 def _broadcast_add(x, y):
+    if isinstance(x, _Ones) and not isinstance(y, _Ones) and not x.row:
+        x = sp.ones(*y.shape)
+    if isinstance(y, _Ones) and not isinstance(x, _Ones) and not y.row:
+        y = sp.ones(*x.shape)
+    if isinstance(x, _Ones) or isinstance(y, _Ones):
+        raise Unread("a vector of ones whose length is not fixed")
     if x.shape == y.shape:
         return x + y
     if x.shape == (1, 1):
         return sp.ones(*y.shape) * x[0, 0] + y
     if y.shape == (1, 1):
         return x + sp.ones(*x.shape) * y[0, 0]
-    if y.shape[1] == 1 and y.shape[0] == x.shape[1]:  # a bias vector added to each row (Y = XW + b)
+    if y.shape[1] == 1 and y.shape[0] == x.shape[1] and x.shape[0] != 1:  # a bias added to each row (Y = XW + b)
         return x + sp.ones(x.shape[0], 1) * y.T
-    if x.shape[1] == 1 and x.shape[0] == y.shape[1]:
+    if x.shape[1] == 1 and x.shape[0] == y.shape[1] and y.shape[0] != 1:
         return _broadcast_add(y, x)
     raise Mismatch(f"a sum of a {_shown(x)} and a {_shown(y)} matrix")
 
 
+# ------------------------------------------------------------------ what a relation depends on
 def _forward_names(node: Node, out=None):
     """The names a quantity is computed from (a gradient written in its definition is not one)."""
     out = set() if out is None else out
     if node.op == "name":
         out.add(node.name)
-    if node.op != "d":
+    if node.op not in ("d", "dloss"):
         for a in node.args:
             _forward_names(a, out)
     return out
@@ -536,25 +503,80 @@ def _expanded_derivatives(doc: Document, node: Node, seen=None):
     seen = set() if seen is None else seen
     out = _derivatives(node)
     for name in _names(node):
+        for used in (name, doc.template(_base(name))):
+            if used in doc.defs and used not in seen:
+                seen.add(used)
+                out += _expanded_derivatives(doc, doc.defs[used], seen)
+    return out
+
+
+def _has_time(doc: Document, node: Node, seen=None) -> bool:
+    seen = set() if seen is None else seen
+    if node.op == "sum" and sum_kind(node)[2] == "time":
+        return True
+    if any(_has_time(doc, x, seen) for x in node.args):
+        return True
+    for name in _names(node) if node.op == "name" else ():
         if name in doc.defs and name not in seen:
             seen.add(name)
-            out += _expanded_derivatives(doc, doc.defs[name], seen)
-    return out
+            if _has_time(doc, doc.defs[name], seen):
+                return True
+    return False
+
+
+def _losses(doc: Document, node: Node, loss: str) -> Node:
+    """dW, dY: the gradient of the loss, unless d is a quantity of the document."""
+    if node.op == "dloss":
+        if doc.shape("d") is not None or "d" in doc.defs:
+            return Node("mul", (Node("name", (), "d"), node.args[0]))
+        return Node("d", (Node("name", (), loss), node.args[0]))
+    if not node.args:
+        return node
+    return Node(node.op, tuple(_losses(doc, x, loss) for x in node.args), node.name)
+
+
+def _the_loss(doc: Document, node: Node) -> str:
+    tops = [d.args[0].name for d in _derivatives(node) if d.op == "d" and d.args[0].op == "name"]
+    defined = [n for n in doc.defs if n in LOSSES]
+    for candidate in tops + defined[::-1]:
+        if candidate in LOSSES:
+            return candidate
+    return "L"
+
+
+def _layout_kind(doc: Document, side: Node):
+    """"gradient" (a scalar by a vector) or "jacobian" (a vector by a vector) for a side that is one derivative."""
+    if side.op != "d" or side.args[1].op != "name":
+        return None
+    by = doc.shape(side.args[1].name) or doc.step_shape(_base(side.args[1].name))
+    top = side.args[0]
+    top_shape = doc.shape(top.name) if top.op == "name" else None
+    if top.op == "name" and top.name in LOSSES and top.name not in doc.defs:
+        top_shape = ("1", "1")
+    if by is None or by[1] != "1" or by == ("1", "1") or top_shape is None:
+        return None
+    if top_shape == ("1", "1"):
+        return "gradient"
+    return "jacobian" if top_shape[1] == "1" else None
 
 
 def judge(doc: Document, a_source: str, b_source: str, seed: int):
     """(verdict, reason, counterexample) of ``a = b`` as a statement about vectors and matrices."""
     a, b = parse(a_source), parse(b_source)
+    loss_name = _the_loss(doc, Node("add", (a, b)))
+    a, b = _losses(doc, a, loss_name), _losses(doc, b, loss_name)
     both = Node("add", (a, b))
     derivs = _expanded_derivatives(doc, both)
     tops = {d.args[0].name for d in derivs if d.args[0].op == "name"}
     loss = None
-    undefined_tops = [t for t in tops if t not in doc.defs and doc.shape(t) is None]
+    undefined_tops = [t for t in tops if t not in doc.defs and doc.template(_base(t)) is None and doc.shape(t) is None]
     if undefined_tops:
         if len(undefined_tops) > 1 or undefined_tops[0] not in LOSSES:
             raise Unread(f"{undefined_tops[0]} is not defined")
         loss = undefined_tops[0]
     wrt = {d.args[1].name for d in derivs if d.args[1].op == "name"}
+    wrt |= {_base(w) for w in wrt if split(w)[1] and len(split(w)[1]) == 1 and not split(w)[1].isdigit()
+            and is_time(split(w)[1]) is None}  # ∂L/∂Y_n: a row of Y
     sinks = []
     if loss:
         by_loss = {d.args[1].name for d in derivs if d.args[0].op == "name" and d.args[0].name == loss}
@@ -564,75 +586,128 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
         sinks = sorted(q for q in closure if not any(_depends(doc, o, q) for o in closure if o != q))
         if not all(s in doc.defs and not _derivatives(doc.defs[s]) for s in sinks):
             raise Unread(f"{loss} is not defined, and it is not said what it depends on")
-    verdict = _instances(doc, a, b, seed, wrt, loss, sinks)
+    timed = _has_time(doc, both)
+    kinds = {side: _layout_kind(doc, node) for side, node in (("a", a), ("b", b))}
+    verdict = _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds)
     if verdict[0] == "invalid" and verdict[2] is not None:
-        targets = {n for n in _names(both) | {m for q in doc.defs for m in _names(doc.defs[q])}
-                   if _base(n) in ("y", "t") and n not in doc.defs and (doc.shape(n) or ("", ""))[1] == "1"
-                   and doc.shape(n)[0] != "1"}
+        targets = set()
+        for n in _names(both) | {m for q in doc.defs for m in _names(doc.defs[q])}:
+            for t in (n, _base(n)):
+                shape = doc.shape(t)
+                if _base(t) in ("y", "t") and shape and shape[1] == "1" and shape[0] != "1":
+                    targets.add(t)
         if targets and _uses_log(doc, both):
-            again = _instances(doc, a, b, seed, wrt, loss, sinks, frozenset(targets))
+            again = _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds, frozenset(targets))
             if again[0] == "valid":
                 shown = ", ".join(sorted(targets))
+                defined = sorted(t for t in targets if t in doc.defs)
+                if defined:
+                    return ("unverifiable", f"it holds only for {shown} a one-hot or probability vector, but the "
+                            f"document defines {defined[0]} by another formula", None)
                 return "valid", f"{again[1]}, for {shown} a one-hot or probability vector (its entries sum to 1)", None
     return verdict
 
 
 def _uses_log(doc: Document, node: Node, seen=None) -> bool:
     seen = set() if seen is None else seen
-    if node.op == "fn" and node.name == "log" or node.op == "softmax":
+    if node.op == "fn" and node.name == "log" or node.op in ("softmax", "logsoftmax"):
         return True
     for n in node.args:
         if _uses_log(doc, n, seen):
             return True
     for name in _names(node) if node.op == "name" else ():
-        if name in doc.defs and name not in seen:
-            seen.add(name)
-            if _uses_log(doc, doc.defs[name], seen):
-                return True
+        for used in (name, _base(name)):
+            if used in doc.defs and used not in seen:
+                seen.add(used)
+                if _uses_log(doc, doc.defs[used], seen):
+                    return True
     return False
 
 
-def _instances(doc, a, b, seed, wrt, loss, sinks, simplex=frozenset()):
+def _differs(lhs, rhs):
+    """The first entry (i, j, left, right) where two matrices of one shape differ at 50 digits, or None."""
+    for i in range(lhs.rows):
+        for j in range(lhs.cols):
+            left, right = sp.N(lhs[i, j], 50), sp.N(rhs[i, j], 50)
+            if not (left.is_number and right.is_number) or left.has(sp.nan, sp.zoo) or right.has(sp.nan, sp.zoo):
+                raise Unread("a side has no value")
+            if abs(left - right) > sp.Float(10, 50) ** -30 * (1 + abs(left) + abs(right)):
+                return i, j, left, right
+    return None
+
+
+def _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds, simplex=frozenset()):
+    """Both sides at every size set (and number of steps): valid, or the first difference found."""
     rng = random.Random(seed)
-    dims = list(doc.dims)
-    checked = []
-    for sizes in SIZES:
+    dims = doc.all_dims()
+    checked, layouts = [], set()
+    for sizes, steps in zip(SIZES, TIMES):
         if len(dims) > len(sizes):
             raise Unread("too many sizes")
         assign = dict(zip(dims, sizes))
+        shown = ", ".join(f"{d} = {v}" for d, v in assign.items()) + (f", T = {steps}" if timed else "")
         for _ in range(POINTS):
-            ev = _Eval(doc, assign, rng, wrt, loss)
-            ev.sinks, ev.simplex = sinks, simplex
+            ev = _Eval(doc, assign, rng, wrt, loss, steps)
+            ev.sinks, ev.simplex, ev.timed = sinks, simplex, timed
             try:
                 lhs, rhs = ev.node(a), ev.node(b)
             except RecursionError:
                 raise Unread("too deeply nested")
             except Mismatch as exc:
-                shown = ", ".join(f"{d} = {v}" for d, v in assign.items())
                 return "invalid", f"the shapes do not agree: {exc} (at {shown})", None
             except (ZeroDivisionError, TypeError, ValueError) as exc:
                 raise Unread(f"no value ({exc})")
-            if lhs.shape != rhs.shape:
-                shown = ", ".join(f"{d} = {v}" for d, v in assign.items())
-                return ("invalid", f"the two sides have different shapes: {_shown(lhs)} and {_shown(rhs)} (at {shown})",
-                        None)
             zero = {s: 0 for e in ev.eps.values() for s in e}
-            point = {s: ev.rational() for m in ev.values.values() for s in (m.free_symbols if hasattr(m, "free_symbols") else ())
-                     if s not in zero}
-            for i in range(lhs.rows):
-                for j in range(lhs.cols):
-                    left = sp.N(sp.sympify(lhs[i, j]).xreplace(zero).xreplace(point), 50)
-                    right = sp.N(sp.sympify(rhs[i, j]).xreplace(zero).xreplace(point), 50)
-                    if not (left.is_number and right.is_number) or left.has(sp.nan, sp.zoo):
-                        raise Unread("a side has no value")
-                    if abs(left - right) > sp.Float(10, 50) ** -30 * (1 + abs(left) + abs(right)):
-                        shown = ", ".join(f"{d} = {v}" for d, v in assign.items())
-                        why = f"the two sides differ at entry ({i + 1}, {j + 1}) of a random instance ({shown})"
-                        if loss:
-                            why += f", with {loss} a general function of {', '.join(sinks)}"
-                        return ("invalid", why, {"values": {}, "lhs": str(sp.N(left, 6)), "rhs": str(sp.N(right, 6))})
-            checked.append(", ".join(f"{d} = {v}" for d, v in assign.items()))
+            point = {s: ev.rational() for m in ev.values.values() for s in m.free_symbols if s not in zero}
+            lhs, rhs = (m.applyfunc(lambda e: sp.sympify(e).xreplace(zero).xreplace(point)) for m in (lhs, rhs))
+            found = _compare(doc, lhs, rhs, kinds)
+            if isinstance(found, str):
+                layouts.add(found)
+                if len(layouts) > 1:
+                    return "invalid", f"the two sides agree in one layout at some sizes and in another at others", None
+                continue
+            if found is not None and found[0] == "layout":
+                return "invalid", f"{found[1]} (at {shown})", None
+            if found is not None and found[0] == "shape":
+                return ("invalid", f"the two sides have different shapes: {found[1]} and {found[2]} (at {shown})",
+                        None)
+            if found is not None:
+                i, j, left, right = found
+                why = f"the two sides differ at entry ({i + 1}, {j + 1}) of a random instance ({shown})"
+                if loss:
+                    why += f", with {loss} a general function of {', '.join(sinks)}"
+                return "invalid", why, {"values": {}, "lhs": str(sp.N(left, 6)), "rhs": str(sp.N(right, 6))}
+            checked.append(shown)
     reason = f"holds as a statement about vectors and matrices, at sizes {'; '.join(dict.fromkeys(checked))}"
+    layout = layouts.pop() if layouts else None
+    if layout:
+        reason += f", {layout}"
     if loss:
         reason += f" (reading {loss} as a general function of {', '.join(sinks)})"
     return "valid", reason, None
+
+
+def _compare(doc, lhs, rhs, kinds):
+    """None if equal; a layout note (str) if equal once a derivative side is read in its other layout;
+    ("shape", …), ("layout", why) or (i, j, left, right) if not."""
+    if lhs.shape == rhs.shape:
+        first = _differs(lhs, rhs)
+        if first is None:
+            return None
+    else:
+        first = ("shape", _shown(lhs), _shown(rhs))
+    for side, kind in kinds.items():
+        if kind is None or lhs.shape != rhs.shape[::-1]:
+            continue
+        if _differs(lhs.T, rhs) is not None:
+            continue
+        if kind == "gradient":
+            if doc.layout == "denominator":
+                return "layout", "the gradient is written as a row, but the document states the denominator layout"
+            return "the gradient written as a row (the numerator layout)"
+        stated = doc.layout or "numerator"
+        other = "denominator" if stated == "numerator" else "numerator"
+        if doc.layout:
+            return "layout", f"the Jacobian is written in {_LAYOUT[other]}, but the document states {_LAYOUT[stated]}"
+        return f"in {_LAYOUT[other]} (the Jacobian transposed: rows of the variable, columns of the function)"
+    return first

@@ -155,7 +155,16 @@ class Context:
                      r"\\in\s*\\mathbb\{R\}\s*\^|\\(operatorname|mathrm|text)\{diag\}|\\nabla", text):
             ctx.flags.add("vector")
             ctx.shapes = [m.groups() for m in _DECLARATION.finditer(text[:200_000])][:200]
+        for layout in re.findall(r"\b(numerator|denominator)[- ]layout", text[:200_000], re.I)[:1]:
+            ctx.flags.add(f"layout:{layout.lower()}")
         return ctx
+
+    def declared(self) -> set:
+        """The one-letter names the document declares as vectors or matrices (x, W in x ∈ ℝ^n, W ∈ ℝ^{m×n})."""
+        out = set()
+        for names, _ in self.shapes:
+            out |= {n.strip() for n in names.split(",") if re.fullmatch(r"\s*[A-Za-z]\s*", n)}
+        return out
 
     def record(self, sym: sp.Symbol, written: str) -> sp.Symbol:
         self.written.setdefault(sym.name, written)
@@ -175,7 +184,10 @@ class Context:
             if letters == "e" and sub is None and "e" not in self.variables:
                 return sp.E
             return self.record(symbol(identifier(written, model)), written)
-        if (whole or sub is not None or len(letters) > 3 or not letters.islower() or letters in self.words
+        declared = not whole and letters not in self.words and set(letters) <= self.declared()
+        if declared:
+            self.readings.setdefault(written, "the product " + "·".join(letters) + " (each one a declared name)")
+        elif (whole or sub is not None or len(letters) > 3 or not letters.islower() or letters in self.words
                 or letters in WORDS):
             if sub is None and not whole and letters not in WORDS and letters not in self.words:
                 self.readings.setdefault(written, "one name")

@@ -1,0 +1,193 @@
+"""Shapes the document does not declare, inferred from its definitions by unification.
+
+``h_t = tanh(W h_{t-1} + U x_t)`` with W ∈ ℝ^{m×n}, x ∈ ℝ^n gives h_{t-1} ∈ ℝ^n, U ∈ ℝ^{m×n}, h_t ∈ ℝ^m.
+A length that nothing fixes becomes a size of its own (``rows(z)``), instantiated like the declared ones.
+A definition whose shapes cannot agree adds nothing here; the evaluation reports it with the shapes named."""
+from __future__ import annotations
+
+import re
+
+from .linalg_read import Node, Unread
+
+SCALARS = frozenset(("eta", "alpha", "lambda", "epsilon", "varepsilon", "beta", "gamma", "mu", "tau", "rho"))
+LOSSES = frozenset(("L", "J", "E", "ell", "cal L", "cal J", "cal E"))
+
+
+class _Conflict(Exception):
+    pass
+
+
+class _Var:
+    """An unknown length."""
+
+
+ONES_ROW, ONES_COL = "ones-row", "ones-col"
+
+
+def split(name: str):
+    """(base, subscript) of ``hat y_i`` -> ("hat y", "i")."""
+    base, _, sub = name.partition("_")
+    return base, sub
+
+
+def is_time(sub: str, index: str = "t") -> int | None:
+    """The offset of a time subscript in ``index`` (t -> 0, t-1 -> -1, (t+1) -> 1), else None."""
+    m = re.fullmatch(rf"\(?{index}(?:([+-])(\d))?\)?", sub)
+    if not m:
+        return None
+    return 0 if m.group(1) is None else int(m.group(2)) * (1 if m.group(1) == "+" else -1)
+
+
+def sum_kind(node: Node) -> tuple[str, str, str]:
+    """(index, upper, kind) of a sum node; kind is "time" for t and τ, else "entry"."""
+    index, upper = node.name.split(":")
+    return index, upper, "time" if index in ("t", "tau") else "entry"
+
+
+class Inference:
+    """Union-find over lengths; ``shapes`` maps each name met to its (rows, columns)."""
+
+    def __init__(self, doc):
+        self.doc, self.parent, self.shapes = doc, {}, {}
+        self.ranges: dict = {}  # entry index -> its length
+
+    def find(self, d):
+        while isinstance(d, _Var) and d in self.parent:
+            d = self.parent[d]
+        return d
+
+    def unify(self, a, b):
+        a, b = self.find(a), self.find(b)
+        if a is b or a == b:
+            return
+        if isinstance(a, _Var):
+            self.parent[a] = b
+        elif isinstance(b, _Var):
+            self.parent[b] = a
+        else:
+            raise _Conflict(f"{a} and {b}")
+
+    def same(self, x, y):
+        self.unify(x[0], y[0])
+        self.unify(x[1], y[1])
+
+    def scalar(self, s) -> bool:
+        return s not in (ONES_ROW, ONES_COL) and self.find(s[0]) == "1" and self.find(s[1]) == "1"
+
+    def run(self) -> dict:
+        for name, node in self.doc.defs.items():
+            try:
+                self.env = {}
+                shape = self.node(node)
+                if shape in (ONES_ROW, ONES_COL):
+                    continue
+                if name in self.shapes:
+                    self.same(self.shapes[name], shape)
+                else:
+                    self.shapes[name] = shape
+            except (_Conflict, Unread, RecursionError):
+                continue
+        out = {}
+        for name, (r, c) in self.shapes.items():
+            r, c = self.find(r), self.find(c)
+            out[name] = (r if isinstance(r, str) else f"rows({name})", c if isinstance(c, str) else f"cols({name})")
+            for d, v in ((r, out[name][0]), (c, out[name][1])):
+                if isinstance(d, _Var):
+                    self.parent[d] = v
+        return out
+
+    def leaf(self, name: str):
+        base, sub = split(name)
+        for index, kind in self.env.items():
+            if kind == "entry" and sub == index:
+                whole = self.leaf(base)
+                self.unify(whole[0], self.ranges.setdefault(index, _Var()))
+                if isinstance(self.find(whole[1]), _Var):
+                    self.unify(whole[1], "1")  # an entry of a vector
+                return ("1", self.find(whole[1]))  # or a row of a matrix
+        declared = self.doc.declared(name)
+        if declared is not None:
+            return declared
+        if name not in self.shapes:
+            if name in SCALARS or name.isdigit():
+                return ("1", "1")
+            self.shapes[name] = (_Var(), _Var())
+        return self.shapes[name]
+
+    def node(self, n: Node):
+        op, a = n.op, n.args
+        if op == "num":
+            return ("1", "1")
+        if op == "name":
+            return self.leaf(n.name)
+        if op == "ones":
+            return ONES_ROW if n.name == "row" else ONES_COL
+        if op in ("neg", "fn", "pow", "step"):
+            return self.node(a[0])
+        if op == "prime":
+            x = self.node(a[0])
+            return x if self.scalar(x) else (x[1], x[0])
+        if op == "T":
+            x = self.node(a[0])
+            return {ONES_ROW: ONES_COL, ONES_COL: ONES_ROW}.get(x, x) if isinstance(x, str) else (x[1], x[0])
+        if op in ("softmax", "logsoftmax"):
+            x = self.node(a[0])
+            self.unify(x[1], "1")
+            return x
+        if op == "diag":
+            x = self.node(a[0])
+            self.unify(x[1], "1")
+            return (x[0], x[0])
+        if op == "norm":
+            self.node(a[0])
+            return ("1", "1")
+        if op == "add":
+            x, y = self.node(a[0]), self.node(a[1])
+            if x in (ONES_ROW, ONES_COL) or self.scalar(x):
+                return y
+            if y in (ONES_ROW, ONES_COL) or self.scalar(y):
+                return x
+            fx, fy = tuple(map(self.find, x)), tuple(map(self.find, y))
+            if fy[1] == "1" and fy[0] == fx[1] and fx[0] != "1" and fx != fy:  # a bias added to each row
+                return x
+            self.same(x, y)
+            return x
+        if op == "mul":
+            x, y = self.node(a[0]), self.node(a[1])
+            if x == ONES_ROW:
+                return ("1", y[1])
+            if y == ONES_COL:
+                return (x[0], "1")
+            if isinstance(x, str) or isinstance(y, str):
+                raise Unread("a vector of ones whose length is not fixed")
+            if self.scalar(x):
+                return y
+            if self.scalar(y):
+                return x
+            self.unify(x[1], y[0])
+            return (x[0], y[1])
+        if op == "had":
+            x, y = self.node(a[0]), self.node(a[1])
+            self.same(x, y)
+            return x
+        if op == "outer":
+            x, y = self.node(a[0]), self.node(a[1])
+            return (x[0], y[0])
+        if op == "div":
+            return self.node(a[0])
+        if op == "sum":
+            index, _, kind = sum_kind(n)
+            saved = dict(self.env)
+            self.env[index] = kind
+            try:
+                return self.node(a[0])
+            finally:
+                self.env = saved
+        if op in ("d", "dloss"):
+            by = self.node(a[-1])
+            loss = op == "dloss" or a[0].op == "name" and a[0].name in LOSSES and a[0].name not in self.doc.defs
+            top = ("1", "1") if loss else self.node(a[0])
+            if self.scalar(top):
+                return by
+            return (_Var(), _Var())
+        raise Unread(op)
