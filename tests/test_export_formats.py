@@ -229,3 +229,26 @@ def test_markdown_math_from_user_text_never_makes_html():
     assert "<" not in md and ">" not in md
     html = MarkdownIt("commonmark", {"html": True}).render(md)
     assert "<img" not in html
+
+
+def test_a_result_no_step_states_is_printed_last():
+    """A loss gradient's steps are the δ's; its result ∂L/∂W = Σ_j δa_{t-j} x_{t-j}ᵀ (the BPTT sum, by hand
+    for T = 2) is the last row in LaTeX, Markdown and HTML alike, with every δ before it."""
+    import dlderive
+    d = dlderive.derive("lstm.loss_grad", "vector", 2, "W_f", "softmax_ce")
+    assert d.result is not None and all(s.lhs != d.result.lhs for s in d.steps)
+    latex = render(d, "latex")
+    rows = latex.split("\\begin{align*}\n", 1)[1].split("\n\\end{align*}", 1)[0].split(" \\\\\n")
+    assert len([r for r in rows if not r.startswith(" &")]) == len(d.steps) + 1  # continued rows aside
+    assert latex.count(r"\frac{\partial L}{\partial W^{f}}") == 1
+    assert rows[-1].startswith(r"\frac{\partial L}{\partial W^{f}} &= \delta a^{f}_{t} x_t^\top + "
+                               r"\delta a^{f}_{t-1} x_{t-1}^\top")
+    assert [r for r in rows if not r.startswith(" &")][-2].startswith(r"\delta a^{f}_{t-1} &=")
+    assert rows[-1].split("&=")[1].split("&&")[0] in render(d, "markdown")
+    root = ET.fromstring(render(d, "html"))
+    rows_ml = list(root.iter(f"{MATHML}mtr"))
+    assert len(rows_ml) == len(rows)
+    assert "".join(rows_ml[-1].itertext()).replace("\u2061", "").startswith("\u2202L\u2202W")
+    # a derivation whose chain ends in its result keeps its rows as they are
+    forget = dlderive.derive("lstm.forget_gate", "vector")
+    assert render(forget, "latex").count(" \\\\\n") == len(forget.steps) - 1

@@ -101,20 +101,49 @@ def _at(data, path):
     return data
 
 
-def test_every_ranged_value_of_week8_varies_with_the_seed():
-    spec = load(WEEK8)
+HANDOUTS = sorted((ROOT / "derivations").glob("*.toml"))
+
+
+def _set(data, path, value):
+    """A copy of ``data`` with the value at ``path`` replaced."""
+    import copy
+    data = copy.deepcopy(data)
+    parts = re.findall(r"\.([^.\[]+)|\[(\d+)\]", path)
+    inner = _at(data, "".join(f".{k}" if k else f"[{i}]" for k, i in parts[:-1]))
+    k, i = parts[-1]
+    inner[k if k else int(i)] = value
+    return data
+
+
+def _printed(handout, item) -> str:
+    """The answer key of a handout holding ``item`` alone, as Markdown."""
+    from dlderive.export import render
+    from dlderive.handout import Handout, build_document
+    one = Handout(handout.path, {"title": "T", "notation": handout.data.get("notation", "sample"),
+                                 "sections": [{"title": "S", "items": [item]}]})
+    return render(build_document(one), "markdown")
+
+
+@pytest.mark.parametrize("path", HANDOUTS, ids=[h.stem for h in HANDOUTS])
+def test_every_ranged_value_of_every_handout_changes_the_printed_handout(path):
+    """Each range is drawn within its bounds, takes more than one value over 30 seeds, and each value it
+    takes (the item's other values held at variant 1) prints a different handout."""
+    spec = load(path)
     ranged = []
     for i, section in enumerate(spec.data["sections"], 1):
         for j, item in enumerate(section["items"], 1):
-            ranged += [(f"{i}.{j}", item, path) for path in _ranged(item)]
-    assert len(ranged) >= 3
-    for key, item, path in ranged:
-        seen = {repr(_at(draw(item, seed, key), path)) for seed in range(1, 31)}
-        assert len(seen) > 1, path
-        lo_hi = _at(item, path)
-        for seed in range(1, 31):
-            v = _at(draw(item, seed, key), path)
+            ranged += [(f"{i}.{j}", item, p) for p in _ranged(item)]
+    assert ranged, f"{path.name} has no range"
+    for key, item, where in ranged:
+        lo_hi = _at(item, where)
+        drawn = [_at(draw(item, seed, key), where) for seed in range(1, 31)]
+        assert len(set(map(repr, drawn))) > 1, (path.name, key, where)
+        for v in drawn:
             assert v in lo_hi["choose"] if "choose" in lo_hi else lo_hi["min"] <= v <= lo_hi["max"]
+        base = draw(item, 1, key)
+        values = sorted(set(drawn), key=repr)[:4]
+        pages = {_printed(spec, _set(base, where, v)) for v in values}
+        assert len(pages) == len(values), f"{path.name} item {key}: {where} does not change the printed handout"
 
 
 def test_empty_headings_are_left_out(tmp_path):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from functools import singledispatch
 
+import sympy as sp
+
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation
 from .escape import escape_latex, text_in_math
@@ -40,20 +42,30 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT,
             cache[key] = abbreviate_chains(latex_expr(e, notation, d.form, d.kinds, total, keep_order))
         return cache[key]
 
+    steps = printed_steps(d)
     lhs_of, previous = [], None
-    for step in d.steps:
+    for step in steps:
         lhs_of.append("" if previous is not None and step.lhs == previous else tex(as_basic(step.lhs)))
         previous = step.rhs
     # align* sets every row's columns to the widest left side and the widest rule of the block
     budget = width - max(map(visual_width, lhs_of), default=0) - RULE_WIDTH * max(
-        (len(step.rule) for step in d.steps), default=0) - 6
+        (len(step.rule) for step in steps), default=0) - 6
     lines, previous = [], None
-    for step, lhs in zip(d.steps, lhs_of):
+    for step, lhs in zip(steps, lhs_of):
         rows = balance(break_expr(as_basic(step.rhs), tex, budget))
         lines.append((lhs, RELATION_LATEX[relation_between(step.lhs, step.rhs)], rows[0], step.rule))
         lines += [("", "", "\\quad " + row, "") for row in rows[1:]]
         previous = step.rhs
     return lines
+
+
+def printed_steps(d: Derivation) -> tuple:
+    """The steps, and last the established relation when no step states it (∂L/∂W = Σ δa xᵀ after the δ's)."""
+    r = d.result
+    if r is None or isinstance(r.lhs, sp.Tuple) or any(s.lhs == r.lhs for s in d.steps) or (
+            d.steps and d.steps[0].lhs == r.lhs):
+        return d.steps
+    return (*d.steps, r)
 
 
 def align(lines: list[tuple[str, str, str, str]]) -> str:
