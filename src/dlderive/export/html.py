@@ -49,8 +49,8 @@ def _(table: Table, notation: Notation = DEFAULT) -> Markup:
     return html_table(TABLE_HEADERS, table_rows(table), "rllrr", caption)
 
 
-def _math(latex: str) -> Markup:
-    """A relation as written, as MathML if it converts cleanly, else as code."""
+def relation_mathml(latex: str) -> Markup:
+    """A relation as written, as inline MathML if it converts cleanly, else as code."""
     try:
         return Markup(to_mathml(check_math(latex), display=False))
     except DlderiveError:
@@ -60,7 +60,7 @@ def _math(latex: str) -> Markup:
 @render_html_fragment.register
 def _(report: FileReport, notation: Notation = DEFAULT) -> Markup:
     """The verdicts as a table of ✓ ✗ ? with the relations rendered as math."""
-    rows = [(MARKS[verdict(r)], r.line, _math(r.latex), r.reason) for r in report.relations]
+    rows = [(MARKS[verdict(r)], r.line, relation_mathml(r.latex), r.reason) for r in report.relations]
     s = report.summary
     caption = f"{report.file}: {s['valid']} valid, {s['invalid']} invalid, {s['unverifiable']} unverifiable"
     if report.error:

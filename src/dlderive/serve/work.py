@@ -15,7 +15,7 @@ from ..commands.build import compile_pdf
 from ..derive import derive
 from ..errors import DlderiveError
 from ..export import render
-from ..export.html import _math as relation_mathml
+from ..export.html import relation_mathml
 from ..handout import build_document, load
 from ..notation import preset
 
