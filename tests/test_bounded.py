@@ -201,6 +201,27 @@ def test_document_splitting_ends_within_its_budget():
         assert all(str(r.verdict) != "valid" for r in report.relations), name
 
 
+UNMATCHED = [  # brackets the text opens or closes around a relation: the relation is not what the text states
+    "so [[[[x = 1", "so " + "[" * 60 + "x = 1", "so {{x = 1", "so ]x = 1", "then x = 1]]", "so [x = 1}",
+    "so (((x = 1", "so x = (1", "$$[[x = 1$$", "$$x = 1)$$", "$$\\left( x = 1$$", "$$x = 1}$$", "$$\\{x = 1$$",
+]
+
+
+@pytest.mark.parametrize("text", UNMATCHED)
+def test_unmatched_brackets_around_a_relation_are_a_reading_refusal_not_a_given(text):
+    report = check_text(f"x = 2\n\n{text}\n")
+    relations = [r for r in report.relations if r.line == 3]
+    assert relations, verdicts(report)
+    for r in relations:
+        assert str(r.verdict) == "unverifiable" and r.reason.startswith("cannot read"), (text, r.reason)
+
+
+@pytest.mark.parametrize("text", ["so [x = 1]", "so {x = 1}", "so [[x = 1]] and"])
+def test_matched_brackets_around_a_relation_keep_it(text):
+    report = check_text(f"{text}\n")
+    assert [(str(r.verdict), r.latex) for r in report.relations] == [("valid", "x = 1")], verdicts(report)
+
+
 # ---------------------------------------------------------------- a sample of the hostile-input run
 
 
@@ -237,7 +258,7 @@ ABSURD_TIMEOUTS = [float("inf"), 1e20, float("nan"), 0, -1, "abc", True, MAX_TIM
 
 @pytest.mark.parametrize("timeout", ABSURD_TIMEOUTS)
 def test_absurd_time_limits_in_the_python_api_name_the_parameter_and_what_is_accepted(timeout):
-    expected = rf"^timeout must be a finite number of seconds above 0 and at most 3600 \(got {re.escape(repr(timeout))}\)$"
+    expected = rf"^timeout must be a finite time limit in seconds, above 0 and at most 3600 \(got {re.escape(repr(timeout))}\)$"
     with pytest.raises(DlderiveError, match=expected):
         dlderive.check("$$2 + 2 = 5$$", timeout=timeout)
     with pytest.raises(DlderiveError, match=expected):
@@ -249,7 +270,7 @@ def test_time_limits_in_range_are_kept():
     assert str(dlderive.check("$$2 + 2 = 5$$", timeout=0.5).relations[0].verdict) == "invalid"
 
 
-ACCEPTED = {"--timeout": "must be a finite number of seconds above 0 and at most 3600",
+ACCEPTED = {"--timeout": "must be a finite time limit in seconds, above 0 and at most 3600",
             "--jobs": "must be a whole number from 1 to 64"}
 
 

@@ -54,6 +54,20 @@ def read_budget(size: int) -> float:
     return READ_SECONDS + READ_SECONDS_PER_MB * size / 1e6
 
 
+def file_budget(size: int, relations: int, timeout: float | None) -> float:
+    """Seconds of CPU time a file of ``size`` bytes with ``relations`` relations may take: its budget."""
+    return read_budget(size) + relations * relation_budget(timeout)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long a file took: seconds of its workers' CPU time (restarts included), wall-clock seconds from its
+    start to its report, and its budget (``file_budget``)."""
+    cpu: float
+    wall: float
+    budget: float
+
+
 def validated_jobs(jobs, name: str = "jobs") -> int:
     """A number of worker processes: a whole number from 1 to MAX_JOBS."""
     why = jobs_problem(jobs)
@@ -75,6 +89,13 @@ def check_files(files: Iterable[Item], model: str | None = None, timeout: float 
 def iter_reports(files: Iterable[Item], model: str | None = None, timeout: float | None = DEFAULT_TIMEOUT,
                  jobs: int = 1) -> Iterator[tuple[int, FileReport]]:
     """``(index, report)`` for each file as soon as it is done. A file is a path or a ``(name, text)`` pair."""
+    for index, report, _ in iter_timed(files, model, timeout, jobs):
+        yield index, report
+
+
+def iter_timed(files: Iterable[Item], model: str | None = None, timeout: float | None = DEFAULT_TIMEOUT,
+               jobs: int = 1) -> Iterator[tuple[int, FileReport, Timing]]:
+    """``(index, report, timing)`` for each file as soon as it is done (see ``iter_reports``)."""
     timeout, jobs = validated(timeout), validated_jobs(jobs)
     tasks = deque(_Task(i, item) for i, item in enumerate(files))
     if not tasks:
@@ -105,7 +126,8 @@ def iter_reports(files: Iterable[Item], model: str | None = None, timeout: float
                 if worker.task is None:  # the file is done (or given up): the worker is free or replaced
                     busy.remove(worker)
                     idle.append(worker if worker.alive else None)
-                    yield task.index, report
+                    budget = file_budget(task.size(), len(report.relations), timeout)
+                    yield task.index, report, Timing(task.cpu, time.monotonic() - task.started, budget)
                 elif not worker.alive:  # the file goes on in a new worker, with the stopped relation marked
                     busy.remove(worker)
                     replacement = _Worker(context, model, timeout)
@@ -122,6 +144,8 @@ class _Task:
     index: int
     item: Item
     stopped: dict = field(default_factory=dict)  # ordinal -> the reason it was stopped
+    cpu: float = 0.0  # seconds of CPU time its workers have used on it
+    started: float | None = None  # when a worker first took it
 
     @property
     def name(self) -> str:
@@ -145,11 +169,12 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(child, self.conn, model, timeout), daemon=True)
         self.process.start()
         child.close()
-        self.alive, self.task = True, None
+        self.alive, self.task, self.last = True, None, None
 
     def start(self, task: _Task) -> None:
         self.task, self.current, self.decided = task, None, []
         self.started = time.monotonic()
+        task.started = task.started or self.started
         self.cpu_start = self.since = self.clock()
         self.budget = read_budget(task.size())
         try:
@@ -162,9 +187,11 @@ class _Worker:
         try:
             with open(f"/proc/{self.process.pid}/stat", "rb") as f:
                 fields = f.read().rpartition(b")")[2].split()
-            return (int(fields[11]) + int(fields[12])) / _TICKS
+            self.last = (int(fields[11]) + int(fields[12])) / _TICKS
         except (OSError, IndexError, ValueError):
-            return time.monotonic()
+            if self.last is None:  # never read: no /proc here
+                return time.monotonic()
+        return self.last  # after the worker's end: its last reading
 
     def overrun(self) -> bool:
         """The file has used its budget (of the worker's CPU time), or WALL_FACTOR times it in wall-clock time."""
@@ -190,6 +217,7 @@ class _Worker:
             self.current, self.since = (ordinal, line, latex), now
             self.budget += relation_budget(self.timeout)
             return None
+        self.task.cpu += self.clock() - self.cpu_start
         self.task = None
         return message[1]
 
@@ -202,6 +230,7 @@ class _Worker:
 
     def _stopped(self, relation_reason: str, reading_error: str) -> FileReport | None:
         """Kill the worker; the file's report if it is given up, None if it is to be checked again."""
+        self.task.cpu += self.clock() - self.cpu_start
         self.close()
         task, current = self.task, self.current
         if current is None:

@@ -300,10 +300,31 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
                 for m in _FORMULA.finditer(part):
                     latex = _text_as_latex(m.group())
                     if latex:
+                        latex = _with_unmatched_brackets(part, m, latex)
                         out.append(Chunk(latex, offset + pos + max(row.find(m.group().strip()[:20]), 0), "text",
                                          line + k))
         pos += len(row) + 1
     return out
+
+
+_BRACKETS = "[]{}"
+
+
+def _with_unmatched_brackets(part: str, m: re.Match, latex: str) -> str:
+    """``latex`` with the brackets around it in the text when they do not match (``so [[x = 1``), so that the
+    reader refuses it with the reason instead of reading a relation the text does not state."""
+    start = len(part[:m.start()].rstrip())
+    first = start
+    while first > 0 and part[first - 1] in _BRACKETS:
+        first -= 1
+    rest = part[m.end():].lstrip()
+    last = 0
+    while last < len(rest) and rest[last] in _BRACKETS:
+        last += 1
+    opened, closed = part[first:start], rest[:last]
+    if set(opened) <= set("[{") and opened[::-1].translate(str.maketrans("[{", "]}")) == closed:
+        return latex
+    return opened + latex + closed
 
 
 def _text_as_latex(formula: str) -> str | None:

@@ -13,7 +13,7 @@ INTEGER_RANGE = {1: 2048, 2: 40}  # unknowns -> half-width of the integer range 
 DEFAULT_TIMEOUT = 2.0
 MAX_JOBS = 64  # worker processes of one batch
 MAX_TIMEOUT = 3600.0  # seconds of CPU per relation
-TIMEOUT_ACCEPTED = f"a finite number of seconds above 0 and at most {MAX_TIMEOUT:g}"
+TIMEOUT_ACCEPTED = f"a finite time limit in seconds, above 0 and at most {MAX_TIMEOUT:g}"
 JOBS_ACCEPTED = f"a whole number from 1 to {MAX_JOBS}"
 
 
