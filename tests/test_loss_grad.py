@@ -152,12 +152,24 @@ def test_lstm_cell_path_and_teacher_form():
 
 
 def test_cost_grows_linearly():
-    """The number of steps and the size of each grow linearly: T = 16 has 4 times the steps of T = 4."""
-    a = dlderive.derive("lstm.loss_grad", "vector", 4, weight="U_f")
-    b = dlderive.derive("lstm.loss_grad", "vector", 16, weight="U_f")
-    assert len(b.steps) - 2 == 4 * (len(a.steps) - 2)
+    """The number of steps grows linearly in T and the size of each stays the same."""
+    d = {T: dlderive.derive("lstm.loss_grad", "vector", T, weight="U_f") for T in (4, 8, 16)}
+    assert len(d[16].steps) - len(d[8].steps) == 2 * (len(d[8].steps) - len(d[4].steps)) == 8 * 11
     size = lambda d: max(sp.count_ops(s.rhs) for s in d.steps[2:])
-    assert size(b) == size(a)
+    assert size(d[16]) == size(d[4])
+
+
+@pytest.mark.parametrize("w,kept", [("V", ["deltas_t", "deltas_prev", "deltas_prev2"]),
+                                    ("x_prev", ["deltas_t", "deltas_prev", "deltah_t", "deltac_t", "deltaaf_t",
+                                                "deltaai_t", "deltaao_t", "deltaau_t"])])
+def test_only_the_deltas_the_result_reads_are_shown(w, kept):
+    """∂L/∂V = Σ δs hᵀ needs no δh; ∂L/∂x_prev needs the δ's of step t-1's gates, not those of older steps."""
+    d = dlderive.derive("lstm.loss_grad", "vector", 3, weight=w, loss="softmax_ce")
+    shown = [str(s.lhs) for s in d.steps if s.rule != "definition"]
+    assert set(kept) <= set(shown) and not any(n.endswith("prev2") and not n.startswith("deltas") for n in shown)
+    if w == "V":
+        assert shown == kept
+    assert {k for k in d.definitions if k.startswith("delta")} == set(shown)
 
 
 @pytest.mark.parametrize("args,message", [

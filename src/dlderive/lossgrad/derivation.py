@@ -110,7 +110,21 @@ def _steps(p: Plan, F: Form, weight: str, T: int):
                 steps.append(Step(pre, value, "chain rule",
                                   f"the pre-activation of {shifted(q.name, j)}: f'(a) = {c}"))
     result = _result(p, F, weight, T)
-    return steps, result, {k: v for k, v in definitions.items()}
+    steps = _needed(steps, result)
+    kept = {str(s.lhs) for s in steps}
+    return steps, result, {k: v for k, v in definitions.items() if not k.startswith("delta") or k in kept}
+
+
+def _needed(steps: list, result: Step) -> list:
+    """The definitions and the δ steps that the result reads, directly or through other δ's (every
+    step reads only steps above it): ∂L/∂V needs only δs, the oldest step's gates only for its weights."""
+    names = {s.name for s in result.rhs.free_symbols}
+    kept = []
+    for step in reversed(steps):
+        if step.rule == "definition" or step.lhs.name in names:
+            kept.append(step)
+            names |= {s.name for s in step.rhs.free_symbols}
+    return kept[::-1]
 
 
 def _matvec(F: Form, M, v):
