@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -129,16 +131,84 @@ def test_a_full_queue_is_503_and_the_server_goes_on():
         process.wait(20)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve_until_opened(tmp_path, port: int) -> tuple[str, list[str]]:
+    """The address `dlderive serve --open --port PORT` prints, and the URLs the browser (BROWSER) was given."""
+    seen = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.py"
+    browser.write_text(f"#!{sys.executable}\nimport sys\nopen({str(seen)!r}, 'a').write(sys.argv[1] + '\\n')\n")
+    browser.chmod(0o755)
+    env = {**os.environ, "BROWSER": str(browser), "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    process = subprocess.Popen([sys.executable, "-m", "dlderive.cli", "serve", "--open", "--port", str(port),
+                                "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = process.stdout.readline()
+        deadline = time.monotonic() + 30
+        while not seen.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        address = re.search(r"(http://\S+/)", line).group(1)
+        connection = http.client.HTTPConnection(urlsplit(address).hostname, urlsplit(address).port, timeout=30)
+        connection.request("GET", "/")
+        assert connection.getresponse().status == 200  # the check page answers at the address opened
+        connection.close()
+        return address, seen.read_text().splitlines() if seen.exists() else []
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(20)
+
+
+@pytest.mark.parametrize("port", [0, None])
+def test_open_gives_the_browser_the_address_served(tmp_path, port):
+    port = free_port() if port is None else port
+    address, opened = serve_until_opened(tmp_path, port)
+    assert opened == [address]
+    assert re.fullmatch(r"http://127\.0\.0\.1:(\d+)/", address)
+    assert port == 0 and int(urlsplit(address).port) > 0 or urlsplit(address).port == port
+
+
+def cannot_start(*options, prefix=()) -> str:
+    """The standard error of a `dlderive serve` that could not start (status 2), which must be one line."""
+    done = subprocess.run([*prefix, sys.executable, "-m", "dlderive.cli", "serve", "--workers", "1", *options],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+    return done.stderr
+
+
 def test_a_port_in_use_is_one_line_and_status_2():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "dlderive.cli", "serve", "--port", str(port), "--workers", "1"],
-                              capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert done.stderr.splitlines()[-1].startswith(f"dlderive: error: --host 127.0.0.1 --port {port}: the server could not")
-    assert "Traceback" not in done.stderr
+        message = cannot_start("--port", str(port))
+    assert message.startswith(f"dlderive: error: --port {port}: already in use on 127.0.0.1") and "--port 0" in message
+
+
+@pytest.mark.parametrize("host, words", [("256.1.1.1", "not an address or a name"),
+                                         ("no-such-host.invalid", "not an address or a name"),
+                                         ("192.0.2.1", "not an address of this machine")])  # TEST-NET-1: nobody's
+def test_a_host_that_cannot_be_bound_is_one_line_and_status_2(host, words):
+    message = cannot_start("--host", host, "--port", "0")
+    assert message.startswith(f"dlderive: error: --host {host}: {words}")
+
+
+def test_a_low_port_without_the_right_is_one_line_and_status_2():
+    if os.geteuid() == 0:  # root may bind low ports: drop that one capability, as an ordinary user lacks it
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv to drop CAP_NET_BIND_SERVICE")
+        prefix = (setpriv, "--bounding-set=-net_bind_service", "--inh-caps=-net_bind_service")
+    else:
+        prefix = ()
+    if int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()) <= 80:
+        pytest.skip("this machine lets every user bind port 80")
+    message = cannot_start("--port", "80", prefix=prefix)
+    assert message.startswith("dlderive: error: --port 80: permission denied on 127.0.0.1") and "1024" in message
 
 
 def test_pages_in_chromium(server, tmp_path):

@@ -1,7 +1,10 @@
 """`dlderive serve`: the local web app (check page, handout preview, JSON API) on uvicorn."""
 from __future__ import annotations
 
+import errno
+import socket
 import threading
+import time
 import webbrowser
 from pathlib import Path
 
@@ -58,47 +61,63 @@ def run(args) -> int:
     hosts = ["127.0.0.1", "localhost", "[::1]"] + ([args.host] if args.host not in ("0.0.0.0", "::") else ["*"])
     app = create_app(Settings(handouts=folder, workers=args.workers, queue=args.queue, wall=args.wall,
                               timeout=timeout, hosts=hosts))
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=2,
-                            lifespan="on")
+    sock = listening_socket(args.host, args.port)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="on")
     server = uvicorn.Server(config)
-    if args.open:
-        threading.Thread(target=_open_when_ready, args=(server, args.host), daemon=True).start()
-    _announce(server, args.host)
+    _when_ready(server, _url(sock, args.host), args.open)
     try:
-        server.run()
+        server.run(sockets=[sock])
     except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: uvicorn has shut down cleanly
         pass
-    except SystemExit:  # uvicorn exits when it cannot bind the address
+    except SystemExit:  # uvicorn exits when the app cannot start
         server.started = False
+    finally:
+        sock.close()
     if not server.started:
         raise DlderiveError(f"--host {args.host} --port {args.port}: the server could not start "
-                            "(the address in use, or not one of this machine; uvicorn's message is above)")
+                            "(uvicorn's message is above)")
     return 0
 
 
-def _announce(server, host: str) -> None:
-    """Print the address once uvicorn listens (the port is known only then when --port 0)."""
-    def wait():
-        import time
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` as uvicorn binds it; every failure one line naming the option."""
+    address = host.strip("[]")
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((address, port))
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, socket.gaierror):
+            raise DlderiveError(f"--host {host}: not an address or a name this machine can listen on ({reason})") from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise DlderiveError(f"--host {host}: not an address of this machine ({reason})") from None
+        if exc.errno == errno.EADDRINUSE:
+            raise DlderiveError(f"--port {port}: already in use on {host} (another server listens there); "
+                                "choose another port, or --port 0 for any free one") from None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise DlderiveError(f"--port {port}: permission denied on {host} (ports below 1024 need administrator "
+                                "rights); choose a port from 1024 up, or --port 0 for any free one") from None
+        raise DlderiveError(f"--host {host} --port {port}: cannot listen there ({reason})") from None
+    return sock
 
+
+def _url(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = "127.0.0.1" if host.strip("[]") in ("0.0.0.0", "::") else host.strip("[]")
+    return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
+
+
+def _when_ready(server, url: str, open_browser: bool) -> None:
+    """Once uvicorn serves: print the address, and open it in the user's web browser if asked."""
+    def wait():
         while not server.started:
             if server.should_exit:
                 return
             time.sleep(0.05)
-        print(f"dlderive serve: {_url(server, host)}  (Ctrl-C stops)", flush=True)
+        print(f"dlderive serve: {url}  (Ctrl-C stops)", flush=True)
+        if open_browser:
+            webbrowser.open(url)
 
     threading.Thread(target=wait, daemon=True).start()
-
-
-def _url(server, host: str) -> str:
-    port = server.servers[0].sockets[0].getsockname()[1]
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
-
-
-def _open_when_ready(server, host: str) -> None:
-    import time
-
-    while not server.started:
-        time.sleep(0.05)
-    webbrowser.open(_url(server, host))
