@@ -349,3 +349,22 @@ def test_a_file_stopped_partway_shows_what_was_decided(monkeypatch, capsys, tmp_
     assert cli.main(["check", path]) == 2
     out, err = capsys.readouterr()
     assert "✗    1  1 + 1 = 3" in out and err.splitlines() == [f"dlderive: error: {path}: checking stopped at line 9"]
+
+
+def test_build_variants_show_progress_only_on_a_terminal(tmp_path):
+    week8 = str(Path(__file__).resolve().parents[1] / "derivations" / "week8.toml")
+    argv = ["build", week8, "--out", str(tmp_path / "o"), "--variants", "1-3"]
+    code, out, err = on_terminal(argv, stdout_tty=False, stderr_tty=True)
+    # 3 variants x (key, student) = 6 documents, each with .tex .html .md
+    assert code == 0 and "building" in err and "6/6" in err and len(out.splitlines()) == 18
+    code, out, err = dl(*argv)
+    assert code == 0 and err == "" and len(out.splitlines()) == 18
+    code, out, err = on_terminal([*argv, "--quiet"], stdout_tty=True, stderr_tty=True)
+    assert code == 0 and "building" not in out and out.strip() == ""
+    assert len(list((tmp_path / "o").iterdir())) == 18
+
+
+def test_check_quiet_shows_no_progress_bar(tmp_path):
+    write(tmp_path, DOCS)
+    code, _, err = on_terminal(["check", str(tmp_path), "--quiet"], stdout_tty=False, stderr_tty=True)
+    assert code == 1 and "checking" not in err

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import DlderiveError
 from . import examples
+from .progress import progress
 
 OUTPUTS = (("latex", ".tex"), ("html", ".html"), ("markdown", ".md"))
 INSTALL_HINT = ("install a LaTeX distribution, e.g. on Debian/Ubuntu: apt-get install texlive-latex-base "
@@ -41,6 +42,7 @@ def register(subparsers) -> None:
     p.add_argument("--variants", metavar="A-B", type=variant_range,
                    help="variants A to B (e.g. 1-30), each as DIR/NAME-vNN.* with its student version")
     p.add_argument("--notation", metavar="NAME", help="notation preset: sample, pytorch or textbook")
+    p.add_argument("--quiet", action="store_true", help="print neither the files written nor the progress bar")
     p.set_defaults(run=run)
 
 
@@ -50,9 +52,11 @@ def run(args) -> int:
     if args.both and args.no_answers:
         raise DlderiveError("--both and --no-answers: give one of them")
     versions = (True, False) if args.both or args.variants else (not args.no_answers,)
-    written = build(args.handout, args.out, pdf=args.pdf, versions=versions, seed=args.seed,
-                    notation=args.notation, variants=args.variants, ipynb=args.ipynb)
-    for path in written:
+    total = len(args.variants or (args.seed,)) * len(versions) * (2 if args.pdf else 1)
+    with progress(total, "building", args.quiet) as advance:
+        written = build(args.handout, args.out, pdf=args.pdf, versions=versions, seed=args.seed,
+                        notation=args.notation, variants=args.variants, ipynb=args.ipynb, advance=advance)
+    for path in written if not args.quiet else ():
         print(path)
     return 0
 
@@ -80,11 +84,12 @@ def output_stem(stem: str, answers: bool, seed: int | None, variants: range | No
 
 def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool = True,
           seed: int | None = None, notation: str | None = None, versions: tuple[bool, ...] | None = None,
-          variants: range | None = None, ipynb: bool = False) -> list[Path]:
+          variants: range | None = None, ipynb: bool = False, advance=lambda: None) -> list[Path]:
     """Render every output in memory, then write each atomically; returns the paths written.
 
     ``versions``: which of the answer key (True) and the student version (False) to build (default: ``answers``);
-    ``variants``: the seeds to build, each under its own name (default: the one ``seed``)."""
+    ``variants``: the seeds to build, each under its own name (default: the one ``seed``);
+    ``advance()`` is called once per document rendered and once per PDF compiled."""
     from ..export import render
     from ..handout import build_document, load
     from ..notation import preset
@@ -99,6 +104,7 @@ def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool
             if ipynb:
                 texts[".ipynb"] = notebook_json(doc)
             outputs.append((output_stem(spec.stem, key, variant, variants), texts))
+            advance()
     folder = Path(out)
     targets = [folder / f"{stem}{suffix}" for stem, texts in outputs for suffix in texts]
     targets += [folder / f"{stem}.pdf" for stem, _ in outputs] if pdf else []
@@ -122,6 +128,7 @@ def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool
                 raise
             write_atomic(target, data)
             written.append(target)
+            advance()
     return written
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..check.limits import DEFAULT_TIMEOUT, MAX_FILE_BYTES, jobs_option, seconds_option
 from ..errors import DlderiveError
 from . import FORMATS, examples, unknown
+from .progress import progress
 
 SUFFIXES = (".md", ".tex", ".txt", ".markdown")
 """The files a directory given to ``check`` contributes (recursively, sorted)."""
@@ -56,7 +56,7 @@ def run(args) -> int:
     color = use_color(args.color, sys.stdout)
     text = args.format == "text"
     reports = [None] * len(items)
-    with progress(len(items)) as advance:
+    with progress(len(items), "checking", args.quiet) as advance:
         for index, report in iter_reports(items, model, args.timeout, args.jobs):
             reports[index] = report
             shown = report_text(report, color, args.quiet) if text and (report.relations or not report.error) else ""
@@ -139,21 +139,6 @@ def use_color(mode: str, stream) -> bool:
         return mode == "always"
     tty = getattr(stream, "isatty", lambda: False)()
     return tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
-@contextmanager
-def progress(total: int):
-    """A progress bar on a terminal's standard error for more than one file (rich); else nothing."""
-    if total < 2 or not sys.stderr.isatty():
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True, redirect_stdout=sys.stdout.isatty(),
-                  redirect_stderr=True) as bar:
-        task = bar.add_task("check", total=total)
-        yield lambda: bar.advance(task)
 
 
 def iter_reports(items, model=None, timeout=DEFAULT_TIMEOUT, jobs=1):
