@@ -10,6 +10,7 @@ import torch
 import dlderive
 from dlderive.cli import main
 from dlderive.export import render
+from dlderive.functions import NUMPY_FUNCTIONS, sigmoid
 from dlderive.matrices import numeric
 from dlderive.notation import time_offset_name
 
@@ -139,6 +140,51 @@ def test_scalar_form_substituted_is_the_gradient(cell):
     assert {s.name for s in expr.free_symbols} <= set(values)
     got = float(expr.subs({sp.Symbol(k, real=True): float(np.ravel(v)[0]) for k, v in values.items()}))
     assert got == pytest.approx(float(np.ravel(torch_gradients(cell, values, T, "squared")[f"U_{CELLS[cell][1][0]}"])[0]), abs=1e-12)
+
+
+def unrolled_scalar_loss(cell, T):
+    """The squared-error loss of the unrolled scalar cell over T steps, written out here (plain SymPy)."""
+    S = lambda n: sp.Symbol(n, real=True)
+    h, c, L = S(time_offset_name("h", T)), S(time_offset_name("c", T)), 0
+    for j in range(T - 1, -1, -1):
+        x = S(time_offset_name("x", j))
+        a = lambda g: S(f"W_{g}") * x + S(f"U_{g}") * h + S(f"b_{g}")
+        if cell == "rnn":
+            h = sp.tanh(a("h"))
+        elif cell == "lstm":
+            f, i, o, u = sigmoid(a("f")), sigmoid(a("i")), sigmoid(a("o")), sp.tanh(a("u"))
+            c = f * c + i * u
+            h = o * sp.tanh(c)
+        else:
+            r, z = sigmoid(a("r")), sigmoid(a("z"))
+            h = (1 - z) * sp.tanh(S("W_n") * x + S("b_n") + r * (S("U_n") * h + S("b_hn"))) + z * h
+        L = L + (S("V") * h + S("b_y") - S(time_offset_name("y", j))) ** 2 / 2
+    return L
+
+
+@pytest.mark.parametrize("T", [1, 2])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_scalar_form_is_sympy_diff_of_the_unrolled_loss(cell, T):
+    """For every weight, bias, input and initial state: the JSON result with its definitions substituted
+    until none is left equals sympy.diff of the unrolled loss, at random points."""
+    L = unrolled_scalar_loss(cell, T)
+    rng = np.random.default_rng(3)
+    for w in weights(cell, T):
+        d = dlderive.derive(f"{cell}.loss_grad", "scalar", T, weight=w, loss="squared")
+        data = json.loads(render(d, "json"))
+        assert data["result"]["rhs"] == str(d.final.rhs)
+        assert data["definitions"] == {k: str(v) for k, v in d.definitions.items()}
+        defs = {sp.Symbol(k, real=True): v for k, v in d.definitions.items()}
+        expr = d.final.rhs
+        while (new := expr.xreplace(defs)) != expr:
+            expr = new
+        assert expr.free_symbols <= L.free_symbols, w
+        truth = sp.diff(L, sp.Symbol(w, real=True))
+        symbols = sorted(L.free_symbols, key=str)
+        ours, exact = (sp.lambdify(symbols, e, modules=[NUMPY_FUNCTIONS, "math"]) for e in (expr, truth))
+        for _ in range(2):
+            point = rng.uniform(-1, 1, len(symbols))
+            assert ours(*point) == pytest.approx(exact(*point), abs=1e-12), (cell, T, w)
 
 
 def test_lstm_cell_path_and_teacher_form():
