@@ -145,6 +145,11 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None 
                        f"random points")
     if not symbols:  # 1 - e^(-200) and 1 agree to 50 digits: numbers that agree there are not thereby equal
         raise Unverifiable("the two sides agree to 50 digits, but no exact proof was found")
+    constant = None if exact else _transcendental_constant(sp.Add(*expanded) if None not in expanded
+                                                           else sp.Add(lhs, rhs))
+    if constant is not None:  # x - e^(-200) and x agree to 50 digits at every point, too
+        raise Unverifiable(f"the two sides agree to 50 digits at every point tried, but they hold the constant "
+                           f"{constant}, whose part below 50 digits could decide; no exact proof was found")
     bad = screen(wanted)
     if bad:
         return bad
@@ -188,6 +193,16 @@ def _clear_point(f, g, compiled, symbols, seed, point, lv, rv):
         if best_gap > 0.05:
             break
     return best
+
+
+def _transcendental_constant(expr: sp.Basic):
+    """A numeric constant in expr that is not rational (e^(-200), tanh(100), σ(3)), shown short; None if none."""
+    for node in sp.preorder_traversal(expr):
+        if node.free_symbols or node.is_Rational:
+            continue
+        if isinstance(node, sp.Function) or (isinstance(node, sp.Pow) and not node.exp.is_Integer):
+            return sp.sstr(node)[:40]
+    return None
 
 
 def _equal_with_free_atoms(lhs: sp.Basic, rhs: sp.Basic, seed: int, points: int = 20) -> bool:
