@@ -296,3 +296,54 @@ def test_a_wrong_state_delta_at_any_step_is_caught(state, j):
     world.delta[time_offset_name(f"delta{state}", j)][1] += 1e-6
     with pytest.raises(ProofError, match="δ's of the states"):
         _prove_state_deltas(p, [world], T, deltas)
+
+
+def _torch_step(cell, v, x, h, c):
+    """One step of the peephole LSTM and of the MGU (docs/cells/mgu.toml), written out in torch."""
+    a = lambda g: v[f"W_{g}"] @ x + v[f"U_{g}"] @ h + v[f"b_{g}"]
+    if cell == "peephole":
+        f, i = torch.sigmoid(a("f") + v["P_f"] * c), torch.sigmoid(a("i") + v["P_i"] * c)
+        c = f * c + i * torch.tanh(a("u"))
+        return torch.sigmoid(a("o") + v["P_o"] * c) * torch.tanh(c), c
+    f = torch.sigmoid(a("f"))
+    u = torch.tanh(v["W_u"] @ x + v["U_u"] @ (f * h) + v["b_u"])
+    return (1 - f) * h + f * u, None
+
+
+@pytest.mark.parametrize("loss", ["squared", "softmax_ce"])
+@pytest.mark.parametrize("cell", ["peephole", "mgu"])
+def test_other_cells_match_torch_autograd(cell, loss):
+    """The peephole LSTM and a declared cell (the MGU of docs/cells): every weight, input and initial state."""
+    from pathlib import Path
+    from dlderive.cells import CELLS as REGISTERED
+    from dlderive.cells.declared import load_cell
+    from dlderive.derive import register, unregister
+    if cell == "mgu":
+        register(load_cell(Path(__file__).parents[1] / "docs" / "cells" / "mgu.toml"))
+    try:
+        T, n, m, p = 3, 3, 2, 4
+        rng = np.random.default_rng(6)
+        c = REGISTERED[cell]
+        names = dlderive.lossgrad.accepted(c, T)
+        v = {}
+        for w in names:
+            shape = (p, n) if w == "V" else (p,) if w == "b_y" else (n, m) if w.startswith("W_") else \
+                (n, n) if w.startswith("U_") else (m,) if w.startswith("x_") else (n,)
+            v[w] = rng.uniform(-1, 1, shape)
+        for j in range(T):
+            y = rng.uniform(0, 1, p)
+            v[time_offset_name("y", j)] = y / y.sum() if loss == "softmax_ce" else y
+        with torch.enable_grad():
+            leaf = {k: torch.tensor(a, requires_grad=True) for k, a in v.items()}
+            h, cs, total = leaf[time_offset_name("h", T)], leaf.get(time_offset_name("c", T)), 0
+            for j in range(T - 1, -1, -1):
+                h, cs = _torch_step(cell, leaf, leaf[time_offset_name("x", j)], h, cs)
+                s, y = leaf["V"] @ h + leaf["b_y"], leaf[time_offset_name("y", j)]
+                total = total + (0.5 * ((s - y) ** 2).sum() if loss == "squared" else -(y * torch.log_softmax(s, 0)).sum())
+            total.backward()
+        for w in names:
+            got = dlderive.evaluate(f"{cell}.loss_grad", v, "vector", steps=T, weight=w, loss=loss)
+            assert np.max(np.abs(got - leaf[w].grad.numpy())) < 1e-10, (cell, loss, w)
+    finally:
+        if cell == "mgu":
+            unregister("mgu")
