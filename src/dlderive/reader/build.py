@@ -109,7 +109,7 @@ class Build(Transformer):
 
     def indicator(self, children):
         """𝟙(a < b): 1 where the condition holds, 0 elsewhere."""
-        a, op, b = [c for c in children if not (isinstance(c, Token) and c.type == "INDICATOR")]
+        a, op, b = [c for c in children if not (isinstance(c, Token) and c.type in ("INDICATOR", "LBRACE", "RBRACE"))]
         condition = _relational(finish(a), str(op), finish(b))
         return sp.Piecewise((sp.S.One, condition), (sp.S.Zero, sp.true))
 
@@ -148,6 +148,15 @@ class Build(Transformer):
         return _rounded(sp.ceiling, x)
 
     def abs(self, children):
+        (x,) = _exprs(children)
+        _require_expr(x)
+        return sp.Abs(x)
+
+    def norm(self, children):
+        """‖x‖, ‖x‖_2 and ‖x‖_F of a number: |x| (of a vector or matrix, the matrix checker's reading)."""
+        sub = [str(c) for c in children if isinstance(c, Token) and c.type == "SUBSCRIPT"]
+        if sub and sub[0].strip("_{} ") not in ("2", "F"):
+            raise DlderiveError(f"the norm ‖·‖{sub[0]} is not read; ‖·‖, ‖·‖_2 and ‖·‖_F are")
         (x,) = _exprs(children)
         _require_expr(x)
         return sp.Abs(x)

@@ -87,6 +87,12 @@ _DELTA_NAME = re.compile(r"\\(delta|Delta)\s+([a-z](?=[_^])|[A-Z](?![A-Za-z]))")
 _CONDITION = re.compile(r"(?<=[^,;{&\s])\s*((?:\\q?quad\s*)?\\text\{\s*[,;]?\s*(?:for|if|when|where|whenever|with|assuming|given|provided|"
                         r"for all|for every|for each|for any)\s*[,;:]?\s*\})")
 _DOT_PRODUCT = re.compile(r"(?<=[\w)}])\s+\.\s+(?=[\w(\\])")  # 3 . 4: a product, not the end of a sentence
+_NORM_BAR = re.compile(r"\\\||\\Vert(?![a-zA-Z])")
+_NORM_SUP_SUB = re.compile(r"\\rVert\s*(\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))\s*(_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))")
+_INDICATOR_SUB = re.compile(r"\\(mathbb|mathbf|mathds|bm)\{1\}_\{([^{}]{1,40}?(?:=|\\neq?|<|>|\\leq?|\\geq?)[^{}]{1,40})\}")
+_NABLA = re.compile(rf"\\nabla_\s*({_BRACED}|\\[A-Za-z]+|[A-Za-z])\s*({_NAMED}(?:\s*\([^()]{{0,80}}\))?)")
+_DIV_SUM = re.compile(r"/\s*(?=\\(sum|prod)(?![a-zA-Z]))")
+_PAREN_CONDITION = re.compile(r"\\q?quad\s*(\()\s*[^()]{1,80}?(?:=|\\neq?|<|>|\\leq?|\\geq?|\\in(?![a-zA-Z]))[^()]{1,80}?\s*(\))")
 _MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix|array|cases|dcases|rcases)\}.*?\\end\{\1\}", re.S)
 _OTHERWISE = re.compile(r"\\text\{\s*(?:otherwise|else|o\.w\.|elsewhere)\s*\.?\s*\}|(?<=\x1e)\s*(?:otherwise|else)\b")
 _CASE_IF = re.compile(r"\\text\{\s*,?\s*(?:if|for|when|where)\s*\}|\\mathrm\{\s*if\s*\}|(?<=\x1e)\s*if\b")
@@ -115,15 +121,40 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
     m = m.sub(_FRAC_SHORT, lambda x: f"\\{x.group(1)}{{{x.group(2)}}}{x.group(3)}")
     m = m.sub(_JUSTIFICATION, _blank)
     m = m.sub(_DOT_PRODUCT, lambda x: " \\cdot ")
+    m = _paren_conditions(m)
     m = m.sub(_CONDITION, lambda x: ", " + x.group(1))
     m = m.sub(_TEXT_COMMENT, _blank)
     m = m.sub(_DELTA_NAME, lambda x: f"{x.group(1)}{x.group(2)}")  # δh_t: the gradient's own name
+    m = _pair_norms(m)
+    m = m.sub(_NORM_SUP_SUB, lambda x: f"\\rVert{x.group(2)}{x.group(1)}")  # ‖x‖^2_2 -> ‖x‖_2^2
+    m = m.sub(_INDICATOR_SUB, lambda x: f"\\{x.group(1)}{{1}}[{x.group(2)}]")  # 𝟙_{i=j} -> 𝟙[i=j]
+    m = m.sub(_NABLA, lambda x: f"\\frac{{\\partial {x.group(2)}}}{{\\partial {x.group(1)}}}")  # ∇_w L -> ∂L/∂w
     m = _nest_applications(m)
     m = _wrap_sums(m)
+    m = _wrap(m, _DIV_SUM, _sum_extent)  # a / \sum_k x_k -> a / (\sum_k x_k)
     m = m.sub(_MATRIX, _mark_environment)
     m = m.sub(_ROW_END_OP, lambda x: re.sub(r"\\\\(\[[^\]]*\])?$", lambda y: " " * len(y.group()), x.group()))
     m = m.sub(_CONTINUED_ROW, _blank)
     return m
+
+
+def _paren_conditions(m: Mapped) -> Mapped:
+    """``\\quad (i \\neq j)`` -> ``\\quad \\text{for} i \\neq j``: a relation in parentheses after a space is a condition."""
+    for _ in range(20):
+        found = _PAREN_CONDITION.search(m.text)
+        if not found:
+            return m
+        (a, _), (b, _) = found.span(1), found.span(2)
+        text = m.text[:a] + "\\text{for} " + m.text[a + 1:b] + " " + m.text[b + 1:]
+        origin = m.origin[:a] + [m.origin[a]] * 11 + m.origin[a + 1:b] + [m.origin[b]] + m.origin[b + 1:]
+        m = Mapped(text, origin)
+    return m
+
+
+def _pair_norms(m: Mapped) -> Mapped:
+    """``\\|x\\|`` -> ``\\lVert x\\rVert``: the bars of a norm, alike when written, opened and closed in turn."""
+    bars = iter(range(10**9))
+    return m.sub(_NORM_BAR, lambda x: "\\rVert " if next(bars) % 2 else "\\lVert ")
 
 
 def _unwrap(m: Mapped) -> Mapped:
@@ -166,9 +197,13 @@ def _sum_extent(text: str, start: int) -> int:
             if depth == 0:
                 return i
             depth -= 1
-        elif depth == 0 and (ch in "+-=<>&," or text.startswith("\\\\", i)):
+        elif depth == 0 and (ch in "+-=<>&," or text.startswith("\\\\", i) or _SUM_STOP.match(text, i)):
             return i
     return len(text)
+
+
+_SUM_STOP = re.compile(r"\\(approx|leq?|geq?|neq?|lt|gt|sim|simeq|equiv|in|implies|Rightarrow|to|iff|q?quad|text|"
+                       r"coloneqq)(?![a-zA-Z])")
 
 
 def _call_extent(text: str, start: int) -> int:

@@ -56,7 +56,7 @@ def _relational(a, op: str, b):
     _require_expr(a, b)
     table = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "\\lt": sp.StrictLessThan,
              "\\gt": sp.StrictGreaterThan, "\\le": sp.LessThan, "\\leq": sp.LessThan, "\\leqslant": sp.LessThan,
-             "\\ge": sp.GreaterThan, "\\geq": sp.GreaterThan, "\\geqslant": sp.GreaterThan, "\\neq": sp.Ne,
+             "\\ge": sp.GreaterThan, "\\geq": sp.GreaterThan, "\\geqslant": sp.GreaterThan, "\\neq": sp.Ne, "=": sp.Eq,
              "\\ne": sp.Ne}
     if op.strip() not in table:
         raise DlderiveError(f"the condition {op} is not read")

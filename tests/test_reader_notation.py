@@ -1,0 +1,135 @@
+"""The reader on notation of ML course notes: norms, indicators, ∇ gradients, conditions in parentheses, a sum
+after a division, plain-text powers. Each reading is compared with the SymPy expression built by hand, at
+numbers where it is worked out by hand, and the checker's verdicts on steps that use it with sympy.diff."""
+import pytest
+import sympy as sp
+
+from dlderive.check import check_text
+from dlderive.functions import Jacobian
+from dlderive.reader import ReadError, read_block, read_expression
+
+R = lambda name: sp.Symbol(name, real=True)  # noqa: E731
+x, y, w, i, j, z_k, z_i, K, L, theta = (R(n) for n in ("x", "y", "w", "i", "j", "z_k", "z_i", "K", "L", "theta"))
+k = sp.Symbol("k", integer=True)
+
+READINGS = [
+    # norms: ‖·‖ written with \| or \Vert, with a power and the 2-norm's subscript in either order
+    (r"\|x\|", sp.Abs(x)),
+    (r"\|x\|^2", x**2),
+    (r"\frac{1}{2}\|x - y\|^2", (x - y) ** 2 / 2),
+    (r"\|x\|_2", sp.Abs(x)),
+    (r"\|x\|_2^2", x**2),
+    (r"\|x\|^2_2", x**2),
+    (r"\|x\|_F", sp.Abs(x)),
+    (r"\Vert x \Vert^2", x**2),
+    (r"\|x\| + \|y\|", sp.Abs(x) + sp.Abs(y)),
+    (r"2\|x - y\|", 2 * sp.Abs(x - y)),
+    # indicators with an equality, in every bracket and as a subscript
+    (r"\mathbb{1}[i = j]", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
+    (r"\mathbb{1}(i = j)", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
+    (r"\mathbb{1}_{i=j}", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
+    (r"\mathbf{1}\{i = j\}", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
+    (r"\mathbf{1}\{i \neq j\}", sp.Piecewise((1, sp.Ne(i, j)), (0, True))),
+    (r"\mathbb{1}(x > 0)", sp.Piecewise((1, x > 0), (0, True))),
+    # the gradient ∇_w L is ∂L/∂w
+    (r"\nabla_{w} L", Jacobian(L, w)),
+    (r"\nabla_w L", Jacobian(L, w)),
+    (r"\nabla_{\theta} L", Jacobian(L, theta)),
+    (r"\eta \nabla_{w} L", R("eta") * Jacobian(L, w)),
+    # a sum or a product after a division: the denominator is the whole sum
+    (r"e^{z_i} / \sum_{k=1}^{K} e^{z_k}", sp.exp(z_i) / sp.Sum(sp.exp(R("z_k")), (k, 1, K))),
+    (r"e^{z_i} / \sum\limits_{k=1}^{K} e^{z_k}", sp.exp(z_i) / sp.Sum(sp.exp(R("z_k")), (k, 1, K))),
+    (r"x / \sum_{k=1}^{3} k + 1", x / sp.Sum(k, (k, 1, 3)) + 1),
+    (r"\log\sum_{k=1}^{K} e^{z_k}", sp.log(sp.Sum(sp.exp(R("z_k")), (k, 1, K)))),
+    # plain-text powers in parentheses
+    (r"e^(-1)", sp.exp(-1)),
+    (r"2^(3 + 1)", sp.Integer(16)),
+    (r"1/(1 + e^(-x))", 1 / (1 + sp.exp(-x))),
+]
+
+
+def _names(expr):
+    """The expression with every symbol replaced by a real symbol of its name, so that readings compare."""
+    return expr.xreplace({s: R(s.name) for s in expr.free_symbols if not s.is_integer})
+
+
+@pytest.mark.parametrize("latex, expected", READINGS, ids=[r[0] for r in READINGS])
+def test_reading(latex, expected):
+    got = read_expression(latex)
+    assert sp.simplify(_names(got).doit() - _names(expected).doit()) == 0, got
+
+
+def test_norms_at_numbers():
+    # ‖3 - 7‖² = 16 and ½‖2‖₂² = 2, worked out by hand
+    assert read_expression(r"\|3 - 7\|^2") == 16
+    assert read_expression(r"\frac{1}{2}\|2\|_2^2") == 2
+
+
+def test_a_norm_that_is_not_the_euclidean_one_is_refused_by_name():
+    for p in ("1", "{1}", "p", "{\\infty}"):
+        with pytest.raises(ReadError, match=r"‖·‖, ‖·‖_2 and ‖·‖_F are"):
+            read_expression(rf"\|x\|_{p}")
+
+
+def test_an_indicator_of_an_equality_at_indices():
+    expr = read_expression(r"\mathbb{1}[i = j]")
+    assert [expr.subs({i: a, j: b}) for a, b in ((1, 1), (1, 2), (3, 3))] == [1, 0, 1]
+
+
+def test_a_condition_in_parentheses_after_a_space_is_a_condition():
+    (claim, cond) = read_block(r"J_{ij} = p_i(1 - p_i) \qquad (i = j)")
+    assert not claim.condition and cond.condition
+    assert [t.source for t in cond.terms] == ["i", "j"]
+    (_, cond) = read_block(r"\frac{\partial J}{\partial u_w} = \hat y_w v_c \quad (w \neq o)")
+    assert cond.condition and cond.rels == ("other",) and [t.source for t in cond.terms] == ["w", "o"]
+    # a parenthesis without a relation is still a factor
+    (only,) = read_block(r"f = 3 \quad (x + 1)")
+    assert len(only.terms) == 2
+
+
+def _verdicts(doc):
+    return [str(r.verdict) for r in check_text(doc).relations]
+
+
+def test_steps_through_a_norm_are_checked():
+    # d/dw (λ/2 ‖w‖²) = λ w by sympy.diff; the factor-2 slip is refused
+    lam, ww = sp.symbols("lambda w", real=True)
+    assert sp.diff(lam / 2 * sp.Abs(ww) ** 2, ww).equals(lam * ww)
+    good = r"$$R = \frac{\lambda}{2}\|w\|_2^2, \qquad \frac{dR}{dw} = \lambda w$$"
+    bad = r"$$R = \frac{\lambda}{2}\|w\|_2^2, \qquad \frac{dR}{dw} = 2\lambda w$$"
+    assert _verdicts(good) == ["valid", "valid"]
+    assert _verdicts(bad) == ["valid", "invalid"]
+
+
+def test_a_sum_ends_at_a_relation_written_as_a_command():
+    (st,) = read_block(r"\log\sum_{k=1}^{2} e^{k} \approx 2.3133")
+    assert st.rels == ("other",) and st.terms[1].source.strip() == "2.3133"
+    # log(e + e^2) = log(10.10734) = 2.31326 by hand
+    assert _verdicts(r"$$\log\sum_{k=1}^{2} e^{k} \approx 2.3133$$") == ["valid"]
+    assert _verdicts(r"$$\log\sum_{k=1}^{2} e^{k} \approx 2.1133$$") == ["invalid"]
+
+
+def test_a_softmax_written_with_a_slash_and_a_sum_is_checked():
+    # p_1 at z = (1, 0): e / (e + 1) = 0.7311 (by hand: 2.71828 / 3.71828)
+    good = "$$p_1 = e^{1} / \\sum\\limits_{k=1}^{2} e^{2 - k} \\approx 0.7311$$"
+    bad = "$$p_1 = e^{1} / \\sum\\limits_{k=1}^{2} e^{2 - k} \\approx 0.2689$$"
+    assert _verdicts(good)[-1] == "valid"
+    assert _verdicts(bad)[-1] == "invalid"
+
+
+def test_a_gradient_written_with_nabla_is_checked():
+    # ∇_w of ½(w x - y)² is (w x - y) x by sympy.diff; without the x it is refused
+    ww, xx, yy = sp.symbols("w x y", real=True)
+    assert sp.expand(sp.diff((ww * xx - yy) ** 2 / 2, ww) - (ww * xx - yy) * xx) == 0
+    good = r"$$L = \frac{1}{2}(w x - y)^2, \qquad \nabla_{w} L = (w x - y)\, x$$"
+    bad = r"$$L = \frac{1}{2}(w x - y)^2, \qquad \nabla_{w} L = w x - y$$"
+    assert _verdicts(good) == ["valid", "valid"]
+    assert _verdicts(bad) == ["valid", "invalid"]
+
+
+def test_an_indicator_of_an_equality_is_checked_like_the_kronecker_delta():
+    # the softmax Jacobian p_i(𝟙[i = j] - p_j) against p_i(δ_ij - p_j), and the δ dropped
+    good = r"$$p_i(\mathbb{1}[i = j] - p_j) = p_i(\delta_{ij} - p_j)$$"
+    bad = r"$$p_i(\mathbb{1}[i = j] - p_j) = p_i(1 - p_j)$$"
+    assert _verdicts(good) == ["valid"]
+    assert _verdicts(bad) != ["valid"]
