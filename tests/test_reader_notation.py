@@ -31,6 +31,11 @@ READINGS = [
     (r"\mathbf{1}\{i = j\}", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
     (r"\mathbf{1}\{i \neq j\}", sp.Piecewise((1, sp.Ne(i, j)), (0, True))),
     (r"\mathbb{1}(x > 0)", sp.Piecewise((1, x > 0), (0, True))),
+    (r"\mathbf{1}_{[i=j]}", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
+    (r"\mathbb{1}_{\{i = j\}}", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
+    (r"\mathbb{I}[i = j]", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
+    (r"\mathbb{I}\{i = j\}", sp.Piecewise((1, sp.Eq(i, j)), (0, True))),
+    (r"\mathbb{I}_{i \neq j}", sp.Piecewise((1, sp.Ne(i, j)), (0, True))),
     # the gradient ∇_w L is ∂L/∂w
     (r"\nabla_{w} L", Jacobian(L, w)),
     (r"\nabla_w L", Jacobian(L, w)),
@@ -82,9 +87,11 @@ def test_a_condition_in_parentheses_after_a_space_is_a_condition():
     assert [t.source for t in cond.terms] == ["i", "j"]
     (_, cond) = read_block(r"\frac{\partial J}{\partial u_w} = \hat y_w v_c \quad (w \neq o)")
     assert cond.condition and cond.rels == ("other",) and [t.source for t in cond.terms] == ["w", "o"]
-    # a parenthesis without a relation is still a factor
+    # a parenthesis without a relation is still a factor; a relation between expressions stays a claim
     (only,) = read_block(r"f = 3 \quad (x + 1)")
     assert len(only.terms) == 2
+    with pytest.raises(ReadError):
+        read_block(r"f = 3 \quad (2 + 2 = 5)")
 
 
 def _verdicts(doc):
@@ -130,6 +137,7 @@ def test_a_gradient_written_with_nabla_is_checked():
 def test_an_indicator_of_an_equality_is_checked_like_the_kronecker_delta():
     # the softmax Jacobian p_i(𝟙[i = j] - p_j) against p_i(δ_ij - p_j), and the δ dropped
     good = r"$$p_i(\mathbb{1}[i = j] - p_j) = p_i(\delta_{ij} - p_j)$$"
-    bad = r"$$p_i(\mathbb{1}[i = j] - p_j) = p_i(1 - p_j)$$"
     assert _verdicts(good) == ["valid"]
-    assert _verdicts(bad) != ["valid"]
+    for bad in (r"$$p_i(\mathbb{1}[i = j] - p_j) = p_i(1 - p_j)$$", r"$$p_i(\mathbf{1}_{[i=j]} - p_j) = p_i(1 - p_j)$$",
+                r"$$p_i(\mathbb{I}\{i = j\} - p_j) = p_i(1 - p_j)$$"):
+        assert _verdicts(bad) != ["valid"], bad

@@ -89,10 +89,14 @@ _CONDITION = re.compile(r"(?<=[^,;{&\s])\s*((?:\\q?quad\s*)?\\text\{\s*[,;]?\s*(
 _DOT_PRODUCT = re.compile(r"(?<=[\w)}])\s+\.\s+(?=[\w(\\])")  # 3 . 4: a product, not the end of a sentence
 _NORM_BAR = re.compile(r"\\\||\\Vert(?![a-zA-Z])")
 _NORM_SUP_SUB = re.compile(r"\\rVert\s*(\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))\s*(_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))")
-_INDICATOR_SUB = re.compile(r"\\(mathbb|mathbf|mathds|bm)\{1\}_\{([^{}]{1,40}?(?:=|\\neq?|<|>|\\leq?|\\geq?)[^{}]{1,40})\}")
+_INDICATOR_REL = r"[^{}\[\]()]{1,40}?(?:=|\\neq?|<|>|\\leq?|\\geq?)[^{}\[\]()]{1,40}?"
+_INDICATOR_SUB = re.compile(rf"\\(mathbb|mathbf|mathds|bm)\{{[1I]\}}_\{{\s*(?:\[|\(|\\\{{)?\s*({_INDICATOR_REL})\s*(?:\]|\)|\\\}})?\s*\}}")
+_INDICATOR_I = re.compile(rf"\\(mathbb|mathbf|mathds|bm)\{{I\}}(?=\s*(?:\\left)?\s*(?:[\[(]|\\\{{){_INDICATOR_REL}(?:[\])]|\\\}}))")
 _NABLA = re.compile(rf"\\nabla_\s*({_BRACED}|\\[A-Za-z]+|[A-Za-z])\s*({_NAMED}(?:\s*\([^()]{{0,80}}\))?)")
 _DIV_SUM = re.compile(r"/\s*(?=\\(sum|prod)(?![a-zA-Z]))")
-_PAREN_CONDITION = re.compile(r"\\q?quad\s*(\()\s*[^()]{1,80}?(?:=|\\neq?|<|>|\\leq?|\\geq?|\\in(?![a-zA-Z]))[^()]{1,80}?\s*(\))")
+_COND_NAME = r"\\?[A-Za-z]+(?:_\{[^{}]{1,10}\}|_[A-Za-z0-9])?"
+_PAREN_CONDITION = re.compile(rf"\\q?quad\s*(\()\s*{_COND_NAME}\s*(?:=|\\neq?|<|>|\\leq?|\\geq?|\\in(?![a-zA-Z]))\s*"
+                              rf"(?:{_COND_NAME}|\d+|\\mathbb\{{[NZR]\}})\s*(\))")
 _MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix|array|cases|dcases|rcases)\}.*?\\end\{\1\}", re.S)
 _OTHERWISE = re.compile(r"\\text\{\s*(?:otherwise|else|o\.w\.|elsewhere)\s*\.?\s*\}|(?<=\x1e)\s*(?:otherwise|else)\b")
 _CASE_IF = re.compile(r"\\text\{\s*,?\s*(?:if|for|when|where)\s*\}|\\mathrm\{\s*if\s*\}|(?<=\x1e)\s*if\b")
@@ -127,7 +131,8 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
     m = m.sub(_DELTA_NAME, lambda x: f"{x.group(1)}{x.group(2)}")  # δh_t: the gradient's own name
     m = _pair_norms(m)
     m = m.sub(_NORM_SUP_SUB, lambda x: f"\\rVert{x.group(2)}{x.group(1)}")  # ‖x‖^2_2 -> ‖x‖_2^2
-    m = m.sub(_INDICATOR_SUB, lambda x: f"\\{x.group(1)}{{1}}[{x.group(2)}]")  # 𝟙_{i=j} -> 𝟙[i=j]
+    m = m.sub(_INDICATOR_SUB, lambda x: f"\\{x.group(1)}{{1}}[{x.group(2)}]")  # 𝟙_{i=j}, 𝟙_{[i=j]} -> 𝟙[i=j]
+    m = m.sub(_INDICATOR_I, lambda x: f"\\{x.group(1)}{{1}}")  # 𝕀[i = j] -> 𝟙[i = j]
     m = m.sub(_NABLA, lambda x: f"\\frac{{\\partial {x.group(2)}}}{{\\partial {x.group(1)}}}")  # ∇_w L -> ∂L/∂w
     m = _nest_applications(m)
     m = _wrap_sums(m)
@@ -139,7 +144,8 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
 
 
 def _paren_conditions(m: Mapped) -> Mapped:
-    """``\\quad (i \\neq j)`` -> ``\\quad \\text{for} i \\neq j``: a relation in parentheses after a space is a condition."""
+    """``\\quad (i \\neq j)`` -> ``\\quad \\text{for} i \\neq j``: a relation of a name with a name or a number, in
+    parentheses after a space, is a condition (``\\quad (2 + 2 = 5)`` stays a claim)."""
     for _ in range(20):
         found = _PAREN_CONDITION.search(m.text)
         if not found:
