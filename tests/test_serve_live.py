@@ -11,13 +11,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 import sympy as sp
+
+from dlderive.serve import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -211,76 +216,224 @@ def test_a_low_port_without_the_right_is_one_line_and_status_2():
     assert message.startswith("dlderive: error: --port 80: permission denied on 127.0.0.1") and "1024" in message
 
 
-def test_pages_in_chromium(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+@pytest.fixture
+def chromium(server, tmp_path):
+    """A page of the system Chromium on the app. Every request is intercepted: one that leaves the app's
+    own addresses (127.0.0.1 and localhost, its port) is aborted and recorded in ``outside``; console
+    errors and warnings and uncaught exceptions are recorded in ``problems``."""
+    from playwright.sync_api import sync_playwright
 
     base, folder = server
-    requests, problems = [], []
+    netloc = urlsplit(base).netloc
+    seen = SimpleNamespace(base=base, folder=folder, outside=[], problems=[], requests=[],
+                           own={netloc, netloc.replace("127.0.0.1", "localhost")})
+
+    def route(r):
+        url = urlsplit(r.request.url)
+        seen.requests.append(r.request.url)
+        if url.scheme not in ("data", "blob", "about") and url.netloc not in seen.own:
+            seen.outside.append(r.request.url)
+            return r.abort()
+        return r.continue_()
+
     with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
+        context = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
                                                        headless=True, args=CHROMIUM_FLAGS, accept_downloads=True)
         try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(base + "/")
-            source = page.locator("#source")
-            source.click()
-            source.press_sequentially("Our claim.\n\n$$\\frac{d}{dx} x^3 = 2x^2$$\n", delay=5)
-            wrong = page.locator('#relations li[data-line="3"]')
-            expect(wrong).to_have_attribute("data-verdict", "invalid", timeout=30_000)
-            expect(wrong.locator(".mark")).to_have_text("✗")
-            expect(wrong).to_contain_text("counterexample")
-            expect(wrong).to_contain_text("first wrong step")
-            expect(wrong.locator("math")).to_have_count(1)
-            expect(page.locator('#lines .src.first-wrong')).to_have_attribute("data-line", "3")
-
-            source.fill("Our claim.\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n")
-            right = page.locator('#relations li[data-line="3"]')
-            expect(right).to_have_attribute("data-verdict", "valid", timeout=30_000)
-            expect(right.locator(".mark")).to_have_text("✓")
-
-            page.reload()  # the text is kept in the browser
-            expect(page.locator("#source")).to_have_value("Our claim.\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n")
-            expect(page.locator('#relations li[data-line="3"]')).to_have_attribute("data-verdict", "valid",
-                                                                                    timeout=30_000)
-
-            page.set_input_files("#cellfile", str(ROOT / "docs" / "cells" / "mgu.toml"))  # a declared cell
-            page.select_option("#model", "@cell")
-            expect(page.locator("#cellname")).to_have_text("cell: mgu")
-            source.fill("$$\\frac{\\partial h_t}{\\partial u_t} = f_t$$\n")  # by hand: h_t = (1 - f_t) h + f_t u_t
-            expect(page.locator('#relations li[data-line="1"]')).to_have_attribute("data-verdict", "valid",
-                                                                                    timeout=30_000)
-            page.select_option("#model", "")
-
-            page.select_option("#example", "unreadable")
-            unread = page.locator('#relations li[data-line="6"]')
-            expect(unread).to_have_attribute("data-verdict", "unverifiable", timeout=30_000)
-            expect(page.locator("#lines .caret")).to_contain_text("^ cannot read from here")
-
-            page.select_option("#example", "lstm_hidden")  # the week-8 homework example: tanh' written wrong
-            expect(page.locator('#relations li[data-line="25"]')).to_have_attribute("data-verdict", "invalid",
-                                                                                     timeout=60_000)
-
-            page.goto(base + "/handout")
-            preview = page.frame_locator("#preview")
-            expect(preview.locator("h1")).to_have_text("Week 8 Homework: LSTM derivatives and convolution arithmetic",
-                                                       timeout=30_000)
-            expect(page.locator("body")).to_have_attribute("data-watching", "yes", timeout=30_000)
-            handout = folder / "week8.toml"
-            handout.write_text(handout.read_text().replace('title = "Week 8 Homework:', 'title = "Week 8 (edited):', 1))
-            expect(preview.locator("h1")).to_have_text("Week 8 (edited): LSTM derivatives and convolution arithmetic",
-                                                       timeout=30_000)
-            page.check("input[value=student]")
-            expect(preview.locator("body")).to_contain_text("Your answer:", timeout=30_000)
-            with page.expect_download() as download:
-                page.click("button[data-format=md]")
-            assert download.value.suggested_filename == "week8.md"
-            assert "Week 8 (edited)" in Path(download.value.path()).read_text()
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("console", lambda m: seen.problems.append(m.text) if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e: seen.problems.append(str(e)))
+            seen.page, seen.context = page, context
+            yield seen
         finally:
-            browser.close()
-    assert problems == []
-    outside = [u for u in requests if not (u.startswith(base + "/") or u.startswith(("data:", "blob:" + base, "about:")))]
-    assert outside == []
-    assert any(u.endswith("/api/check/view") for u in requests)
+            context.close()
+
+
+def shown(page) -> list[tuple[int, str]]:
+    """(line, verdict) of each relation the check page lists."""
+    return [tuple(v) for v in page.eval_on_selector_all(
+        "#relations li", "els => els.map(e => [+e.dataset.line, e.dataset.verdict])")]
+
+
+def cli_verdicts(tmp_path, text: str, model: str | None) -> list[tuple[int, str]]:
+    path = tmp_path / "document.md"
+    path.write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "dlderive.cli", "check", str(path), "--format", "json"] + (
+        ["--model", model] if model else [])
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    return [(r["line"], r["verdict"]) for r in json.loads(done.stdout)["relations"]]
+
+
+def test_check_page_in_chromium(chromium, tmp_path):
+    from playwright.sync_api import expect
+
+    page, base = chromium.page, chromium.base
+    page.goto(base + "/")
+    source = page.locator("#source")
+    source.click()
+    source.press_sequentially("Our claim.\n\n$$\\frac{d}{dx} x^3 = 2x^2$$\n", delay=5)  # by hand: 3x^2
+    wrong = page.locator('#relations li[data-line="3"]')
+    expect(wrong).to_have_attribute("data-verdict", "invalid", timeout=30_000)
+    expect(wrong.locator(".mark")).to_have_text("✗")
+    expect(wrong).to_contain_text("counterexample")
+    expect(wrong).to_contain_text("first wrong step")
+    expect(wrong.locator("math")).to_have_count(1)
+    expect(page.locator("#lines .src.first-wrong")).to_have_attribute("data-line", "3")
+    expect(page.locator('#lines .src[data-line="3"] .marks')).to_have_text("✗ ")
+
+    source.fill("Our claim.\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n")
+    right = page.locator('#relations li[data-line="3"]')
+    expect(right).to_have_attribute("data-verdict", "valid", timeout=30_000)
+    expect(right.locator(".mark")).to_have_text("✓")
+    expect(page.locator("#lines .src.first-wrong")).to_have_count(0)
+
+    page.reload()  # the text is kept in the browser
+    expect(page.locator("#source")).to_have_value("Our claim.\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n")
+    expect(page.locator('#relations li[data-line="3"]')).to_have_attribute("data-verdict", "valid", timeout=30_000)
+
+    # a built-in cell: h_t = o_t ∘ tanh(c_t), so by hand ∂h_t/∂o_t = tanh(c_t), not σ(c_t)
+    lstm = "$$\\frac{\\partial h_t}{\\partial o_t} = \\tanh(c_t)$$\n\n$$\\frac{\\partial h_t}{\\partial o_t} = \\sigma(c_t)$$\n"
+    page.select_option("#model", "lstm")
+    source.fill(lstm)
+    expect(page.locator('#relations li[data-line="3"]')).to_have_attribute("data-verdict", "invalid", timeout=30_000)
+    assert shown(page) == [(1, "valid"), (3, "invalid")]
+    page.select_option("#model", "")  # without the cell, h_t is a quantity the text never defines
+    expect(page.locator('#relations li[data-line="1"]')).to_have_attribute("data-verdict", "unverifiable",
+                                                                            timeout=30_000)
+
+    page.set_input_files("#cellfile", str(ROOT / "docs" / "cells" / "mgu.toml"))  # a cell TOML chosen by the user
+    page.select_option("#model", "@cell")
+    expect(page.locator("#cellname")).to_have_text("cell: mgu")
+    source.fill("$$\\frac{\\partial h_t}{\\partial u_t} = f_t$$\n")  # by hand: h_t = (1 - f_t) h + f_t u_t
+    expect(page.locator('#relations li[data-line="1"]')).to_have_attribute("data-verdict", "valid", timeout=30_000)
+    page.select_option("#model", "")
+
+    page.select_option("#example", "unreadable")
+    unread = page.locator('#relations li[data-line="6"]')
+    expect(unread).to_have_attribute("data-verdict", "unverifiable", timeout=30_000)
+    caret = page.locator("#lines .caret")
+    expect(caret).to_contain_text("^ cannot read from here")
+    assert page.locator("#lines .src").nth(5).get_attribute("data-line") == "6"  # the caret row follows line 6
+    assert caret.evaluate("e => e.previousElementSibling.dataset.line") == "6"
+
+    sample = examples.EXAMPLES.get("week8_homework")
+    if sample is not None:  # the week-8 homework from the examples menu, as `dlderive check --model lstm` judges it
+        expected = cli_verdicts(tmp_path, sample.text(), "lstm")
+        page.select_option("#example", "week8_homework")
+        expect(page.locator("#model")).to_have_value("lstm")
+        expect(page.locator("#relations li")).to_have_count(len(expected), timeout=120_000)
+        assert shown(page) == expected and any(verdict == "invalid" for _, verdict in expected)
+
+    page.select_option("#example", "lstm_hidden")  # the shipped week-8 example: tanh' written wrong on line 25
+    expect(page.locator('#relations li[data-line="25"]')).to_have_attribute("data-verdict", "invalid", timeout=60_000)
+
+    dropped = "Dropped file.\n\n$$\\frac{d}{dx} x^4 = 4x^3$$\n\n$$\\frac{d}{dx} x^4 = 3x^3$$\n"  # by hand: 4x^3
+    transfer = page.evaluate_handle("text => { const t = new DataTransfer(); "
+                                    "t.items.add(new File([text], 'homework.md', {type: 'text/markdown'})); return t; }",
+                                    dropped)
+    page.dispatch_event("#source", "drop", {"dataTransfer": transfer})
+    expect(page.locator("#source")).to_have_value(dropped)
+    expect(page.locator('#relations li[data-line="5"]')).to_have_attribute("data-verdict", "invalid", timeout=30_000)
+    assert shown(page) == [(3, "valid"), (5, "invalid")]
+    expect(page.locator('#relations li[data-line="5"] .mark')).to_have_text("✗")
+
+    assert any(u.endswith("/api/check/view") for u in chromium.requests)
+    assert chromium.problems == [] and chromium.outside == []
+    from playwright.sync_api import Error as BrowserError
+
+    with pytest.raises(BrowserError):  # the interception is real: a request out is caught and aborted
+        page.goto("http://example.com/font.woff2")
+    assert chromium.outside == ["http://example.com/font.woff2"]
+
+
+class _ForeignSite(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<p>another site</p>")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_page_of_another_origin_cannot_post(chromium):
+    """A page of another site on this machine posts to the app, as a form or a no-cors fetch can: refused (403)."""
+    page, base = chromium.page, chromium.base
+    site = ThreadingHTTPServer(("127.0.0.1", 0), _ForeignSite)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    foreign = f"http://127.0.0.1:{site.server_port}/"
+    chromium.own.add(urlsplit(foreign).netloc)
+    try:
+        other = chromium.context.new_page()  # its console is the other site's, not the app's
+        other.goto(foreign)
+        with other.expect_response(base + "/api/check") as refused:
+            other.evaluate("url => fetch(url, {method: 'POST', mode: 'no-cors', headers: {'Content-Type': 'text/plain'},"
+                           " body: JSON.stringify({text: '$$1 + 1 = 2$$'})}).catch(() => null)", base + "/api/check")
+        assert refused.value.status == 403
+        other.close()
+    finally:
+        site.shutdown()
+    page.goto(base + "/")  # the same POST from the app's own page is answered
+    answer = page.evaluate("url => fetch(url, {method: 'POST', headers: {'Content-Type': 'text/plain'},"
+                           " body: JSON.stringify({text: '$$1 + 1 = 2$$'})}).then(r => r.json())", base + "/api/check")
+    assert answer["summary"]["valid"] == 1
+    assert chromium.problems == [] and chromium.outside == []
+
+
+def test_handout_page_in_chromium(chromium, tmp_path):
+    from playwright.sync_api import expect
+
+    from dlderive.export import render
+    from dlderive.handout import build_document, load
+
+    page, base, folder = chromium.page, chromium.base, chromium.folder
+    handout = folder / "week8.toml"
+
+    def built(fmt: str = "html", answers: bool = True, seed: int | None = None) -> str:
+        doc = build_document(load(handout), seed=seed, answers=answers)
+        return render(doc, fmt, doc.notation)
+
+    page.goto(base + "/handout")
+    preview = page.frame_locator("#preview")
+    expect(preview.locator("h1")).to_have_text("Week 8 Homework: LSTM derivatives and convolution arithmetic",
+                                               timeout=30_000)
+    expect(page.locator("body")).to_have_attribute("data-watching", "yes", timeout=30_000)
+    handout.write_text(handout.read_text().replace('title = "Week 8 Homework:', 'title = "Week 8 (edited):', 1))
+    expect(preview.locator("h1")).to_have_text("Week 8 (edited): LSTM derivatives and convolution arithmetic",
+                                               timeout=30_000)
+    assert page.locator("#preview").get_attribute("srcdoc") == built()  # the answer key, rebuilt from disk
+
+    page.check("input[value=student]")
+    expect(preview.locator("body")).to_contain_text("Your answer:", timeout=30_000)
+    expect(page.locator("#status")).to_contain_text("Built", timeout=30_000)
+    assert page.locator("#preview").get_attribute("srcdoc") == built(answers=False)
+    page.fill("#seed", "3")
+    page.locator("#seed").dispatch_event("change")
+    student = built(answers=False, seed=3)
+    assert student != built(answers=False)  # the seed draws other values
+    page.wait_for_function("expected => document.getElementById('preview').srcdoc === expected", arg=student,
+                           timeout=30_000)
+
+    for fmt, name in (("tex", "latex"), ("md", "markdown"), ("html", "html")):
+        with page.expect_download(timeout=60_000) as download:
+            page.click(f"button[data-format={fmt}]")
+        assert download.value.suggested_filename == f"week8.{fmt}"
+        assert Path(download.value.path()).read_text(encoding="utf-8") == built(name, answers=False, seed=3)
+    if shutil.which("pdflatex") and shutil.which("pdftotext"):
+        with page.expect_download(timeout=300_000) as download:
+            page.click("button[data-format=pdf]")
+        assert download.value.suggested_filename == "week8.pdf"
+        text = subprocess.run(["pdftotext", download.value.path(), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "Week 8 (edited)" in text
+
+    page.select_option("#file", "@pasted")  # a pasted handout
+    pasted = (ROOT / "derivations" / "conv_drill.toml").read_text()
+    page.fill("#toml", pasted)
+    doc = build_document(load(ROOT / "derivations" / "conv_drill.toml"), seed=3, answers=False)
+    page.wait_for_function("expected => document.getElementById('preview').srcdoc === expected",
+                           arg=render(doc, "html", doc.notation), timeout=30_000)
+    assert chromium.problems == [] and chromium.outside == []
