@@ -9,6 +9,7 @@ from dlderive import catalog, memo
 from dlderive.cells import CELLS
 from dlderive.cells.declared import cell_from_toml
 from dlderive.derive import DERIVATIONS, derive
+from dlderive.errors import DlderiveError
 from dlderive.evaluate import evaluate
 
 CELL = """name = "tiny"
@@ -54,3 +55,28 @@ def test_memo_clear_empties_every_cache():
     memo.clear()
     assert all(c.cache_info().currsize == 0 for c in memo._CACHES)
     assert derive("lstm.forget_gate").steps
+
+
+def _cell_file(tmp_path, file_name, cell_name, h):
+    path = tmp_path / file_name
+    path.write_text(f'name = "{cell_name}"\ninputs = ["x"]\nstates = ["h"]\n\n[equations]\nh_t = "{h}"\n')
+    return str(path)
+
+
+def test_a_declared_cell_never_takes_a_name_already_taken(tmp_path):
+    first = _cell_file(tmp_path, "a.toml", "twin", "tanh(W @ x_t + U @ h_prev)")
+    other = _cell_file(tmp_path, "b.toml", "twin", "sigmoid(W @ x_t + U @ h_prev)")
+    fake = _cell_file(tmp_path, "lstmfake.toml", "lstm", "tanh(W @ x_t)")
+    try:
+        assert catalog.model_named(first) == "twin"
+        assert catalog.model_named(first) == "twin"  # the same file again: the same cell
+        with pytest.raises(DlderiveError, match="b.toml declares the cell 'twin', a name already taken by another"):
+            catalog.model_named(other)
+        with pytest.raises(DlderiveError, match="'lstm', a name already taken by a built-in cell"):
+            catalog.model_named(fake)
+        # the registry still holds the first file's equations and the built-in LSTM
+        h = CELLS["twin"].equations[-1][1]
+        assert h.has(sp.tanh) and not any(str(f.func) == "sigmoid" for f in h.atoms(sp.Function))
+        assert len(CELLS["lstm"].equations) > 1
+    finally:
+        catalog.unregister("twin")
