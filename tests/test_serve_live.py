@@ -86,15 +86,48 @@ def test_fifty_concurrent_checks_all_answered_right(server):
     assert sum(expected == "invalid" for _, expected in cases) == 17
 
 
-def test_bad_input_keeps_the_server_serving(server):
-    base, _ = server
+def raw(base: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    """Status, headers and body of one request sent as given (no client-side checks or encoding)."""
     url = urlsplit(base)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    connection.request("POST", "/api/check", b"\xff{", {"Content-Type": "application/json"})
-    answer = connection.getresponse()
-    assert answer.status == 400 and "UTF-8" in json.loads(answer.read())["error"]
-    connection.close()
-    assert post(base, "/api/check", {"text": power_rule(3, 3)[0]})[1]["summary"]["valid"] == 1
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+    try:
+        connection.request(method, path, body, {"Content-Type": "application/json", **(headers or {})})
+        answer = connection.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    finally:
+        connection.close()
+
+
+OVER_LIMIT = b"<a body of 2,000,001 bytes>"
+
+
+@pytest.mark.parametrize("method, path, body, headers, status, words", [
+    ("POST", "/api/check", b'{"text": "a = b"', None, 400, "not valid JSON (line 1, column"),
+    ("POST", "/api/check", b'{"model": "lstm"}', None, 400, "missing field 'text'"),
+    ("POST", "/api/check", b'{"text": "a", "model": "gur"}', None, 400, "unknown model 'gur'"),
+    ("POST", "/api/check", b'\xff{"text": "a"}', None, 400, "not valid UTF-8 (byte 0)"),
+    ("POST", "/api/derive", b'{"form": "scalar"}', None, 400, "missing field 'name'"),
+    ("POST", "/api/check", OVER_LIMIT, None, 413, "request body of 2000001 bytes; the limit is 2000000 bytes"),
+    ("GET", "/api/check", None, None, 405, "GET is not allowed on /api/check"),
+    ("GET", "/api/handout", None, None, 405, "GET is not allowed on /api/handout"),
+    ("GET", "/api/derive", None, None, 405, "GET is not allowed on /api/derive"),
+    ("POST", "/api/handout", b'{"file": "../week8.toml"}', None, 404, "no handout named '../week8.toml'"),
+    ("POST", "/api/handout", b'{"file": "/etc/passwd"}', None, 404, "no handout named '/etc/passwd'"),
+    ("GET", "/static/../serve/app.py", None, None, 404, ""),
+    ("GET", "/static/%2e%2e/app.py", None, None, 404, ""),
+    ("POST", "/api/check", b'{"text": "$$1 = 1$$"}', {"Origin": "http://evil.example"}, 403, "http://evil.example is refused"),
+    ("GET", "/", None, {"Host": "evil.example"}, 400, ""),
+])
+def test_bad_requests_to_the_real_server(server, method, path, body, headers, status, words):
+    base, _ = server
+    if body == OVER_LIMIT:
+        body = b'{"text": "' + b"x" * (2_000_001 - 12) + b'"}'
+    got, _, content = raw(base, method, path, body, headers)
+    assert got == status, content[:300]
+    if words:
+        message = json.loads(content)["error"]
+        assert words in message and "\n" not in message and "Traceback" not in message, message
+    assert post(base, "/api/check", {"text": power_rule(3, 3)[0]})[1]["summary"]["valid"] == 1  # still serving
 
 
 def test_a_changed_handout_file_is_announced(server):
