@@ -217,3 +217,43 @@ def test_a_build_killed_while_writing_leaves_a_temporary_file_that_the_next_buil
     build_module.build(small, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f".small.md.dlderive-{os.getpid()}-0123abcd.tmp", ".notes.tmp", "small.html", "small.md", "small.tex"])
+
+
+GUARD = Path(build_module.__file__).with_name("texguard.py")
+
+
+def _guard(tmp_path, command):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    guard = subprocess.Popen([sys.executable, str(GUARD), *command], env=env, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    word, _, folder = guard.stdout.readline().strip().partition(" ")
+    assert word == "folder" and Path(folder).parent == tmp_path and Path(folder).is_dir()
+    return guard, Path(folder)
+
+
+def test_the_guard_kills_the_whole_tex_group_and_removes_its_folder_when_its_pipe_closes(tmp_path):
+    # the "engine" forks a child that outlives it, as latexmk does with pdflatex
+    guard, folder = _guard(tmp_path, ["sh", "-c", "sleep 120 & echo $! > child; sleep 120"])
+    guard.stdin.write("run\n")
+    guard.stdin.flush()
+    deadline = time.monotonic() + 30
+    while not (folder / "child").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    engine = _children(guard.pid)[0]
+    child = int((folder / "child").read_text())
+    assert _session_members(engine) and child in _session_members(engine)
+    guard.stdin.close()  # what the build's death does
+    assert guard.wait(timeout=30) == 0
+    assert _session_members(engine) == [] and not folder.exists()
+
+
+def test_the_guard_reports_the_exit_status_and_removes_the_folder_of_a_run_that_never_started(tmp_path):
+    guard, folder = _guard(tmp_path, ["sh", "-c", "exit 3"])
+    guard.stdin.write("run\n")
+    guard.stdin.flush()
+    assert guard.stdout.readline().strip() == "exit 3"
+    guard.stdin.close()
+    assert guard.wait(timeout=30) == 0 and not folder.exists()
+    guard, folder = _guard(tmp_path, ["sh", "-c", "exit 0"])
+    guard.stdin.close()  # the build died before the source was written
+    assert guard.wait(timeout=30) == 0 and not folder.exists() and list(tmp_path.iterdir()) == []
