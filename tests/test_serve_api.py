@@ -83,6 +83,21 @@ def test_check_answers_exactly_the_json_of_dlderive_check(client, tmp_path, name
     assert json.loads(answer.text)["relations"]
 
 
+@pytest.mark.parametrize("example, model", [("lstm_hidden", "lstm"), ("unreadable", None), ("week8_homework", "lstm")])
+def test_check_without_a_name_differs_from_dlderive_check_only_in_file(client, tmp_path, example, model):
+    """The one field that names the file is ``file``: "<text>" unless the request gives ``name``."""
+    if example not in examples.EXAMPLES:
+        pytest.skip("the shared week-8 sample is not beside this checkout")
+    text = examples.EXAMPLES[example].text()
+    expected, path = cli_json(tmp_path, text, "homework.md", model)
+    answer = post(client, "/api/check", {"text": text, "model": model})
+    assert answer.status_code == 200
+    ours, theirs = answer.json(), json.loads(expected)
+    assert (ours.pop("file"), theirs.pop("file")) == ("<text>", path)
+    assert ours == theirs and ours["relations"]
+    assert "homework.md" not in answer.text
+
+
 def test_verdicts_and_counterexample_by_hand(client):
     right = post(client, "/api/check", {"text": ONE_RIGHT}).json()
     assert [r["verdict"] for r in right["relations"]] == ["valid"]
