@@ -69,6 +69,9 @@ class Judge(Definitions):
             return self._judge(step)
         if step.rel not in ("=", "def") or step.assumption or step.after_condition is not None or not self.vector:
             return self._judge(step)
+        gradient = self.linalg.active and linalg.is_gradient(self.linalg, step.a.source)
+        if gradient:  # dW = Xᵀ dY is a claim about the gradient, not the definition of a name dW
+            return self._matrix_claim(step)
         again = self.linalg.defined_as(step.a.source) if step.chain_start else None
         if again and self.linalg.active:  # a name defined anew: the same quantity, or a new exercise
             seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
@@ -100,11 +103,24 @@ class Judge(Definitions):
             return judgement
         if defined:
             return Judgement(V, f"definition: {step.a.source.strip()} = {step.b.source.strip()}")
+        return self._matrix_claim(step, judgement)
+
+    def _matrix_claim(self, step, scalar: Judgement | None = None) -> Judgement:
+        """The relation judged as vectors and matrices; where that reading does not apply, the scalar one."""
         seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
         try:
             verdict, reason, counterexample = linalg.judge(self.linalg, step.a.source, step.b.source, seed)
-        except linalg.Unread:
-            return judgement
+        except linalg.Unread as exc:
+            if scalar is not None:
+                return scalar
+            try:
+                scalar = self._judge(step)
+            except Unverifiable as inner:
+                scalar = Judgement(U, str(inner))
+            if scalar.verdict == V:
+                return Judgement(U, f"not read as vectors and matrices ({exc}), and the scalar reading alone does "
+                                 f"not make it valid")
+            return scalar
         return Judgement(Verdict(verdict), reason, counterexample)
 
     def _written(self, identifier: str) -> str:

@@ -2,8 +2,8 @@
 
 The document's declarations (``W \\in \\mathbb{R}^{m \\times n}``) and definitions (``Y = XW + b``) give the
 shapes (those not declared are inferred, :mod:`.linalg_shapes`); a relation is judged by instantiating every
-size at several distinct values, every matrix at exact random rationals, and comparing the two sides entry by
-entry (50 digits). A derivative is computed entry by entry with sympy.diff on matrices of fresh symbols.
+size at several distinct values, every matrix at random rationals, and comparing the two sides entry by
+entry (30 digits of a 60-digit evaluation); a derivative is computed entry by entry (see ``_Eval``).
 
 Layout: ∂L/∂W has W's shape for a scalar L (a gradient by a vector may also be written as a row, the
 numerator layout); ∂y/∂x of vectors is the Jacobian in the numerator layout (rows of y, columns of x), and
@@ -31,6 +31,8 @@ __all__ = ["Document", "Mismatch", "Node", "Unread", "judge", "parse", "shape_of
 SIZES = ((2, 3, 4, 5, 6, 7), (3, 2, 5, 4, 7, 6))  # distinct dims, assigned in the order the document names them
 TIMES = (2, 3)  # the number of steps T with each size set, where a sum runs over time
 POINTS = 2
+DIGITS = 60  # the precision of the random point; two sides are equal if they agree to 30 digits
+STEP = sp.Float("1e-20", DIGITS)
 _LAYOUT = {"numerator": "the numerator layout", "denominator": "the denominator layout"}
 
 
@@ -98,7 +100,7 @@ class Document:
         if it cannot be told)."""
         for sizes in SIZES:
             assign = dict(zip(self.all_dims(), sizes))
-            ev = _Eval(self, assign, random.Random(0), set(), None, TIMES[0])
+            ev = _Eval(self, assign, 0, None, TIMES[0])
             try:
                 ev.node(self.defs[name])
             except Mismatch as exc:
@@ -144,7 +146,7 @@ class Document:
         shape = self.declared(base)
         if shape is not None:
             return shape
-        for name, s in self.inferred().items():
+        for name, s in [*self.shapes.items(), *self.inferred().items()]:
             b, sub = split(name)
             if b == base and (is_time(sub) is not None or sub.isdigit()):
                 return s
@@ -153,21 +155,42 @@ class Document:
 
 # ------------------------------------------------------------------ evaluation
 class _Eval:
-    """The value of a node at one size: an explicit sympy Matrix; defined quantities carry a perturbation."""
+    """The value of a node at one size and one random point: explicit sympy matrices of numbers (60 digits).
 
-    def __init__(self, doc: Document, sizes: dict, rng: random.Random, wrt: set, loss: str | None, steps: int):
-        self.doc, self.sizes, self.rng, self.wrt, self.loss, self.steps = doc, sizes, rng, wrt, loss, steps
-        self.values, self.eps, self.depth = {}, {}, 0
+    Every given entry is a random rational fixed by (seed, name, entry), so that an evaluation made again
+    with one entry moved (``active``) is at the same point: a derivative is, entry by entry of the
+    variable, the central difference of two such evaluations at ±10⁻²⁰ in 60-digit arithmetic (its error is
+    below 10⁻³⁸, far inside the 30 digits two sides must agree to). A defined quantity is moved after it is
+    computed, so ∂L/∂Y is the gradient through everything that depends on Y."""
+
+    def __init__(self, doc: Document, sizes: dict, seed: int, loss: str | None, steps: int, active=None):
+        self.doc, self.sizes, self.seed, self.loss, self.steps = doc, sizes, seed, loss, steps
+        self.active = active  # (key, i, j) moved by EPS, in an evaluation made for a derivative
+        self.values, self.depth = {}, 0
         self.env: dict = {}  # bound index -> ("entry" | "time", value)
         self.timed = False  # a sum over time is written: per-step quantities are unrolled over T steps
         self.sinks: list = []
         self.simplex: frozenset = frozenset()  # target vectors drawn with entries that sum to 1
 
+    def again(self, active):
+        ev = _Eval(self.doc, self.sizes, self.seed, self.loss, self.steps, active)
+        ev.env, ev.timed, ev.sinks, ev.simplex = dict(self.env), self.timed, self.sinks, self.simplex
+        return ev
+
     def dims(self, shape):
         return tuple(int(d) if d.isdigit() else self.sizes[d] for d in shape)
 
-    def rational(self):
-        return sp.Rational(self.rng.choice((-1, 1)) * self.rng.randint(1, 9), self.rng.randint(2, 7))
+    def rational(self, *where):
+        rng = random.Random(f"{self.seed}|" + "|".join(map(str, where)))
+        return sp.Rational(rng.choice((-1, 1)) * rng.randint(1, 5), rng.randint(3, 8))
+
+    def moved(self, key: str, value):
+        if self.active is None or self.active[0] != key:
+            return value
+        _, i, j, step = self.active
+        value = sp.Matrix(value)
+        value[i, j] += step
+        return value
 
     # ----------------------------------------------------------------- names
     def resolve(self, name: str):
@@ -183,21 +206,25 @@ class _Eval:
                 return ("step", base, int(sub))
         return ("name", name)
 
+    def key(self, name: str) -> tuple[str, int | None]:
+        """The key of the value a name stands for, and the row it selects (an entry of a vector, a row of Y)."""
+        where = self.resolve(name)
+        if where[0] == "entry":
+            return self.key(where[1])[0], where[2]
+        return (f"{where[1]}@{where[2]}" if where[0] == "step" else name), None
+
     def leaf(self, name: str):
         where = self.resolve(name)
         if where[0] == "entry":
-            whole = self.leaf(where[1])
             k = where[2]
-            if whole.shape[1] == 1:
-                return whole[k - 1:k, :]
-            return whole[k - 1:k, :]  # a row of a matrix (dY_n)
+            return self.leaf(where[1])[k - 1:k, :]  # an entry of a vector, a row of a matrix (dY_n)
         if where[0] == "step":
             return self.step(where[1], where[2])
         if name in self.values:
             return self.values[name]
         if name in self.doc.defs and name not in self.simplex:
             saved, self.env = self.env, {}
-            value = self.defined(name, name)
+            value = self.defined(name)
             self.env = saved
         else:
             shape = self.doc.shape(name)
@@ -206,11 +233,12 @@ class _Eval:
                     shape = ("1", "1")
                 else:
                     raise Unread(f"the shape of {name} is not declared")
-            value = self.fresh(name, shape, name in self.wrt)
+            value = self.fresh(name, shape)
+        value = self.moved(name, value)
         self.values[name] = value
         return value
 
-    def defined(self, name: str, key: str):
+    def defined(self, name: str):
         self.depth += 1
         if self.depth > 60:
             raise Unread("definitions nested too deep")
@@ -218,23 +246,14 @@ class _Eval:
         self.depth -= 1
         if isinstance(value, _Ones):
             raise Unread("a vector of ones whose length is not fixed by a product")
-        if key in self.wrt or "@" in key and self.wrt_step(key.split("@")[0]):
-            eps = sp.Matrix(*value.shape, lambda i, j: sp.Symbol(f"eps_{key}_{i}_{j}"))
-            self.eps[key] = eps
-            value = value + eps
         return value
 
-    def fresh(self, key: str, shape, symbolic: bool):
+    def fresh(self, key: str, shape):
         r, c = self.dims(shape)
         if _base(key.split("@")[0]) in self.simplex or key in self.simplex:
-            weights = [sp.Integer(self.rng.randint(1, 9)) for _ in range(r)]
+            weights = [sp.Integer(abs(self.rational(key, i, "w").p)) for i in range(r)]
             return sp.Matrix(r, 1, [w / sum(weights) for w in weights])
-        if symbolic:
-            return sp.Matrix(r, c, lambda i, j: sp.Symbol(f"v_{key}_{i}_{j}"))
-        return sp.Matrix(r, c, lambda i, j: self.rational())
-
-    def wrt_step(self, base: str) -> bool:
-        return any(_base(w) == base and split(w)[1] for w in self.wrt)
+        return sp.Matrix(r, c, lambda i, j: sp.Float(self.rational(key, i, j), DIGITS))
 
     def step(self, base: str, k: int):
         """The value of ``base`` at step k: its per-step definition for k ≥ 1, a given value before."""
@@ -244,13 +263,14 @@ class _Eval:
         template = self.doc.template(base)
         if template and k >= 1:
             saved, self.env = self.env, {"t": ("time", k)}
-            value = self.defined(template, key)
+            value = self.defined(template)
             self.env = saved
         else:
             shape = self.doc.step_shape(base)
             if shape is None:
                 raise Unread(f"the shape of {base} is not declared")
-            value = self.fresh(key, shape, self.wrt_step(base))
+            value = self.fresh(key, shape)
+        value = self.moved(key, value)
         self.values[key] = value
         return value
 
@@ -367,34 +387,36 @@ class _Eval:
             raise Unread(f"the range of the sum over {index} is not fixed by the vectors it indexes")
         return lengths.pop()
 
-    def variable(self, by: Node):
-        """The matrix of symbols that stands for ``by`` (its perturbation, if it is defined)."""
+    def derivative(self, top: Node, by: Node):
+        """Entry by entry: the top evaluated again with one entry of the variable moved, differentiated."""
+        if self.active is not None:
+            raise Unread("a derivative of a quantity defined by a derivative")
         if by.op != "name":
             raise Unread("a derivative by an expression")
-        self.node(by)
-        where = self.resolve(by.name)
-        if where[0] == "entry":
-            whole = self.variable(Node("name", (), where[1]))
-            return whole[where[2] - 1:where[2], :]
-        key = f"{where[1]}@{where[2]}" if where[0] == "step" else by.name
-        var = self.eps.get(key, self.values.get(key))
-        if var is None or not all(isinstance(v, sp.Symbol) for v in var):
-            raise Unread(f"a derivative by {by.name}")
-        return var
+        var = self.node(by)
+        key, row = self.key(by.name)
 
-    def derivative(self, top: Node, by: Node):
-        if top.op == "name" and top.name == self.loss and self.loss not in self.doc.defs:
-            f = self.loss_value()
-        else:
-            f = self.node(top)
-        var = self.variable(by)
+        def top_value(ev):
+            if top.op == "name" and top.name == self.loss and self.loss not in self.doc.defs:
+                return ev.loss_value()
+            return ev.node(top)
+
+        f = top_value(self)
+        columns = []
+        for i in range(var.rows):
+            for j in range(var.cols):
+                where = (key, (row - 1) if row else i, j)
+                up, down = (top_value(self.again(where + (s * STEP,))) for s in (1, -1))
+                if up.shape != f.shape or down.shape != f.shape:
+                    raise Unread("a derivative whose value changes shape")
+                columns.append((up - down) / (2 * STEP))
         if f.shape == (1, 1):
-            return var.applyfunc(lambda v: sp.diff(f[0, 0], v))
+            return sp.Matrix(var.rows, var.cols, [c[0, 0] for c in columns])
         if f.shape[1] == 1 and var.shape[1] == 1:
-            jac = sp.Matrix(f.shape[0], var.shape[0], lambda i, j: sp.diff(f[i, 0], var[j, 0]))
+            jac = sp.Matrix.hstack(*columns)
             return jac.T if self.doc.layout == "denominator" else jac
         if var.shape == (1, 1):
-            return f.applyfunc(lambda e: sp.diff(e, var[0, 0]))
+            return columns[0]
         raise Unread("a derivative of a vector or matrix by a matrix (its layout is not stated)")
 
     def loss_value(self):
@@ -406,7 +428,7 @@ class _Eval:
                 else:
                     values = [self.leaf(s)]
                 for value in values:
-                    g = sp.Matrix(*value.shape, lambda i, j: self.rational())
+                    g = sp.Matrix(*value.shape, lambda i, j: self.rational("G", s, i, j))
                     total += sum(gi * vi for gi, vi in zip(g, value))
             self._loss = sp.Matrix([[total]])
         return self._loss
@@ -535,6 +557,15 @@ def _losses(doc: Document, node: Node, loss: str) -> Node:
     return Node(node.op, tuple(_losses(doc, x, loss) for x in node.args), node.name)
 
 
+def is_gradient(doc: Document, source: str) -> bool:
+    """``source`` is a derivative (∂L/∂W, ∇_W L, or dW where d is no quantity of the document)."""
+    try:
+        node = parse(source)
+    except Unread:
+        return False
+    return node.op == "d" or node.op == "dloss" and doc.shape("d") is None and "d" not in doc.defs
+
+
 def _the_loss(doc: Document, node: Node) -> str:
     tops = [d.args[0].name for d in _derivatives(node) if d.op == "d" and d.args[0].op == "name"]
     defined = [n for n in doc.defs if n in LOSSES]
@@ -574,12 +605,10 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
         if len(undefined_tops) > 1 or undefined_tops[0] not in LOSSES:
             raise Unread(f"{undefined_tops[0]} is not defined")
         loss = undefined_tops[0]
-    wrt = {d.args[1].name for d in derivs if d.args[1].op == "name"}
-    wrt |= {_base(w) for w in wrt if split(w)[1] and len(split(w)[1]) == 1 and not split(w)[1].isdigit()
-            and is_time(split(w)[1]) is None}  # ∂L/∂Y_n: a row of Y
     sinks = []
     if loss:
-        by_loss = {d.args[1].name for d in derivs if d.args[0].op == "name" and d.args[0].name == loss}
+        by_loss = {_variable_name(doc, d.args[1].name) for d in derivs
+                   if d.args[0].op == "name" and d.args[0].name == loss}
         if len(by_loss) < 2:
             raise Unread(f"{loss} is not defined, and only one of its gradients is written")
         closure = set(by_loss) | {q for q in doc.defs if any(_depends(doc, q, r) for r in by_loss)}
@@ -588,7 +617,7 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
             raise Unread(f"{loss} is not defined, and it is not said what it depends on")
     timed = _has_time(doc, both)
     kinds = {side: _layout_kind(doc, node) for side, node in (("a", a), ("b", b))}
-    verdict = _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds)
+    verdict = _instances(doc, a, b, seed, loss, sinks, timed, kinds)
     if verdict[0] == "invalid" and verdict[2] is not None:
         targets = set()
         for n in _names(both) | {m for q in doc.defs for m in _names(doc.defs[q])}:
@@ -597,7 +626,7 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
                 if _base(t) in ("y", "t") and shape and shape[1] == "1" and shape[0] != "1":
                     targets.add(t)
         if targets and _uses_log(doc, both):
-            again = _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds, frozenset(targets))
+            again = _instances(doc, a, b, seed, loss, sinks, timed, kinds, frozenset(targets))
             if again[0] == "valid":
                 shown = ", ".join(sorted(targets))
                 defined = sorted(t for t in targets if t in doc.defs)
@@ -606,6 +635,14 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
                             f"document defines {defined[0]} by another formula", None)
                 return "valid", f"{again[1]}, for {shown} a one-hot or probability vector (its entries sum to 1)", None
     return verdict
+
+
+def _variable_name(doc: Document, name: str) -> str:
+    """Y for Y_n, a row of Y (when Y_n is no quantity of its own)."""
+    base = _base(name)
+    if name in doc.defs or doc.declared(name) is not None or base not in doc.defs:
+        return name
+    return base
 
 
 def _uses_log(doc: Document, node: Node, seen=None) -> bool:
@@ -636,9 +673,8 @@ def _differs(lhs, rhs):
     return None
 
 
-def _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds, simplex=frozenset()):
+def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset()):
     """Both sides at every size set (and number of steps): valid, or the first difference found."""
-    rng = random.Random(seed)
     dims = doc.all_dims()
     checked, layouts = [], set()
     for sizes, steps in zip(SIZES, TIMES):
@@ -646,8 +682,8 @@ def _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds, simplex=frozense
             raise Unread("too many sizes")
         assign = dict(zip(dims, sizes))
         shown = ", ".join(f"{d} = {v}" for d, v in assign.items()) + (f", T = {steps}" if timed else "")
-        for _ in range(POINTS):
-            ev = _Eval(doc, assign, rng, wrt, loss, steps)
+        for point in range(POINTS):
+            ev = _Eval(doc, assign, seed * 7919 + point * 131 + steps, loss, steps)
             ev.sinks, ev.simplex, ev.timed = sinks, simplex, timed
             try:
                 lhs, rhs = ev.node(a), ev.node(b)
@@ -657,21 +693,17 @@ def _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds, simplex=frozense
                 return "invalid", f"the shapes do not agree: {exc} (at {shown})", None
             except (ZeroDivisionError, TypeError, ValueError) as exc:
                 raise Unread(f"no value ({exc})")
-            zero = {s: 0 for e in ev.eps.values() for s in e}
-            point = {s: ev.rational() for m in ev.values.values() for s in m.free_symbols if s not in zero}
-            lhs, rhs = (m.applyfunc(lambda e: sp.sympify(e).xreplace(zero).xreplace(point)) for m in (lhs, rhs))
             found = _compare(doc, lhs, rhs, kinds)
-            if isinstance(found, str):
-                layouts.add(found)
+            if found is None or isinstance(found, str):
+                layouts.add(found or "")
                 if len(layouts) > 1:
-                    return "invalid", f"the two sides agree in one layout at some sizes and in another at others", None
-                continue
-            if found is not None and found[0] == "layout":
+                    return "invalid", "the two sides agree in one layout at some sizes and in another at others", None
+            elif found is not None and found[0] == "layout":
                 return "invalid", f"{found[1]} (at {shown})", None
-            if found is not None and found[0] == "shape":
+            elif found is not None and found[0] == "shape":
                 return ("invalid", f"the two sides have different shapes: {found[1]} and {found[2]} (at {shown})",
                         None)
-            if found is not None:
+            elif found is not None:
                 i, j, left, right = found
                 why = f"the two sides differ at entry ({i + 1}, {j + 1}) of a random instance ({shown})"
                 if loss:
@@ -679,7 +711,7 @@ def _instances(doc, a, b, seed, wrt, loss, sinks, timed, kinds, simplex=frozense
                 return "invalid", why, {"values": {}, "lhs": str(sp.N(left, 6)), "rhs": str(sp.N(right, 6))}
             checked.append(shown)
     reason = f"holds as a statement about vectors and matrices, at sizes {'; '.join(dict.fromkeys(checked))}"
-    layout = layouts.pop() if layouts else None
+    layout = layouts.pop() if layouts else ""
     if layout:
         reason += f", {layout}"
     if loss:

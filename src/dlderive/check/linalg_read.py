@@ -266,10 +266,17 @@ def _differentials(node: Node) -> Node:
     if node.op != "mul":
         return node
     left, right = node.args
-    if left == Node("name", (), "d") and right.op == "name":
-        return Node("dloss", (right,))
-    if left.op == "mul" and left.args[1] == Node("name", (), "d") and right.op == "name":
-        return Node("mul", (_differentials(left.args[0]), Node("dloss", (right,))))
+    d = Node("name", (), "d")
+    if right.op == "name":
+        gradient = Node("dloss", (right,))
+    elif right.op == "T" and right.args[0].op == "name":  # dY^T is (dY)^T
+        gradient = Node("T", (Node("dloss", right.args),))
+    else:
+        return Node("mul", (_differentials(left), right))
+    if left == d:
+        return gradient
+    if left.op == "mul" and left.args[1] == d:
+        return Node("mul", (_differentials(left.args[0]), gradient))
     return Node("mul", (_differentials(left), right))
 
 
