@@ -46,6 +46,13 @@ READINGS = [
     (r"e^{z_i} / \sum\limits_{k=1}^{K} e^{z_k}", sp.exp(z_i) / sp.Sum(sp.exp(R("z_k")), (k, 1, K))),
     (r"x / \sum_{k=1}^{3} k + 1", x / sp.Sum(k, (k, 1, 3)) + 1),
     (r"\log\sum_{k=1}^{K} e^{z_k}", sp.log(sp.Sum(sp.exp(R("z_k")), (k, 1, K)))),
+    # a derivative written with a slash, in plain d or upright d
+    (r"dL/dw", sp.Derivative(L, w)),
+    (r"\mathrm{d}L/\mathrm{d}w", sp.Derivative(L, w)),
+    (r"d\theta/dw", sp.Derivative(theta, w)),
+    # a transpose in every spelling; a number to the power T is a power
+    (r"2^{T}", 2 ** R("T")),
+    (r"0.5^T", sp.Rational(1, 2) ** R("T")),
     # plain-text powers in parentheses
     (r"e^(-1)", sp.exp(-1)),
     (r"2^(3 + 1)", sp.Integer(16)),
@@ -141,3 +148,28 @@ def test_an_indicator_of_an_equality_is_checked_like_the_kronecker_delta():
     for bad in (r"$$p_i(\mathbb{1}[i = j] - p_j) = p_i(1 - p_j)$$", r"$$p_i(\mathbf{1}_{[i=j]} - p_j) = p_i(1 - p_j)$$",
                 r"$$p_i(\mathbb{I}\{i = j\} - p_j) = p_i(1 - p_j)$$"):
         assert _verdicts(bad) != ["valid"], bad
+
+
+def test_transposes_in_every_spelling_are_transposes():
+    for spelling in (r"x^T", r"x^{T}", r"x^\top", r"x^{\top}", r"x^{\mathsf{T}}", r"x^{\mathrm{T}}", r"x^\intercal"):
+        got = read_expression(spelling)
+        assert got != R("x") ** R("T") and not got.has(sp.Pow), (spelling, got)
+
+
+def test_a_derivative_written_with_a_slash_is_checked():
+    # d(w^2)/dw = 2w by sympy.diff; w^3 (what dL times 1/dw times w would give) is refused
+    ww = sp.Symbol("w", real=True)
+    assert sp.diff(ww**2, ww) == 2 * ww
+    for d in ("dL/dw", r"\mathrm{d}L/\mathrm{d}w"):
+        assert _verdicts(f"$L = w^2$ and ${d} = 2w$") == ["valid", "valid"], d
+        assert _verdicts(f"$L = w^2$ and ${d} = w^3$") == ["valid", "invalid"], d
+    (r,) = check_text(r"$$\mathrm{d}w/\mathrm{d}w = 1$$").relations
+    assert r.latex == r"\mathrm{d}w/\mathrm{d}w = 1"
+
+
+def test_a_transpose_written_with_mathsf_keeps_the_order_of_a_product():
+    # (AB)^T = B^T A^T; with the order swapped it is not valid
+    good = r"$A, B \in \mathbb{R}^{2 \times 2}$ and $(AB)^{\mathsf{T}} = B^{\mathsf{T}} A^{\mathsf{T}}$"
+    bad = r"$A, B \in \mathbb{R}^{2 \times 2}$ and $(AB)^{\mathsf{T}} = A^{\mathsf{T}} B^{\mathsf{T}}$"
+    assert _verdicts(good)[-1] != "invalid"
+    assert _verdicts(bad)[-1] != "valid"

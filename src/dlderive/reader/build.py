@@ -404,6 +404,8 @@ class Build(Transformer):
             return _mul(base.head, group)
         base = finish(base)
         raw = self.text[meta.start_pos:meta.end_pos] if self.text else ""
+        if exponent is _TRANSPOSE and (base.is_number or isinstance(base, Decimal)):  # 2^T, 0.9^T: a power
+            return safe_pow(base, self.context.name("T", self.model))
         if exponent is _TRANSPOSE:
             self.context.flags.add("vector")
             return transpose(base)

@@ -32,8 +32,10 @@ class Mapped:
             else:
                 out.append(new)
                 anchor = self.origin[m.start()] if m.start() < len(self.origin) else (self.origin[-1] + 1 if self.origin else 0)
-                span = m.end() - m.start()
-                origin.extend(self.origin[m.start() + min(i, span - 1)] if span else anchor for i in range(len(new)))
+                span, last_new = m.end() - m.start(), max(len(new) - 1, 1)
+                # the first and the last character of the rewrite map to those of what it replaces
+                origin.extend(self.origin[m.start() + (i * (span - 1) + last_new // 2) // last_new] if span else anchor
+                              for i in range(len(new)))
             last = m.end()
         out.append(self.text[last:])
         origin.extend(self.origin[last:])
@@ -69,6 +71,8 @@ _ARG = rf"(?:{_BRACED}|\\?[A-Za-z0-9])"
 _COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 _NAMED = r"(?:\\[A-Za-z]+\s*)?(?:\{[^{}]*\}|[A-Za-z])(?:_\{[^{}]*\}|_[A-Za-z0-9])?(?:\^\{[^{}]*\}|\^[A-Za-z0-9])?"
 _SLASHED_PARTIAL = re.compile(rf"\\partial\s*({_NAMED})\s*/\s*\\partial\s*({_NAMED})")
+_D = r"(?:\\mathrm\{d\}|\\operatorname\{d\}|\\text\{d\}|d)"
+_SLASHED_D = re.compile(rf"(?<![A-Za-z\\}}]){_D}\s*({_NAMED})(?![A-Za-z0-9])\s*/\s*{_D}\s*({_NAMED})(?![A-Za-z0-9])")
 _WRAPPER = re.compile(r"\\(?:(?:textcolor|colorbox)\s*\{[^{}]*\}|(boxed|fbox|cancel|bcancel|xcancel|mathop|mathrel|mathbin|mathord|ensuremath|smash|"
                       r"mbox|hbox)(?![a-zA-Z]))\s*(?=\{)")
 _COLOR = re.compile(rf"\\color\s*{_BRACED}|\\(hspace|vspace|hphantom|vphantom|phantom|kern|"
@@ -119,6 +123,7 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
     m = m.sub(_SIZED, _blank)
     m = m.sub(_COLOR, _blank)
     m = m.sub(_SLASHED_PARTIAL, lambda x: f"\\frac{{\\partial {x.group(1)}}}{{\\partial {x.group(2)}}}")
+    m = m.sub(_SLASHED_D, lambda x: f"\\frac{{d {x.group(1)}}}{{d {x.group(2)}}}")  # dL/dw, \mathrm{d}L/\mathrm{d}w
     m = _unwrap(m)
     m = _drop_brace_notes(m)
     m = m.sub(_FRAC_DIGITS, lambda x: f"\\{x.group(1)}{{{x.group(2)}}}{{{x.group(3)}}}")
