@@ -39,6 +39,7 @@ NEQ = "J defined through y-hat_o, an entry of the family y-hat_w, has no derivat
 SUM_LIMITS = "\\sum\\limits_{k=1}^{K} is not read"
 GIVEN_VECTOR = "matrix checker: a vector given as a tuple p = (0.25, 0.75) is not used in diag(p) - p p^T"
 ONE_HOT = "the condition sum_k y_k = 1 is not used, and dL/dz_j of a sum over k of a defined p_k is unknown"
+HEAVISIDE = "the slope of max(alpha z, z) at a number, with alpha a rounded decimal, is not evaluated (Heaviside)"
 CORRECT_GAPS = {}  # correct documents with a relation judged invalid
 FULL_GAPS = {}  # correct documents not accepted with every relation valid
 CAUGHT_GAPS = {}  # wrong documents with a wrong relation not judged invalid
@@ -86,6 +87,9 @@ _gap(CAUGHT_GAPS, PRODUCT_T, "e27_vanishing_products_bad")
 _gap(CAUGHT_GAPS, FORMULA_VALUES, "e29_dilated_conv_bad")
 _gap(CAUGHT_GAPS, INDEX_CASES, "e32_word2vec_center_bad", "e32_word2vec_center_bad2")
 _gap(CAUGHT_GAPS, NEQ, "e33_word2vec_outside_bad")
+_gap(CAUGHT_GAPS, INDEX_CASES, "e40_softmax_indicator_bad")
+_gap(FULL_GAPS, HEAVISIDE, "e41_relu_indicator_ok")
+_gap(CAUGHT_GAPS, HEAVISIDE, "e41_relu_indicator_bad")
 
 
 @lru_cache(maxsize=None)
