@@ -173,3 +173,14 @@ def test_a_transpose_written_with_mathsf_keeps_the_order_of_a_product():
     bad = r"$A, B \in \mathbb{R}^{2 \times 2}$ and $(AB)^{\mathsf{T}} = A^{\mathsf{T}} B^{\mathsf{T}}$"
     assert _verdicts(good)[-1] != "invalid"
     assert _verdicts(bad)[-1] != "valid"
+
+
+def test_an_indicator_of_numbers_is_decided_while_reading():
+    # 𝟙[2 = 2] = 1 and 𝟙[2 < 3] = 1 by hand; 𝟙[2 ≠ 2] = 0
+    assert read_expression(r"\mathbb{1}[2 = 2]") == 1
+    assert read_expression(r"\mathbb{1}[2 < 3]") == 1
+    assert read_expression(r"\mathbb{1}[2 \neq 2]") == 0
+    assert _verdicts(r"$\mathbb{1}[2 = 2] = 0$") == ["invalid"]
+    assert _verdicts(r"$\mathbb{1}[2 < 3] = 1$") == ["valid"]
+    with pytest.raises(ReadError, match="indicator"):
+        read_expression(r"\mathbb{1}(1/0 > 2)")

@@ -111,7 +111,13 @@ class Build(Transformer):
         """𝟙(a < b): 1 where the condition holds, 0 elsewhere."""
         a, op, b = [c for c in children if not (isinstance(c, Token) and c.type in ("INDICATOR", "LBRACE", "RBRACE"))]
         condition = _relational(finish(a), str(op), finish(b))
-        return sp.Piecewise((sp.S.One, condition), (sp.S.Zero, sp.true))
+        try:
+            decided = condition.func(*condition.args)  # 𝟙[2 = 2] is 1, 𝟙[2 < 1] is 0
+            if decided in (sp.true, sp.false):
+                return sp.S.One if decided is sp.true else sp.S.Zero
+            return sp.Piecewise((sp.S.One, condition), (sp.S.Zero, sp.true))
+        except TypeError as exc:
+            raise DlderiveError(f"the condition of an indicator cannot be compared ({exc})") from None
 
     def dots(self, children):
         raise DlderiveError("an elision (⋯) stands for terms that are not written")
