@@ -253,6 +253,14 @@ def test_cli_derives_lstm_loss_gradient(capsys):
     assert data["result"]["rhs"].count("x_prev") == 2 and "deltaaf_prev2" in data["definitions"]
 
 
+def test_an_input_the_loss_does_not_read_is_named():
+    values = random_inputs("rnn", 2, 2, 2, 3, "squared", seed=1)
+    values["x_prev2"] = values.pop("x_prev")  # a step too old for T = 2
+    with pytest.raises(dlderive.DlderiveError, match=r"unknown input 'x_prev2' for rnn.loss_grad over 2 steps; "
+                                                     r"inputs: .*x_t, x_prev, y_t, y_prev, h_prev2"):
+        dlderive.evaluate("rnn.loss_grad", values, "vector", steps=2, weight="W_h", loss="squared")
+
+
 def test_cross_entropy_targets_must_be_probabilities():
     values = random_inputs("rnn", 1, 2, 2, 3, "squared", seed=1)
     with pytest.raises(dlderive.DlderiveError, match="y_t must be a probability vector"):

@@ -17,6 +17,10 @@ def evaluate_loss_grad(name: str, cell_name: str, values: dict, form: str, steps
     cell = get_cell(cell_name)
     c = compiled_plan(cell_name, loss)
     names = leaves(cell, steps)
+    unknown = sorted(str(k) for k in values if k not in names)
+    if unknown:
+        raise DlderiveError(f"unknown input {unknown[0]!r} for {name} over {steps} step{'s' if steps > 1 else ''}; "
+                            f"inputs: {', '.join(names)}")
     kinds = {n: kind(c.plan.kinds, n) for n in names}
     env, sizes = checked(values, names, kinds, form)
     if form == "scalar":
