@@ -202,8 +202,11 @@ class _Eval:
                     return ("entry", base, value)
                 if kind == "time" and is_time(sub, index) is not None:
                     return ("step", base, value + is_time(sub, index))
-            if sub.isdigit() and self.timed and self.doc.template(base):
-                return ("step", base, int(sub))
+            if self.timed and self.doc.template(base):
+                if sub.isdigit():
+                    return ("step", base, int(sub))
+                if is_time(sub, "T") is not None:  # δ_T, h_{T-1}: the last steps
+                    return ("step", base, self.steps + is_time(sub, "T"))
         return ("name", name)
 
     def key(self, name: str) -> tuple[str, int | None]:
