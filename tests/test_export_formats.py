@@ -94,7 +94,14 @@ def test_html_page_is_xml_with_clean_aligned_mathml():
     root = ET.fromstring(page)
     assert not list(root.iter("{http://www.w3.org/1999/xhtml}script"))
     maths = list(root.iter(f"{MATHML}math"))
-    assert len(maths) == 1
+    # the page has the derivation twice: rules beside the lines (wide screens), rules under them (narrow)
+    assert [m.get("class") for m in maths] == ["wide", "narrow"]
+    wide, narrow = ([r for r in m.iter(f"{MATHML}mtr")] for m in maths)
+    assert len(wide) == len(SIGMOID.steps) and len(narrow) == 2 * len(SIGMOID.steps)
+    assert [len(r.findall(f"{MATHML}mtd")) for r in narrow] == [2] * len(narrow)
+    shown = ["".join(r.itertext()).strip().replace("\u00a0", " ") for r in narrow[1::2]]
+    assert shown == [s.rule for s in SIGMOID.steps]
+    assert "@media (max-width: 40rem)" in page and 'math[display="block"].narrow { display: none; }' in page
     table = next(maths[0].iter(f"{MATHML}mtable"))
     cells = next(table.iter(f"{MATHML}mtr")).findall(f"{MATHML}mtd")
     assert [c.get("columnalign") for c in cells[:2]] == ["right", "left"]
@@ -246,7 +253,7 @@ def test_a_result_no_step_states_is_printed_last():
     assert [r for r in rows if not r.startswith(" &")][-2].startswith(r"\delta a^{f}_{t-1} &=")
     assert rows[-1].split("&=")[1].split("&&")[0] in render(d, "markdown")
     root = ET.fromstring(render(d, "html"))
-    rows_ml = list(root.iter(f"{MATHML}mtr"))
+    rows_ml = list(next(root.iter(f"{MATHML}math")).iter(f"{MATHML}mtr"))  # the wide layout
     assert len(rows_ml) == len(rows)
     assert "".join(rows_ml[-1].itertext()).replace("\u2061", "").startswith("\u2202L\u2202W")
     # a derivation whose chain ends in its result keeps its rows as they are

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dlderive.cli import main
 from dlderive.errors import DlderiveError
 from dlderive.export import render
 from dlderive.export.printer import Literal
@@ -329,3 +330,52 @@ stride = 0
     first, second = str(err.value).splitlines()
     assert "item 1 (D), key 'name': unknown derivation 'lstm.nothing'" in first
     assert "item 2 (K), key 'stride': must be a positive integer (got 0)" in second
+
+
+def test_readme_documents_every_key_of_the_handout_format():
+    """Every key the handout schema accepts (the handout's, a section's, each item kind's) is named in the
+    README's handout format section, `intro` included."""
+    from dlderive.handout.schema import ITEMS, HandoutFile, Section
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    part = readme.split("### The handout format (TOML)", 1)[1].split("\n## ", 1)[0]
+    missing = [f"{model.__name__}.{key}" for model in (HandoutFile, Section, *ITEMS.values())
+               for key in model.model_fields
+               if f"`{key}`" not in part and f"\n{key} = " not in part and f"{key} = " not in part]
+    assert missing == []
+    assert 'intro = "' in part and "sections take one too" in part
+
+
+def test_counts_in_one_aligned_block(tmp_path):
+    """The four count derivations of a conv_counts item are one align* block, in this order, each value as
+    worked out by hand: weights 8*3*3*3 = 216, biases 8, multiplications 216*4*4 = 3456, additions
+    8*16*(27 - 1 + 1) = 3456."""
+    path = write(tmp_path, 'title = "T"\n[[sections]]\ntitle = "S"\n[[sections.items]]\nkind = "conv_counts"\n'
+                           'heading = "C"\nin_channels = 3\nout_channels = 8\nkernel = [3, 3]\noutput = [4, 4]\n')
+    assert main(["build", str(path), "--out", str(tmp_path / "o")]) == 0
+    for ext in ("tex", "md"):
+        page = (tmp_path / "o" / f"h.{ext}").read_text()
+        assert page.count("\\begin{align*}") == 1
+        block = page.split("\\begin{align*}", 1)[1].split("\\end{align*}", 1)[0]
+        heads = [line.split("&=")[0].strip() for line in block.strip().split("\\\\\n") if line.split("&=")[0].strip()]
+        assert heads == ["\\mathrm{weights}", "\\mathrm{bias}", "\\mathrm{multiplications}", "\\mathrm{additions}"]
+        finals = [line.split("&=")[1].split("&&")[0].strip() for line in block.strip().split("\\\\\n")
+                  if "arithmetic" in line]
+        assert finals == ["216", "8", "3{,}456", "3{,}456"]
+
+
+def test_evaluate_digits_sets_the_digits_shown(tmp_path):
+    values = dict(x_t=0.5, h_prev=-0.2, W_f=0.3, U_f=0.1, b_f=0.05)
+    f = 1 / (1 + math.exp(-(0.3 * 0.5 + 0.1 * -0.2 + 0.05)))  # σ(W_f x + U_f h + b_f), by hand
+    body = "".join(f"{k} = {v}\n" for k, v in values.items())
+    for digits in (2, 6):
+        path = write(tmp_path, 'title = "T"\n[[sections]]\ntitle = "S"\n[[sections.items]]\nkind = "evaluate"\n'
+                               f'cell = "lstm"\ntargets = ["f_t"]\ndigits = {digits}\n[sections.items.values]\n' + body,
+                     name=f"d{digits}.toml")
+        assert main(["build", str(path), "--out", str(tmp_path / "o")]) == 0
+        md = (tmp_path / "o" / f"d{digits}.md").read_text()
+        assert f"&= {f:.{digits}g}" in md
+    path = write(tmp_path, 'title = "T"\n[[sections]]\ntitle = "S"\n[[sections.items]]\nkind = "evaluate"\n'
+                           'cell = "lstm"\ntargets = ["f_t"]\ndigits = 40\n[sections.items.values]\n' + body)
+    with pytest.raises(DlderiveError) as err:
+        load(path)
+    assert "key 'digits'" in str(err.value) and "h.toml" in str(err.value)

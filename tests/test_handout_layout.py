@@ -2,6 +2,7 @@
 answer space, seeded variants, empty headings, and lines that fit the page (pdflatex's own log)."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -380,3 +381,70 @@ def test_one_number_format_in_text_and_math(tmp_path):
         assert any("&= 2{,}508{,}800" in b for b in blocks)
     assert "<mn>2,508,800</mn>" in html and "<strong>2,508,800</strong>" in html
     assert "<mn>61,706</mn>" in html or ">61,706<" in html
+
+
+LABELS = """<script>
+window.addEventListener('load', () => {
+  const texts = [], cut = [];
+  for (const m of document.querySelectorAll('math[display="block"]')) {
+    if (getComputedStyle(m).display === 'none') continue;
+    const box = m.getBoundingClientRect();
+    for (const row of m.querySelectorAll(':scope mtr')) {
+      const cells = [...row.querySelectorAll(':scope > mtd')];
+      // a rule: the fourth cell beside its line, or (narrow layout) a row of its own holding text only
+      const alone = cells.length === 2 && !cells[0].textContent.trim() && !cells[1].querySelector('mo')
+                    && cells[1].querySelector(':scope > mtext, :scope > mrow > mtext');
+      const cell = cells.length === 4 ? cells[3] : (alone ? cells[1] : null);
+      if (!cell || !cell.textContent.trim()) continue;
+      texts.push(cell.textContent.replace(/\\s+/g, ' ').trim());
+      const range = document.createRange(); range.selectNodeContents(cell);
+      const t = range.getBoundingClientRect();
+      let hidden = false;
+      for (let e = cell; e && e !== m; e = e.parentElement) {
+        const s = getComputedStyle(e);
+        hidden = hidden || s.textOverflow === 'ellipsis' || ['hidden', 'clip', 'scroll', 'auto'].includes(s.overflowX);
+      }
+      const scrolls = m.scrollWidth > m.clientWidth + 1 && t.right > box.right - 1;
+      if (hidden || cell.scrollWidth > cell.clientWidth || t.width <= 0 || t.left < box.left - 0.5
+          || t.right > box.right + 0.5 || t.right > innerWidth || scrolls)
+        cut.push([texts[texts.length - 1], t.left, t.right, box.right, m.scrollWidth - m.clientWidth, hidden]);
+    }
+  }
+  const pre = document.createElement('pre'); pre.id = 'labels';
+  pre.textContent = JSON.stringify({texts, cut, width: innerWidth});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _expected_rules(folder: Path) -> list[str]:
+    """Every rule of every derivation of the every-derivation handout, in page order (by the engine's steps)."""
+    import tomllib
+
+    from dlderive.derive import derive
+    from dlderive.export.latex import printed_steps
+    rules = []
+    spec = tomllib.loads(_every_derivation(folder / "every.toml").read_text())
+    for item in spec["sections"][0]["items"]:
+        d = derive(item["name"], item["form"], item.get("steps"))
+        rules += [" ".join(s.rule.split()) for s in printed_steps(d) if s.rule]
+    return rules
+
+
+@pytest.mark.tool
+@pytest.mark.parametrize("width", [500, 1400])
+def test_rule_labels_are_never_cut(everything, tmp_path, width):
+    """At a phone's width (each rule under its line) and a desktop's (beside it), every rule of every
+    derivation is shown in full inside the visible part of its formula: not clipped, not scrolled away."""
+    from test_build import chromium
+    probe = tmp_path / "probe.html"
+    probe.write_text((everything / "every.html").read_text().replace("</body>", LABELS + "</body>"))
+    done = chromium(f"--window-size={width},1400", "--virtual-time-budget=30000", "--dump-dom", probe.as_uri())
+    found = re.search(r'<pre id="labels">(.*?)</pre>', done.stdout, re.S)
+    assert found, done.stderr[-2000:]
+    data = json.loads(html.unescape(found.group(1)))
+    assert data["width"] == width
+    assert data["cut"] == []
+    expected = _expected_rules(tmp_path)
+    assert len(expected) > 500
+    assert [t.replace("\u00a0", " ") for t in data["texts"]] == expected

@@ -73,6 +73,35 @@ def test_displays_carry_the_values():
     assert "$$" in r["derivation"]._repr_markdown_()
 
 
+# (name, options, the result worked by hand, as the renderers write it)
+ENGINE_RESULTS = [
+    ("softmax.cross_entropy", dict(form="vector"), r"\frac{\partial L}{\partial z} &= p - y"),
+    ("softmax.jacobian", dict(form="scalar"), r"&= \left(\delta_{i j} - {p}_{j}\right) {p}_{i}"),
+    ("mlp.backprop", dict(form="vector", activation="relu"),
+     r"\frac{\partial L}{\partial x} &= W_{1}^\top \frac{\partial L}{\partial a}"),  # a = W_1 x + b_1
+    # BPTT through one step: dL/dW = delta a_t x_t^T
+    ("lstm.loss_grad", dict(form="vector", weight="W_f", steps=1, loss="softmax_ce"),
+     r"\frac{\partial L}{\partial W^{f}} &= \delta a^{f}_{t} x_t^\top"),
+]
+
+
+@pytest.mark.parametrize("name, options, result", ENGINE_RESULTS, ids=[r[0] for r in ENGINE_RESULTS])
+def test_loss_gradients_and_classics_display_their_result(shell, name, options, result):
+    """Classic backward derivations and loss gradients show themselves in every MIME type, each with the
+    relation the derivation establishes (the loss gradient's ∂L/∂W too, which no δ step states)."""
+    d = dlderive.derive(name, **options)
+    data, _ = shell.display_formatter.format(d)
+    assert {"text/plain", "text/html", "text/latex", "text/markdown"} <= set(data)
+    assert result in data["text/latex"] and result in data["text/markdown"]
+    assert data["text/markdown"].startswith("$$\n\\begin{align*}")
+    root = ET.fromstring(f"<div>{data['text/html']}</div>")
+    assert "<merror" not in data["text/html"] and len(list(root)) == 1  # one MathML block, no narrow copy
+    rows = list(root.iter("{http://www.w3.org/1998/Math/MathML}mtr"))
+    shown_rows = data["text/latex"].count(" \\\\\n") + 1
+    assert len(rows) == shown_rows
+    assert data["text/plain"].splitlines()[-1].startswith("Result: ")
+
+
 def test_cell_magic_checks_the_cell(shell):
     report = shell.run_cell_magic("dlderive_check", "", "$$\\frac{d}{dx} x^2 = 3x$$\n\n$$\\frac{d}{dx} x^3 = 3x^2$$\n")
     verdicts = [str(getattr(r.verdict, "value", r.verdict)) for r in report.relations]
@@ -108,7 +137,12 @@ def _execute(path: Path):
 def test_handout_as_a_notebook_runs(tmp_path):
     assert main(["build", str(WEEK8), "--out", str(tmp_path), "--both", "--ipynb"]) == 0
     key, student = tmp_path / "week8.ipynb", tmp_path / "week8-student.ipynb"
+    written = json.loads(key.read_text())
+    assert all(not c["outputs"] and c["execution_count"] is None for c in written["cells"] if c["cell_type"] == "code")
     nb = _execute(key)
+    # really executed by a kernel: every code cell numbered in order, each derivation cell with its output
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)) and len(counts) >= 7
     markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert markdown[0].startswith("# Week 8 Homework") and "**Answer key**" in markdown[0]

@@ -77,6 +77,18 @@ def align(lines: list[tuple[str, str, str, str]]) -> str:
     return "\\begin{align*}\n" + body + "\n\\end{align*}"
 
 
+def align_narrow(lines: list[tuple[str, str, str, str]]) -> str:
+    """The same rows for a narrow screen: each rule on a row of its own under its line, in the ``=`` column."""
+    rows, pending = [], []
+    for lhs, rel, rhs, rule in lines:
+        if rel:  # a new line: the previous line's rule goes under its continued rows
+            rows += pending
+            pending = [f" &{text_in_math(rule)}"] if rule else []
+        rows.append(f"{lhs} &{rel + ' ' if rel else ''}{rhs}")
+    rows += pending
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+
+
 @singledispatch
 def render_latex(obj, notation: Notation = DEFAULT) -> str:
     """``obj`` as LaTeX ``align*`` blocks; conv results and lists render through their derivations."""

@@ -47,7 +47,10 @@ def render_document_markdown(doc: Document, notation: Notation | None = None) ->
 def render_document_html(doc: Document, notation: Notation | None = None) -> str:
     """A complete HTML page for a ``Document``, every user text escaped by Jinja's autoescape."""
     notation = notation or doc.notation
-    return render_template("handout.html.j2", {"part": _parts(render_html_fragment, prose_html, notation),
+    def fragment(part, notation):
+        return render_html_fragment(part, notation, page=True)
+
+    return render_template("handout.html.j2", {"part": _parts(fragment, prose_html, notation),
                                                "line": fold}, doc=doc)
 
 

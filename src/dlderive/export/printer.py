@@ -21,13 +21,14 @@ def _compound(expr) -> bool:
 class Literal(sp.Dummy):
     """A number shown as written in a substitution line: arithmetic on it stays unevaluated."""
 
-    def __new__(cls, value: float | int, **assumptions):
+    def __new__(cls, value: float | int, digits: int = 4, **assumptions):
         obj = super().__new__(cls, "lit", real=True, **assumptions)
         obj.value = value
+        obj.digits = digits  # significant digits shown
         return obj
 
     def __getnewargs_ex__(self):
-        return ((self.value,), {})
+        return ((self.value, self.digits), {})
 
     @property
     def number(self) -> sp.Expr:
@@ -101,7 +102,7 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
         return self.notation.symbol(expr.name)
 
     def _print_Literal(self, expr):
-        return group_thousands(expr.value) if isinstance(expr.value, int) else format_number(expr.value)
+        return group_thousands(expr.value) if isinstance(expr.value, int) else format_number(expr.value, expr.digits)
 
     def _print_Rational(self, expr):
         if expr.q == 1:

@@ -48,12 +48,12 @@ def derivations_of(obj) -> list[Derivation]:
 
 def register_sequences(render, join) -> None:
     """Lists, tuples and Combined results render, with ``render``, as their parts joined by ``join``."""
-    def parts(items, notation: Notation = DEFAULT):
-        return join(render(o, notation) for o in items)
+    def parts(items, notation: Notation = DEFAULT, **options):
+        return join(render(o, notation, **options) for o in items)
 
     render.register(list, parts)
     render.register(tuple, parts)
-    render.register(Combined, lambda c, notation=DEFAULT: parts(c.parts, notation))
+    render.register(Combined, lambda c, notation=DEFAULT, **options: parts(c.parts, notation, **options))
 
 
 def as_derivation(step: Step) -> Derivation:

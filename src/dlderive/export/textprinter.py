@@ -141,7 +141,7 @@ class TextPrinter(ConventionalOrder, StrPrinter):
         return "{" + ", ".join(self._print(a) for a in sorted(expr.args, key=sp.default_sort_key)) + "}"
 
     def _print_Literal(self, expr):
-        return format_number(expr.value)
+        return format_number(expr.value, expr.digits)
 
     def _print_Add(self, expr, order=None):
         if not any(isinstance(a, Literal) and a.value < 0 for a in expr.args[1:]):

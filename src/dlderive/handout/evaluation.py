@@ -12,8 +12,9 @@ from ..functions import MATH_FUNCTIONS
 from ..steps import Derivation, Step
 
 
-def evaluate(name: str, equations: dict, targets: list, values: dict) -> Derivation:
-    """Per target: symbolic line, substitution line, value; each line checked numerically."""
+def evaluate(name: str, equations: dict, targets: list, values: dict, digits: int = 4) -> Derivation:
+    """Per target: symbolic line, substitution line, value (``digits`` significant digits shown); each line
+    checked numerically."""
     known = dict(values)  # symbol -> float, grows with each evaluated target
     steps = []
     for target in targets:
@@ -22,10 +23,10 @@ def evaluate(name: str, equations: dict, targets: list, values: dict) -> Derivat
                 known[dependency] = _value(equations[dependency], known)
         expr = in_print_order(equations[target])
         with sp.evaluate(False):
-            shown = expr.xreplace({s: Literal(known[s]) for s in expr.free_symbols})
+            shown = expr.xreplace({s: Literal(known[s], digits) for s in expr.free_symbols})
         known[target] = _value(equations[target], known)
         steps += [Step(target, expr, "definition"), Step(expr, shown, "substitution"),
-                  Step(shown, Literal(known[target]), "evaluation")]
+                  Step(shown, Literal(known[target], digits), "evaluation")]
         realize = {s: sp.Float(v, 30) for s, v in known.items()}
         for step in steps[-3:]:
             _check_numeric(step, realize)

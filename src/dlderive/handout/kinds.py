@@ -115,7 +115,8 @@ def _evaluate_item(where, item, notation=None, check_only=False):
     if check_only:
         return None
     values = {cell.symbols[k]: float(v) for k, v in item["values"].items()}
-    derivation = evaluate(cell.name, equations, [cell.symbols[t] for t in item["targets"]], values)
+    derivation = evaluate(cell.name, equations, [cell.symbols[t] for t in item["targets"]], values,
+                          item.get("digits") or 4)
     notation = notation or preset("sample")
     given = math_list((latex_expr(s, notation), format_number(v)) for s, v in
                       sorted(values.items(), key=lambda kv: _leaf_order(kv[0].name)))

@@ -78,7 +78,7 @@ ITEMS: dict[str, type[Strict]] = {model.__name__: model for model in (
     _item("derivation", name=Text, form=(Literal["scalar", "vector"], "scalar"), cell=(Text | None, None), activation=(Name | None, None),
           weight=(Name | None, None), steps=(Int | None, None), loss=(Name | None, None)),
     _item("evaluate", cell=Text, targets=Annotated[list[str], Field(min_length=1)], values=dict[str, Number],
-          digits=(Int | None, None)),
+          digits=(Annotated[int, Field(ge=1, le=12)] | None, None)),
     _item("conv_size", input=Ints, kernel=Ints, stride=(Ints, 1), padding=(Ints, 0), dilation=(Ints, 1),
           layer=(Layer, "conv")),
     _item("conv_inverse", output=Int, kernel=Int, stride=Int, padding=(Int, 0), dilation=(Int, 1),
