@@ -237,3 +237,53 @@ def test_chromium_screenshot(built, tmp_path):
     chromium("--window-size=1000,1600", f"--screenshot={shot}", (built / "week8.html").as_uri())
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 50_000  # a rendered page, not a blank one
+
+
+BAD_OPTIONS = """title = "T"
+[[sections]]
+title = "S"
+[[sections.items]]
+kind = "derivation"
+heading = "A"
+name = "lstm.loss_grad"
+weight = "Q_z"
+[[sections.items]]
+kind = "text"
+heading = "fine"
+text = "A good item between bad ones."
+[[sections.items]]
+kind = "derivation"
+heading = "B"
+name = "lstm.loss_grad"
+weight = "W_f"
+steps = 5000
+[[sections.items]]
+kind = "derivation"
+heading = "C"
+name = "mlp.backprop"
+activation = "swish"
+"""
+
+
+@pytest.mark.parametrize("text, expected", [
+    (BAD_OPTIONS, [("1 (A)", "weight", "Q_z"), ("3 (B)", "steps", "5000"), ("4 (C)", "activation", "swish")]),
+    (BAD_OPTIONS.replace('activation = "swish"', 'activation = "relu"\ncolour = 1'), [("4 (C)", "colour", "unknown key")]),
+])
+def test_a_failed_build_names_every_problem_and_touches_nothing(tmp_path, capsys, text, expected):
+    """Options the engine refuses are found in every item of the file in one run, each naming file, item and
+    key; the folder's files (an earlier build's and others) are left exactly as they were."""
+    handout = tmp_path / "week.toml"
+    handout.write_text(text)
+    out = tmp_path / "out"
+    out.mkdir()
+    before = {"week.md": "earlier build", "week.html": "<p>earlier</p>", "notes.txt": "mine"}
+    for name, content in before.items():
+        (out / name).write_text(content)
+    assert main(["build", str(handout), "--out", str(out), "--both", "--pdf"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert captured.out == "" and "Traceback" not in captured.err and len(lines) == len(expected)
+    for line, (item, key, fragment) in zip(lines, expected):
+        assert line.startswith(f"dlderive: error: {handout}, section 'S', item {item}, key '{key}'")
+        assert fragment in line
+    assert {p.name: p.read_text() for p in out.iterdir()} == before

@@ -102,17 +102,24 @@ def placed_items(data: dict, file: str):
 
 def build_document(handout: Handout, seed: int | None = None, answers: bool = True,
                    notation: Notation | None = None) -> Document:
-    """The Document of ``handout`` for variant ``seed`` (answers proven by the engine, or left out)."""
+    """The Document of ``handout`` for variant ``seed`` (answers proven by the engine, or left out); the
+    problems of every item that cannot be built are raised together."""
     data = handout.data
     notation = notation or preset(data.get("notation", "sample"))
     items: dict[int, list[Item]] = {i: [] for i in range(1, len(data["sections"]) + 1)}
+    problems = []
     for i, j, item, where in placed_items(data, str(handout.path)):
         drawn = draw(item, seed, f"{i}.{j}")
-        built = KINDS[item["kind"]](where, drawn, notation=notation)
+        try:
+            built = KINDS[item["kind"]](where, drawn, notation=notation)
+        except DlderiveError as exc:
+            problems.append(exc)
+            continue
         question = _present(drawn.get("question")) + built.question
         answer = _present(drawn.get("before")) + built.answer + _present(drawn.get("after"))
         items[i].append(Item(heading=item.get("heading", ""), question=question, answer=answer,
                              space=answer_space(built.answer)))
+    raise_all(problems)
     sections = [Section(title=section["title"], items=tuple(items[i]), intro=_present(section.get("intro")))
                 for i, section in enumerate(data["sections"], 1)]
     variant = f"variant {seed}" if seed is not None and has_ranges(data) else ""
