@@ -317,3 +317,9 @@ def test_target_defined_by_another_formula_is_not_valid():
            r"$p = \mathrm{softmax}(z)$, $L = -y^\top \log p$." "\n\n" r"$$\frac{\partial L}{\partial z} = p - y$$")
     rel = _relations(doc)[-1]
     assert rel.verdict.value == "unverifiable" and "defines y" in rel.reason
+
+
+def test_a_step_quantity_outside_the_sum_over_time_is_not_valid():
+    wrong = _relations(BPTT + r"$$\frac{\partial L}{\partial h_{t-1}} = W \delta_t$$")[-1]
+    right = _relations(BPTT + r"$$\frac{\partial L}{\partial h_{t-1}} = W^\top \delta_t$$")[-1]
+    assert wrong.verdict.value != "valid" and right.verdict.value != "invalid", (wrong.reason, right.reason)

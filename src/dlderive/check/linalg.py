@@ -203,6 +203,8 @@ class _Eval:
                 if kind == "time" and is_time(sub, index) is not None:
                     return ("step", base, value + is_time(sub, index))
             if self.timed and self.doc.template(base):
+                if is_time(sub) is not None:
+                    raise Unread(f"{name} outside a sum over time, where the document sums over time (which step?)")
                 if sub.isdigit():
                     return ("step", base, int(sub))
                 if is_time(sub, "T") is not None:  # δ_T, h_{T-1}: the last steps
