@@ -78,6 +78,7 @@ def main() -> None:
     sample, sample_name = (SAMPLE, "the week-8 homework sample") if SAMPLE.exists() else \
         (SHIPPED, "the shipped week-8 example")
     texts = {"one-line relation": (ONE_LINE, None), sample_name: (sample.read_text(encoding="utf-8"), "lstm")}
+    load_before = os.getloadavg()[0]
     process, host, port = start_server()
     rows, rate_rows = [], []
     try:
@@ -92,7 +93,7 @@ def main() -> None:
                 relations = data["summary"]["relations"]
             cold = cold_check(text, model, 3)
             median = statistics.median(times)
-            rows.append(f"| {label} ({relations} relations) | {median * 1e3:.0f} ms | "
+            rows.append(f"| {label} ({relations} relation{'s' * (relations != 1)}) | {median * 1e3:.0f} ms | "
                         f"{percentile(times, 0.95) * 1e3:.0f} ms | {cold * 1e3:.0f} ms | {cold / median:.1f}x |")
         for label, (text, model) in texts.items():
             body = json.dumps({"text": text, "model": model}).encode("utf-8")
@@ -107,10 +108,11 @@ def main() -> None:
         process.terminate()
         process.wait(30)
     cpu = os.cpu_count()
+    load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     section = f"""## dlderive serve
 
 POST /api/check on a warm `dlderive serve --workers 2` (a real uvicorn server on this machine:
-{platform.python_implementation()} {platform.python_version()}, {cpu} cores shared with other work),
+{platform.python_implementation()} {platform.python_version()}, {cpu} cores shared with other work, {load}),
 {args.repeat} requests one after another, beside the cold `dlderive check FILE --format json` of the
 same text (median of 3 fresh processes) in the same run. The latency is the whole HTTP round trip:
 the check runs in a process forked from a warm worker, supervised as `dlderive check` supervises a
