@@ -16,6 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from corpus import documents, expectations  # noqa: E402
 from exercises import EXERCISES, gaps, outcome  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_corpus import test_mutated_steps_are_never_valid as _mutations_never_valid  # noqa: E402
+
 DOCS = documents(EXERCISES)
 CORRECT = [(d, e) for d, e in DOCS if d.stem.endswith("_ok")]
 WRONG = [(d, e) for d, e in DOCS if not d.stem.endswith("_ok")]
@@ -74,3 +77,14 @@ def test_wrong_document_is_caught(doc, expect):
     o = _outcome(doc, expect)
     assert o.caught, [(line, verdict, reason) for line, _, truth, verdict, reason in o.verdicts
                       if truth == "invalid" and verdict != "invalid"]
+
+
+MATCHER = ("the corpus's mutation check takes L = \\frac{1}{2}(y - t)^2, on the line of the mutated w_2 h = 2 and ending "
+           "in '2', for the mutated step (which is judged invalid)")
+
+
+@pytest.mark.parametrize("doc, expect", _params(CORRECT, {"e10_relu_scalar_net_ok": MATCHER}))
+def test_mutated_steps_of_a_correct_document_are_never_valid(doc, expect):
+    """The corpus's mutation check on the exercises: a valid step with its right side negated or doubled
+    (or a number moved beyond its rounding) is not valid."""
+    _mutations_never_valid(doc, expect)
