@@ -86,6 +86,28 @@ def test_fifty_concurrent_checks_all_answered_right(server):
     assert sum(expected == "invalid" for _, expected in cases) == 17
 
 
+def test_a_slow_check_does_not_hold_up_a_quick_one(server):
+    """Two workers: a long document sent first is still being checked when a one-line check is answered."""
+    base, _ = server
+    one = (ROOT / "src" / "dlderive" / "serve" / "examples" / "lstm_hidden.md").read_text()
+    finished = {}
+
+    def check(name: str, text: str) -> tuple[int, dict]:
+        answer = post(base, "/api/check", {"text": text})
+        finished[name] = time.monotonic()
+        return answer
+
+    with ThreadPoolExecutor(max_workers=1) as threads:
+        slow = threads.submit(check, "slow", one * 120)  # 840 relations: seconds of work
+        time.sleep(0.5)  # the long document has a worker by now
+        status, quick = check("quick", power_rule(4, 4)[0])
+        slow_status, slow_report = slow.result()
+    assert (status, [r["verdict"] for r in quick["relations"]]) == (200, ["valid"])
+    assert finished["quick"] < finished["slow"]
+    alone = post(base, "/api/check", {"text": one})[1]
+    assert slow_status == 200 and slow_report["summary"]["relations"] == 120 * len(alone["relations"])
+
+
 def raw(base: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
     """Status, headers and body of one request sent as given (no client-side checks or encoding)."""
     url = urlsplit(base)
