@@ -30,7 +30,9 @@ def register(subparsers) -> None:
                                           "(and DIR/NAME.pdf with --pdf).",
                               epilog=examples("dlderive build derivations/week8.toml --out out/week8",
                                               "dlderive build derivations/week8.toml --out out/week8 --pdf",
-                                              "dlderive build derivations/week8.toml --out out/student --no-answers"))
+                                              "dlderive build derivations/week8.toml --out out/student --no-answers",
+                                              "dlderive build derivations/week8.toml --out out/week8 --both --ipynb",
+                                              "dlderive build derivations/week9_backward.toml --out out/w9 --variants 1-30"))
     p.add_argument("handout", help="the handout file, e.g. derivations/week8.toml")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing, kept if present)")
     p.add_argument("--pdf", action="store_true", help="also compile DIR/NAME.pdf (lualatex, xelatex or pdflatex)")
