@@ -38,6 +38,16 @@ $a = \mathrm{ReLU}(z)$ and $L = v^\top a$.
 SIGMOID = r"""Let $W \in \mathbb{R}^{m\times n}$, $b \in \mathbb{R}^m$, $x \in \mathbb{R}^n$, $h = \sigma(Wx + b)$,
 $\delta = \frac{\partial L}{\partial h}$.
 """
+BOLD = r"""Let $\mathbf{W} \in \mathbb{R}^{m \times n}$, $\mathbf{x} \in \mathbb{R}^{n}$, $\mathbf{b} \in \mathbb{R}^m$,
+$\mathbf{y} \in \mathbb{R}^m$, $\mathbf{z} = \mathbf{W}\mathbf{x} + \mathbf{b}$, $\mathbf{a} = \sigma(\mathbf{z})$ and
+$\mathcal{L} = \frac{1}{2}\|\mathbf{a} - \mathbf{y}\|^2$.
+"""
+SUPERSCRIPT = r"""Let $W \in \mathbb{R}^{m \times m}$, $U \in \mathbb{R}^{m \times d}$, $x^{(t)} \in \mathbb{R}^d$.
+
+$$h^{(t)} = \tanh(W h^{(t-1)} + U x^{(t)})$$
+
+$$\delta^{(t)} = \frac{\partial L}{\partial h^{(t)}} \odot (1 - (h^{(t)})^2)$$
+"""
 BPTT = r"""Let $W \in \mathbb{R}^{m \times m}$, $U \in \mathbb{R}^{m \times d}$, $b \in \mathbb{R}^m$,
 $x_t \in \mathbb{R}^d$, $y_t \in \mathbb{R}^m$.
 
@@ -97,6 +107,28 @@ def _sigmoid(g):
     h = torch.sigmoid(W @ x + b)
     G = torch.randn(h.shape)  # L, a general function of h: δ = G
     return (G * h).sum(), dict(W=W, b=b, x=x, h=h, delta=G)
+
+
+def _bold(g):
+    W, b, x, y = g.rand("W", "m", "n"), g.rand("b", "m", 1), g.rand("x", "n", 1), g.rand("y", "m", 1)
+    z = W @ x + b
+    a = torch.sigmoid(z)
+    return 0.5 * ((a - y) ** 2).sum(), dict(W=W, b=b, x=x, y=y, z=z, a=a)
+
+
+def _superscript(g):
+    T = SIZES["T"]
+    W, U = g.rand("W", "m", "m"), g.rand("U", "m", "d")
+    h = [torch.randn(SIZES["m"], 1)]
+    for _ in range(T):
+        h.append(torch.tanh(W @ h[-1] + U @ torch.randn(SIZES["d"], 1)))
+        h[-1].retain_grad()
+    G = [None] + [torch.randn(SIZES["m"], 1) for _ in range(T)]  # L, a general function of every h_t
+    L = sum((G[t] * h[t]).sum() for t in range(1, T + 1))
+    L.backward(retain_graph=True)
+    delta = [None] + [h[t].grad * (1 - h[t] ** 2) for t in range(1, T + 1)]
+    W.grad = U.grad = None
+    return L, dict(W=W, h=h, delta=delta, T=T)
 
 
 def _bptt(g):
@@ -232,6 +264,25 @@ CASES = [
      lambda L, q: _grad(L, q["b"]), lambda q: q["delta"] * q["h"] * (1 - q["h"]), "sigmoid db with sigma'"),
     (SIGMOID, r"\frac{\partial L}{\partial x} = W^\top (\delta \odot h \odot (1 - h))", "valid", _sigmoid,
      lambda L, q: _grad(L, q["x"]), lambda q: q["W"].T @ (q["delta"] * q["h"] * (1 - q["h"])), "sigmoid dx"),
+    (SOFTMAX_DOT, r"\frac{\partial L}{\partial z} = \frac{\partial L}{\partial p} \frac{\partial p}{\partial z}", "valid",
+     _softmax, lambda L, q: _grad(L, q["z"]).T, lambda q: _grad(-(q["y"] * torch.log(q["p"])).sum(), q["p"]).T
+     @ _jacobian(q["p"], q["z"]), "chain rule, gradients as rows"),
+    (SOFTMAX_DOT, r"\frac{\partial L}{\partial z} = \left(\frac{\partial p}{\partial z}\right)^\top \frac{\partial L}{\partial p}",
+     "valid", _softmax, lambda L, q: _grad(L, q["z"]), lambda q: _jacobian(q["p"], q["z"]).T
+     @ _grad(-(q["y"] * torch.log(q["p"])).sum(), q["p"]), "chain rule, gradients as columns"),
+    (BOLD, r"\frac{\partial \mathcal{L}}{\partial \mathbf{W}} = \left[(\mathbf{a} - \mathbf{y}) \odot \sigma'(\mathbf{z})\right] \mathbf{x}^T",
+     "valid", _bold, lambda L, q: _grad(L, q["W"]),
+     lambda q: ((q["a"] - q["y"]) * q["a"] * (1 - q["a"])) @ q["x"].T, "bold dW"),
+    (BOLD, r"\frac{\partial \mathcal{L}}{\partial \mathbf{W}} = \mathbf{x}^T \left[(\mathbf{a} - \mathbf{y}) \odot \sigma'(\mathbf{z})\right]",
+     "invalid", _bold, lambda L, q: _grad(L, q["W"]), None, "bold dW order"),
+    (BOLD, r"\frac{\partial \mathcal{L}}{\partial \mathbf{b}} = \mathbf{a} - \mathbf{y}", "invalid", _bold,
+     lambda L, q: _grad(L, q["b"]), lambda q: q["a"] - q["y"], "bold db without sigma'"),
+    (SUPERSCRIPT, r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} \delta^{(t)} (h^{(t-1)})^\top", "valid",
+     _superscript, lambda L, q: _grad(L, q["W"]),
+     lambda q: _sum_t(q, lambda t: q["delta"][t] @ q["h"][t - 1].T), "superscript time dW"),
+    (SUPERSCRIPT, r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} \delta^{(t)} (h^{(t)})^\top", "invalid",
+     _superscript, lambda L, q: _grad(L, q["W"]),
+     lambda q: _sum_t(q, lambda t: q["delta"][t] @ q["h"][t].T), "superscript time dW with h_t"),
     (BPTT, r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} \delta_t h_{t-1}^\top", "valid", _bptt,
      lambda L, q: _grad(L, q["W"]), lambda q: _sum_t(q, lambda t: q["delta"][t] @ q["h"][t - 1].T), "bptt dW"),
     (BPTT, r"\frac{\partial L}{\partial W} = \sum_t \delta_t h_{t-1}^\top", "valid", _bptt,

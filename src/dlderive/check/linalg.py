@@ -171,10 +171,11 @@ class _Eval:
         self.timed = False  # a sum over time is written: per-step quantities are unrolled over T steps
         self.sinks: list = []
         self.simplex: frozenset = frozenset()  # target vectors drawn with entries that sum to 1
+        self.rows = False  # gradients of a scalar by a column vector read as rows (the numerator layout)
 
     def again(self, active):
         ev = _Eval(self.doc, self.sizes, self.seed, self.loss, self.steps, active)
-        ev.env, ev.timed, ev.sinks, ev.simplex = dict(self.env), self.timed, self.sinks, self.simplex
+        ev.env, ev.timed, ev.sinks, ev.simplex, ev.rows = dict(self.env), self.timed, self.sinks, self.simplex, self.rows
         return ev
 
     def dims(self, shape):
@@ -416,7 +417,8 @@ class _Eval:
                     raise Unread("a derivative whose value changes shape")
                 columns.append((up - down) / (2 * STEP))
         if f.shape == (1, 1):
-            return sp.Matrix(var.rows, var.cols, [c[0, 0] for c in columns])
+            gradient = sp.Matrix(var.rows, var.cols, [c[0, 0] for c in columns])
+            return gradient.T if self.rows and var.cols == 1 else gradient
         if f.shape[1] == 1 and var.shape[1] == 1:
             jac = sp.Matrix.hstack(*columns)
             return jac.T if self.doc.layout == "denominator" else jac
@@ -623,6 +625,10 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
     timed = _has_time(doc, both)
     kinds = {side: _layout_kind(doc, node) for side, node in (("a", a), ("b", b))}
     verdict = _instances(doc, a, b, seed, loss, sinks, timed, kinds)
+    if verdict[0] == "invalid" and doc.layout != "denominator" and _embedded_gradient(doc, a, b):
+        rows = _instances(doc, a, b, seed, loss, sinks, timed, kinds, rows=True)
+        if rows[0] == "valid":
+            return "valid", f"{rows[1]}, reading gradients by vectors as rows (the numerator layout)", None
     if verdict[0] == "invalid" and verdict[2] is not None:
         targets = set()
         for n in _names(both) | {m for q in doc.defs for m in _names(doc.defs[q])}:
@@ -640,6 +646,11 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
                             f"document defines {defined[0]} by another formula", None)
                 return "valid", f"{again[1]}, for {shown} a one-hot or probability vector (its entries sum to 1)", None
     return verdict
+
+
+def _embedded_gradient(doc: Document, a: Node, b: Node) -> bool:
+    """A gradient by a vector inside a product (∂L/∂ŷ · ∂ŷ/∂z): its layout decides the shapes."""
+    return any(_layout_kind(doc, d) == "gradient" for side in (a, b) if side.op != "d" for d in _derivatives(side))
 
 
 def _variable_name(doc: Document, name: str) -> str:
@@ -678,7 +689,7 @@ def _differs(lhs, rhs):
     return None
 
 
-def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset()):
+def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), rows=False):
     """Both sides at every size set (and number of steps): valid, or the first difference found."""
     dims = doc.all_dims()
     checked, layouts = [], set()
@@ -689,7 +700,7 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset()):
         shown = ", ".join(f"{d} = {v}" for d, v in assign.items()) + (f", T = {steps}" if timed else "")
         for point in range(POINTS):
             ev = _Eval(doc, assign, seed * 7919 + point * 131 + steps, loss, steps)
-            ev.sinks, ev.simplex, ev.timed = sinks, simplex, timed
+            ev.sinks, ev.simplex, ev.timed, ev.rows = sinks, simplex, timed, rows
             try:
                 lhs, rhs = ev.node(a), ev.node(b)
             except RecursionError:

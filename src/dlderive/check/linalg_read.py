@@ -139,6 +139,8 @@ class Parser:
             text = "".join(group) if len(group) != 2 else " ".join(group)
             if text.replace(" ", "") in {g.replace(" ", "") for g in _TRANSPOSE}:
                 node = Node("T", (node,))
+            elif node.op == "name" and "_" not in node.name and re.fullmatch(r"\(([tT]([+-]\d)?|\d)\)", "".join(group)):
+                node = Node("name", (), f"{node.name}_{''.join(group)[1:-1]}")  # h^{(t-1)} is h_{t-1}
             elif re.fullmatch(r"-?\d+", "".join(group)):
                 node = Node("pow", (node,), "".join(group))
             else:
