@@ -194,7 +194,6 @@ HEAD = 'name = "bad"\ninputs = ["x"]\nstates = ["h"]\n[equations]\n'
     ('h_t = "tanh(x_t + U_h @ h_prev)"', "shapes do not agree in the sum U_h @ h_prev + x_t"),
     ('h_t = "tanh(U_h @ x_t + b_h)"', "shapes do not agree in U_h @ x_t: U_h is n x n, x_t is m x 1"),
     ('h_t = "tanh(W_h @ h_prev)"', "shapes do not agree in W_h @ h_prev: W_h is n x m, h_prev is n x 1"),
-    ('h_t = "sigmoid(x_t)"', "h_t = sigmoid(x_t) is m x 1 (an input's size)"),
     ('h_t = "tanh(W_h * x_t)"', "W_h is a matrix: write W_h @ v"),
     ('h_t = "tanh(W_h @ x_t"', "expected )"),
     ('h_t = "__import__(\'os\')"', "unexpected character"),
@@ -222,6 +221,20 @@ def test_bad_declarations_are_named(equations, message):
 def test_bad_cell_files_are_named(text, message):
     with pytest.raises(DlderiveError, match=message):
         cell_from_toml(text)
+
+
+def test_a_quantity_of_the_input_size_has_no_vector_form(tmp_path, capsys):
+    """h_t = sigmoid(x_t) reads in the scalar form; in the vector form x_t has size m and h_t size n."""
+    path = tmp_path / "insize.toml"
+    path.write_text(HEAD.replace('"bad"', '"insize"') + 'h_t = "sigmoid(x_t) + 0 * h_prev"\n')
+    try:
+        assert main(["derive", "insize.loss_grad", "--cell", str(path), "--weight", "x_t", "--steps", "1"]) == 0
+        capsys.readouterr()
+        assert main(["derive", "insize.loss_grad", "--cell", str(path), "--weight", "x_t", "--form", "vector"]) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert "h_t = sigmoid(x_t) is m x 1 (an input's size)" in line
+    finally:
+        unregister("insize")
 
 
 def test_derivation_names_may_not_collide(tmp_path, capsys):

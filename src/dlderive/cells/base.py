@@ -173,10 +173,16 @@ class Cell:
             if time_offset_name(s, 0) not in defined:
                 raise DlderiveError(f"cell {self.name}: state {s} has no equation for {time_offset_name(s, 0)}")
         for ident, expr in self.equations:
-            size = _size(self.name, ident, expr, self.inputs)
-            if size == "m" and timed(ident):
-                raise DlderiveError(f"cell {self.name}: {ident} = {_text(expr)} is m x 1 (an input's size), but every "
-                                    f"quantity of the cell is n x 1 (the hidden size); map an input through W_* @")
+            _size(self.name, ident, expr, self.inputs)  # vectors of different sizes in one sum or product
+
+    @cached_property
+    def size_problem(self) -> str | None:
+        """Why the vector form cannot hold (a quantity of an input's size m, where n is expected), or None."""
+        for ident, expr in self.equations:
+            if _size(self.name, ident, expr, self.inputs) == "m":
+                return (f"cell {self.name}: {ident} = {_text(expr)} is m x 1 (an input's size), but every quantity "
+                        f"of the cell is n x 1 (the hidden size) in the vector form; map an input through W_* @")
+        return None
 
     @cached_property
     def symbols(self) -> dict[str, sp.Symbol]:

@@ -47,6 +47,8 @@ def check_arguments(cell, weight, steps, loss, form: str = "vector") -> tuple:
 def derive_loss_grad(name: str, cell_name: str, weight: str, steps: int, loss: str, form: str) -> Derivation:
     cell = get_cell(cell_name)
     weight, T, loss = check_arguments(cell, weight, steps, loss, form)
+    if form == "vector" and cell.size_problem:
+        raise DlderiveError(cell.size_problem)
     p = plan(cell_name, loss)
     F = Form(form, dict(p.kinds))
     steps_, result, definitions = _steps(p, F, weight, T)
