@@ -184,3 +184,16 @@ def test_an_indicator_of_numbers_is_decided_while_reading():
     assert _verdicts(r"$\mathbb{1}[2 < 3] = 1$") == ["valid"]
     with pytest.raises(ReadError, match="indicator"):
         read_expression(r"\mathbb{1}(1/0 > 2)")
+
+
+def test_a_function_without_parentheses_takes_its_operand_with_the_operands_superscript():
+    # \log x^2 is log(x^2) and \log \hat y^{(i)} the log of the i-th example's prediction, as in print
+    assert read_expression(r"\log x^2") == sp.log(x**2)
+    assert read_expression(r"\exp x^2") == sp.exp(x**2)
+    assert read_expression(r"\tanh^2 x") == sp.tanh(x) ** 2  # the power written on the function stays on it
+    assert read_expression(r"\log^2 x") == sp.log(x) ** 2
+    assert _names(read_expression(r"\log \hat{y}^{(i)}")).free_symbols == {R("yhat^(i)")}
+    # (log x)^2 = log x^2 was valid
+    assert _verdicts(r"$\log x^2 = (\log x)^2$") == ["invalid"]
+    assert _verdicts(r"$\exp x^2 = (\exp x)^2$") == ["invalid"]
+    assert _verdicts(r"$\tanh x^2 = \tanh(x^2)$") == ["valid"]

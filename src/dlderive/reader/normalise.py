@@ -139,6 +139,7 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
     m = m.sub(_INDICATOR_SUB, lambda x: f"\\{x.group(1)}{{1}}[{x.group(2)}]")  # 𝟙_{i=j}, 𝟙_{[i=j]} -> 𝟙[i=j]
     m = m.sub(_INDICATOR_I, lambda x: f"\\{x.group(1)}{{1}}")  # 𝕀[i = j] -> 𝟙[i = j]
     m = m.sub(_NABLA, lambda x: f"\\frac{{\\partial {x.group(2)}}}{{\\partial {x.group(1)}}}")  # ∇_w L -> ∂L/∂w
+    m = _wrap_powered_arguments(m)
     m = _nest_applications(m)
     m = _wrap_sums(m)
     m = _wrap(m, _DIV_SUM, _sum_extent)  # a / \sum_k x_k -> a / (\sum_k x_k)
@@ -243,6 +244,18 @@ def _parenthesize(m: Mapped, start: int, end: int) -> Mapped:
     text = m.text[:start] + "(" + m.text[start:end] + ")" + m.text[end:]
     origin = m.origin[:start] + [m.origin[start]] + m.origin[start:end] + [m.origin[max(end - 1, 0)]] + m.origin[end:]
     return Mapped(text, origin)
+
+
+_POWERED = (r"(?:\\(?:hat|tilde|bar|vec|mathbf|boldsymbol|bm|mathcal)\s*(?:\{[^{}]*\}|[A-Za-z])|\\(?!sum|prod|int|lim|left|big|Big|frac|sqrt)[A-Za-z]+|"
+            r"[A-Za-z]|\d+(?:\.\d+)?)(?:_(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*\^\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z0-9])")
+_FUNC_POWERED = re.compile(rf"\\(log|ln|exp|tanh|sinh|cosh|sin|cos)(?![a-zA-Z])(?:_\{{?[0-9e]\}}?)?\s*(?={_POWERED})")
+_POWERED_RE = re.compile(_POWERED)
+
+
+def _wrap_powered_arguments(m: Mapped) -> Mapped:
+    r"""``\log x^2`` -> ``\log(x^2)``, ``\log \hat y^{(i)}`` -> ``\log(\hat y^{(i)})``: a function written without
+    parentheses applies to its operand with the operand's superscript, as in print."""
+    return _wrap(m, _FUNC_POWERED, lambda text, start: _POWERED_RE.match(text, start).end())
 
 
 _OUTER = re.compile(r"\\(ln|log|exp|tanh|sigma|sqrt)(?![a-zA-Z])\s*(?=\\(sigma|tanh|exp|log|ln|cosh|sinh)(?![a-zA-Z])\s*(\\left)?\s*\()")
