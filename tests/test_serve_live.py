@@ -394,6 +394,13 @@ def test_check_page_in_chromium(chromium, tmp_path):
     assert shown(page) == [(3, "valid"), (5, "invalid")]
     expect(page.locator('#relations li[data-line="5"] .mark')).to_have_text("✗")
 
+    latex = ("\\documentclass{article}\\begin{document}\nWe expand.\n\\begin{align*}\n(x+1)^2 &= x^2 + 2x + 1 \\\\\n"
+             "&= x^2 + 1\n\\end{align*}\n\\end{document}\n")  # pasted LaTeX: by hand the second step drops 2x
+    source.fill(latex)
+    expect(page.locator('#relations li[data-line="4"]')).to_have_attribute("data-verdict", "valid", timeout=30_000)
+    assert shown(page) == [(4, "valid"), (5, "invalid")]
+    expect(page.locator("#lines .src.first-wrong")).to_have_attribute("data-line", "5")
+
     assert any(u.endswith("/api/check/view") for u in chromium.requests)
     assert chromium.problems == [] and chromium.outside == []
     from playwright.sync_api import Error as BrowserError
