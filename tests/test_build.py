@@ -267,6 +267,11 @@ activation = "swish"
 
 @pytest.mark.parametrize("text, expected", [
     (BAD_OPTIONS, [("1 (A)", "weight", "Q_z"), ("3 (B)", "steps", "5000"), ("4 (C)", "activation", "swish")]),
+    # with a problem found when the file is read (a kernel larger than the padded input: 5 > 3 + 2*0)
+    (BAD_OPTIONS + '[[sections.items]]\nkind = "conv_size"\nheading = "D"\ninput = [3, 3]\nkernel = 5\n',
+     [("1 (A)", "weight", "Q_z"), ("3 (B)", "steps", "5000"), ("4 (C)", "activation", "swish"),
+      ("5 (D)", "kernel", "exceeds")]),
+    # a key the schema does not know stops the file before its items are built
     (BAD_OPTIONS.replace('activation = "swish"', 'activation = "relu"\ncolour = 1'), [("4 (C)", "colour", "unknown key")]),
 ])
 def test_a_failed_build_names_every_problem_and_touches_nothing(tmp_path, capsys, text, expected):

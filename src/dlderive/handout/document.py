@@ -42,7 +42,10 @@ def load(path: str | Path) -> Handout:
         if len(placed) > MAX_ITEMS:
             raise DlderiveError(f"more than {MAX_ITEMS} items", file=str(path), key="items")
         problems = _text_problems(data, str(path))
-        problems += [problem for _, _, item, where in placed for problem in _check(item, where)]
+        checked = [(item, where, _check(item, where)) for _, _, item, where in placed]
+        failing = problems or any(found for *_, found in checked)
+        for item, where, found in checked:  # once the file fails, what the engine refuses in the other items too
+            problems += found or (_check(item, where, build=True) if failing else [])
     raise_all(problems)
     return Handout(path, data)
 
@@ -84,10 +87,11 @@ def _math_problem(math: str) -> DlderiveError | None:
     return None
 
 
-def _check(item: dict, where: Location) -> list[DlderiveError]:
-    """The problems of variant 0 of ``item`` that its kind finds (unknown names, impossible layers)."""
+def _check(item: dict, where: Location, build: bool = False) -> list[DlderiveError]:
+    """The problems of variant 0 of ``item`` that its kind finds (unknown names, impossible layers); with
+    ``build``, also those the engine finds when it builds the item (a weight or a number of steps it refuses)."""
     try:
-        KINDS[item["kind"]](where, draw(item, 0), check_only=True)
+        KINDS[item["kind"]](where, draw(item, 0), check_only=not build)
     except DlderiveError as exc:
         return [exc]
     return []
