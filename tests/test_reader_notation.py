@@ -53,6 +53,10 @@ READINGS = [
     # a transpose in every spelling; a number to the power T is a power
     (r"2^{T}", 2 ** R("T")),
     (r"0.5^T", sp.Rational(1, 2) ** R("T")),
+    # max and min of a set written with braces
+    (r"\max\{0, x\}", sp.Max(0, x)),
+    (r"\min\{x, y, 1\}", sp.Min(x, y, 1)),
+    (r"\max\{0, -3\}", sp.Integer(0)),
     # plain-text powers in parentheses
     (r"e^(-1)", sp.exp(-1)),
     (r"2^(3 + 1)", sp.Integer(16)),
@@ -197,3 +201,9 @@ def test_a_function_without_parentheses_takes_its_operand_with_the_operands_supe
     assert _verdicts(r"$\log x^2 = (\log x)^2$") == ["invalid"]
     assert _verdicts(r"$\exp x^2 = (\exp x)^2$") == ["invalid"]
     assert _verdicts(r"$\tanh x^2 = \tanh(x^2)$") == ["valid"]
+
+
+def test_a_relu_written_with_max_of_a_set_is_checked():
+    # ReLU(-2) = max{0, -2} = 0 by hand; -2 is refused
+    assert _verdicts(r"$\operatorname{ReLU}(-2) = \max\{0, -2\} = 0$") == ["valid", "valid"]
+    assert _verdicts(r"$\max\{0, -2\} = -2$") == ["invalid"]

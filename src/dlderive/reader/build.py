@@ -284,7 +284,8 @@ class Build(Transformer):
 
     # ------------------------------------------------------------------ functions
     def apply(self, children):
-        func, rest = children[0], list(children[1:])
+        func = children[0]
+        rest = [c for c in children[1:] if not (isinstance(c, Token) and c.type in ("LBRACE", "RBRACE"))]
         name = _func_name(func)
         entry = by_spelling(name)
         if name in _RECIPROCALS:
