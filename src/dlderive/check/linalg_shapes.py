@@ -1,7 +1,7 @@
 """Shapes the document does not declare, inferred from its definitions by unification.
 
 ``h_t = tanh(W h_{t-1} + U x_t)`` with W ∈ ℝ^{m×n}, x ∈ ℝ^n gives h_{t-1} ∈ ℝ^n, U ∈ ℝ^{m×n}, h_t ∈ ℝ^m.
-A length that nothing fixes becomes a size of its own (``rows(z)``), instantiated like the declared ones.
+A name whose length nothing fixes keeps no shape (the matrix reading then leaves the relation alone).
 A definition whose shapes cannot agree adds nothing here; the evaluation reports it with the shapes named."""
 from __future__ import annotations
 
@@ -90,10 +90,8 @@ class Inference:
         out = {}
         for name, (r, c) in self.shapes.items():
             r, c = self.find(r), self.find(c)
-            out[name] = (r if isinstance(r, str) else f"rows({name})", c if isinstance(c, str) else f"cols({name})")
-            for d, v in ((r, out[name][0]), (c, out[name][1])):
-                if isinstance(d, _Var):
-                    self.parent[d] = v
+            if isinstance(r, str) and isinstance(c, str):
+                out[name] = (r, c)
         return out
 
     def leaf(self, name: str):
