@@ -304,3 +304,33 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def _cell_handout(cell: str) -> str:
+    return ('title = "MGU"\n[[sections]]\ntitle = "S"\n[[sections.items]]\nkind = "derivation"\nheading = "D"\n'
+            f'cell = "{cell}"\nname = "mgu.hidden"\n')
+
+
+def test_a_handout_reads_cell_files_of_the_served_folder_only(tmp_path):
+    from dlderive.cells import CELLS
+    from dlderive.errors import DlderiveError
+    from dlderive.serve import work
+    served, outside = tmp_path / "served", tmp_path / "outside"
+    (served / "cells").mkdir(parents=True)
+    outside.mkdir()
+    for where in (served / "cells", outside):
+        shutil.copy(ROOT / "docs" / "cells" / "mgu.toml", where / "mgu.toml")
+    (served / "inside.toml").write_text(_cell_handout("cells/mgu.toml"))
+    (served / "escape.toml").write_text(_cell_handout("../outside/mgu.toml"))
+    (served / "cells" / "link.toml").symlink_to(outside / "mgu.toml")
+    (served / "linked.toml").write_text(_cell_handout("cells/link.toml"))
+    name, body = work.handout(str(served / "inside.toml"), None, True, None, "md")
+    assert name == "inside.md" and b"\\frac{\\partial h_t}{\\partial h_{t-1}}" in body
+    assert "mgu" not in CELLS  # forgotten after the build: the next request starts from the built-in cells
+    for handout in ("escape.toml", "linked.toml"):
+        with pytest.raises(DlderiveError, match="only cell files of the served folder"):
+            work.handout(str(served / handout), None, True, None, "md")
+    for cell in (str(outside / "mgu.toml"), "../outside/mgu.toml", "mgu.toml"):
+        with pytest.raises(DlderiveError, match="a pasted handout may name only built-in cells"):
+            work.handout(None, _cell_handout(cell), True, None, "md")
+    assert "mgu" not in CELLS

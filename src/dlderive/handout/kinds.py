@@ -6,6 +6,7 @@ stated) and ``network`` (a layer table). Each builder raises a DlderiveError nam
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -60,6 +61,11 @@ OPTIONS = ("steps", "weight", "loss", "activation")
 """The keys of a derivation item passed to ``derive`` (``<cell>.loss_grad``, ``mlp.backprop``)."""
 
 
+CELL_FOLDER: ContextVar[Path | None] = ContextVar("CELL_FOLDER", default=None)
+"""When set (by ``dlderive serve``), the only folder whose cell files a handout may name; a folder that does
+not exist admits none (a pasted handout: built-in cells only)."""
+
+
 def _cell_of(where: Location, item: dict) -> str | None:
     """The cell an item names: a built-in cell's name, or a TOML file declaring one, relative to the handout
     file (loaded and registered, its name returned)."""
@@ -67,6 +73,11 @@ def _cell_of(where: Location, item: dict) -> str | None:
     if ref is None or not ref.endswith(".toml"):
         return ref
     path = Path(where.file).parent / ref if where.file else Path(ref)
+    allowed = CELL_FOLDER.get()
+    if allowed is not None and not (allowed.is_dir() and path.resolve().is_relative_to(allowed.resolve())):
+        raise DlderiveError(f"{ref}: only cell files of the served folder are read here"
+                            if allowed.is_dir() else f"{ref}: a pasted handout may name only built-in cells "
+                            f"({', '.join(sorted(CELLS))})", where, key="cell")
     try:
         return model_named(str(path), "cell")
     except DlderiveError as exc:

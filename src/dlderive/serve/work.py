@@ -17,6 +17,7 @@ from ..errors import DlderiveError
 from ..export import render
 from ..export.html import relation_mathml
 from ..handout import build_document, load
+from ..handout.kinds import CELL_FOLDER
 from ..notation import preset
 
 MEDIA = {"json": "application/json", "text": "text/plain; charset=utf-8", "latex": "text/x-tex; charset=utf-8",
@@ -63,11 +64,18 @@ def handout(path: str | None, toml: str | None, answers: bool, seed: int | None,
         if toml is not None:
             path = str(Path(scratch) / "handout.toml")
             Path(path).write_text(toml, encoding="utf-8")
+        # cell files only from the served folder (none for a pasted handout); forgotten after the build
+        folder = Path(path).parent if toml is None else Path(scratch) / "no-cell-files"
+        token, known = CELL_FOLDER.set(folder), set(CELLS)
         try:
             spec = load(path)
+            doc = build_document(spec, seed=seed, answers=answers)
         except DlderiveError as exc:  # the pasted file is "handout.toml", wherever it was written
             raise DlderiveError(str(exc).replace(scratch + "/", "")) from None
-        doc = build_document(spec, seed=seed, answers=answers)
+        finally:
+            CELL_FOLDER.reset(token)
+            for name in set(CELLS) - known:
+                catalog.unregister(name)
         fmt, suffix = HANDOUT_OUTPUTS[output]
         if fmt is not None:
             return spec.stem + suffix, render(doc, fmt, doc.notation).encode("utf-8")
