@@ -57,6 +57,10 @@ READINGS = [
     (r"\max\{0, x\}", sp.Max(0, x)),
     (r"\min\{x, y, 1\}", sp.Min(x, y, 1)),
     (r"\max\{0, -3\}", sp.Integer(0)),
+    # the positive part (z)_+ and the hinge [1 - y z]_+
+    (r"(x)_+", sp.Max(0, x)),
+    (r"[1 - x y]_{+}", sp.Max(0, 1 - x * y)),
+    (r"(2 - 5)_+", sp.Integer(0)),
     # plain-text powers in parentheses
     (r"e^(-1)", sp.exp(-1)),
     (r"2^(3 + 1)", sp.Integer(16)),
@@ -207,3 +211,9 @@ def test_a_relu_written_with_max_of_a_set_is_checked():
     # ReLU(-2) = max{0, -2} = 0 by hand; -2 is refused
     assert _verdicts(r"$\operatorname{ReLU}(-2) = \max\{0, -2\} = 0$") == ["valid", "valid"]
     assert _verdicts(r"$\max\{0, -2\} = -2$") == ["invalid"]
+
+
+def test_a_hinge_written_as_a_positive_part_is_checked():
+    # [1 - 3]_+ = max(0, -2) = 0 by hand
+    assert _verdicts(r"$[1 - 3]_+ = 0$") == ["valid"]
+    assert _verdicts(r"$[1 - 3]_+ = -2$") == ["invalid"]

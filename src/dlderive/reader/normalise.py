@@ -97,6 +97,7 @@ _INDICATOR_REL = r"[^{}\[\]()]{1,40}?(?:=|\\neq?|<|>|\\leq?|\\geq?)[^{}\[\]()]{1
 _INDICATOR_SUB = re.compile(rf"\\(mathbb|mathbf|mathds|bm)\{{[1I]\}}_\{{\s*(?:\[|\(|\\\{{)?\s*({_INDICATOR_REL})\s*(?:\]|\)|\\\}})?\s*\}}")
 _INDICATOR_I = re.compile(rf"\\(mathbb|mathbf|mathds|bm)\{{I\}}(?=\s*(?:\\left)?\s*(?:[\[(]|\\\{{){_INDICATOR_REL}(?:[\])]|\\\}}))")
 _NABLA = re.compile(rf"\\nabla_\s*({_BRACED}|\\[A-Za-z]+|[A-Za-z])\s*({_NAMED}(?:\s*\([^()]{{0,80}}\))?)")
+_POSITIVE_PART = re.compile(r"(?<![A-Za-z\\])(\((?:[^()]|\([^()]*\)){1,200}\)|\[(?:[^\[\]]|\[[^\[\]]*\]){1,200}\])\s*_\s*(?:\{\s*\+\s*\}|\+)")
 _DIV_SUM = re.compile(r"/\s*(?=\\(sum|prod)(?![a-zA-Z]))")
 _COND_NAME = r"\\?[A-Za-z]+(?:_\{[^{}]{1,10}\}|_[A-Za-z0-9])?"
 _PAREN_CONDITION = re.compile(rf"\\q?quad\s*(\()\s*{_COND_NAME}\s*(?:=|\\neq?|<|>|\\leq?|\\geq?|\\in(?![a-zA-Z]))\s*"
@@ -139,6 +140,7 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
     m = m.sub(_INDICATOR_SUB, lambda x: f"\\{x.group(1)}{{1}}[{x.group(2)}]")  # 𝟙_{i=j}, 𝟙_{[i=j]} -> 𝟙[i=j]
     m = m.sub(_INDICATOR_I, lambda x: f"\\{x.group(1)}{{1}}")  # 𝕀[i = j] -> 𝟙[i = j]
     m = m.sub(_NABLA, lambda x: f"\\frac{{\\partial {x.group(2)}}}{{\\partial {x.group(1)}}}")  # ∇_w L -> ∂L/∂w
+    m = m.sub(_POSITIVE_PART, lambda x: f"\\max(0, {x.group(1)[1:-1]})")  # (z)_+, [1 - m]_+: the positive part
     m = _wrap_powered_arguments(m)
     m = _nest_applications(m)
     m = _wrap_sums(m)
