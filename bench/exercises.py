@@ -46,11 +46,15 @@ GAPS = {
     "a product (reader context)": {
         "valid": ("e13_least_squares_ok", "e34_l2_regularisation_ok"),
         "caught": ("e13_least_squares_bad", "e34_l2_regularisation_bad", "e34_l2_regularisation_bad2")},
-    "checker: the derivative of max(0, w_1 x) is compared for every w_1, not at the given values (a false alarm)": {
-        "accepted": ("e10_relu_scalar_net_ok",), "valid": ("e10_relu_scalar_net_ok",)},
-    "checker: a given tuple x = (1, 2) gives no values to x_1, x_2 in a sum over i": {
-        "valid": ("e14_mse_numbers_ok", "e18_batchnorm_numbers_ok"),
-        "caught": ("e14_mse_numbers_bad", "e18_batchnorm_numbers_bad")},
+    "checker: the derivative of max(0, .) is compared for every value of the variable, not at the given values "
+    "(a false alarm)": {
+        "accepted": ("e10_relu_scalar_net_ok", "e43_hinge_loss_ok"),
+        "valid": ("e10_relu_scalar_net_ok", "e43_hinge_loss_ok")},
+    "checker: a value after 'so' whose inputs are all given is read as an implication with no unknowns, not decided": {
+        "valid": ("e43_hinge_loss_ok",)},
+    "checker: values given entry by entry (x = (1, 2), y^{(1)} = 1) are not used in a sum over i": {
+        "valid": ("e14_mse_numbers_ok", "e18_batchnorm_numbers_ok", "e44_cross_entropy_examples_ok"),
+        "caught": ("e14_mse_numbers_bad", "e18_batchnorm_numbers_bad", "e44_cross_entropy_examples_bad")},
     "checker: a value computed from a formula whose inputs are given on the same line is not checked": {
         "valid": ("e29_dilated_conv_ok",), "caught": ("e29_dilated_conv_bad",)},
     "checker: a relation that holds for some indices only (i = j, w = o) is unverifiable, in case the text "
