@@ -48,6 +48,24 @@ $$h^{(t)} = \tanh(W h^{(t-1)} + U x^{(t)})$$
 
 $$\delta^{(t)} = \frac{\partial L}{\partial h^{(t)}} \odot (1 - (h^{(t)})^2)$$
 """
+LSTM = r"""Let $W_f, W_i, W_o, W_g \in \mathbb{R}^{m \times m}$, $x_t \in \mathbb{R}^d$, $h_{t-1}, c_{t-1} \in \mathbb{R}^m$,
+$U_f, U_i, U_o, U_g \in \mathbb{R}^{m \times d}$.
+
+$$f_t = \sigma(W_f h_{t-1} + U_f x_t)$$
+
+$$i_t = \sigma(W_i h_{t-1} + U_i x_t)$$
+
+$$o_t = \sigma(W_o h_{t-1} + U_o x_t)$$
+
+$$g_t = \tanh(W_g h_{t-1} + U_g x_t)$$
+
+$$c_t = f_t \odot c_{t-1} + i_t \odot g_t$$
+
+$$h_t = o_t \odot \tanh(c_t)$$
+"""
+RELU_BATCH = r"""Let $X \in \mathbb{R}^{N \times D}$, $W \in \mathbb{R}^{D \times M}$, $b \in \mathbb{R}^{M}$, $Y = XW + b$ and
+$H = \mathrm{ReLU}(Y)$.
+"""
 BPTT = r"""Let $W \in \mathbb{R}^{m \times m}$, $U \in \mathbb{R}^{m \times d}$, $b \in \mathbb{R}^m$,
 $x_t \in \mathbb{R}^d$, $y_t \in \mathbb{R}^m$.
 
@@ -129,6 +147,24 @@ def _superscript(g):
     delta = [None] + [h[t].grad * (1 - h[t] ** 2) for t in range(1, T + 1)]
     W.grad = U.grad = None
     return L, dict(W=W, h=h, delta=delta, T=T)
+
+
+def _lstm(g):
+    x, h0, c0 = g.rand("x_t", "d", 1), g.rand("h_prev", "m", 1), g.rand("c_prev", "m", 1)
+    W = {k: g.rand("W", "m", "m") for k in "fiog"}
+    U = {k: g.rand("U", "m", "d") for k in "fiog"}
+    pre = {k: W[k] @ h0 + U[k] @ x for k in "fiog"}
+    f, i, o, gg = (torch.sigmoid(pre["f"]), torch.sigmoid(pre["i"]), torch.sigmoid(pre["o"]), torch.tanh(pre["g"]))
+    c = f * c0 + i * gg
+    h = o * torch.tanh(c)
+    return h, dict(c=c, c_prev=c0, f=f, o=o)
+
+
+def _relu_batch(g):
+    X, W, b = g.rand("X", "N", "D"), g.rand("W", "D", "M"), g.rand("b", "M", 1)
+    Y = X @ W + b.T
+    G = torch.randn(Y.shape)  # L, a general function of H: dH is G
+    return (G * torch.relu(Y)).sum(), dict(X=X, W=W, Y=Y, dH=G)
 
 
 def _bptt(g):
@@ -283,6 +319,24 @@ CASES = [
     (SUPERSCRIPT, r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} \delta^{(t)} (h^{(t)})^\top", "invalid",
      _superscript, lambda L, q: _grad(L, q["W"]),
      lambda q: _sum_t(q, lambda t: q["delta"][t] @ q["h"][t].T), "superscript time dW with h_t"),
+    (LSTM, r"\frac{\partial c_t}{\partial c_{t-1}} = \mathrm{diag}(f_t)", "valid", _lstm,
+     lambda h, q: _jacobian(q["c"], q["c_prev"]), lambda q: _diag(q["f"]), "lstm dc/dc_prev"),
+    (LSTM, r"\frac{\partial c_t}{\partial c_{t-1}} = f_t", "invalid", _lstm,
+     lambda h, q: _jacobian(q["c"], q["c_prev"]), lambda q: q["f"], "lstm dc/dc_prev as a vector"),
+    (LSTM, r"\frac{\partial h_t}{\partial c_t} = \mathrm{diag}(o_t) \mathrm{diag}(1 - \tanh^2(c_t))", "valid", _lstm,
+     lambda h, q: _jacobian(h, q["c"]), lambda q: _diag(q["o"]) @ _diag(1 - torch.tanh(q["c"]) ** 2), "lstm dh/dc"),
+    (LSTM, r"\frac{\partial h_t}{\partial c_{t-1}} = \mathrm{diag}(o_t \odot (1 - \tanh(c_t)^2) \odot f_t)", "valid",
+     _lstm, lambda h, q: _jacobian(h, q["c_prev"]),
+     lambda q: _diag(q["o"] * (1 - torch.tanh(q["c"]) ** 2) * q["f"]), "lstm dh/dc_prev"),
+    (LSTM, r"\frac{\partial h_t}{\partial c_{t-1}} = \mathrm{diag}(o_t \odot (1 - \tanh(c_t)^2))", "invalid", _lstm,
+     lambda h, q: _jacobian(h, q["c_prev"]), lambda q: _diag(q["o"] * (1 - torch.tanh(q["c"]) ** 2)),
+     "lstm dh/dc_prev without f"),
+    (RELU_BATCH, r"dW = X^\top (dH \odot \mathbb{1}[Y > 0])", "valid", _relu_batch,
+     lambda L, q: _grad(L, q["W"]), lambda q: q["X"].T @ (q["dH"] * (q["Y"] > 0)), "relu batch dW"),
+    (RELU_BATCH, r"dW = X^\top dH", "invalid", _relu_batch,
+     lambda L, q: _grad(L, q["W"]), lambda q: q["X"].T @ q["dH"], "relu batch dW without the mask"),
+    (RELU_BATCH, r"dX = (dH \odot \mathbb{1}[Y > 0]) W^\top", "valid", _relu_batch,
+     lambda L, q: _grad(L, q["X"]), lambda q: (q["dH"] * (q["Y"] > 0)) @ q["W"].T, "relu batch dX"),
     (BPTT, r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} \delta_t h_{t-1}^\top", "valid", _bptt,
      lambda L, q: _grad(L, q["W"]), lambda q: _sum_t(q, lambda t: q["delta"][t] @ q["h"][t - 1].T), "bptt dW"),
     (BPTT, r"\frac{\partial L}{\partial W} = \sum_t \delta_t h_{t-1}^\top", "valid", _bptt,

@@ -639,7 +639,7 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
         if targets and _uses_log(doc, both):
             again = _instances(doc, a, b, seed, loss, sinks, timed, kinds, frozenset(targets))
             if again[0] == "valid":
-                shown = ", ".join(sorted(targets))
+                shown = ", ".join(sorted({_base(t) for t in targets}))
                 defined = sorted(t for t in targets if t in doc.defs)
                 if defined:
                     return ("unverifiable", f"it holds only for {shown} a one-hot or probability vector, but the "

@@ -195,8 +195,17 @@ class Parser:
             prime = self.peek() == "'"
             if prime:
                 self.take()
+            power = None
+            if self.peek() == "^":  # tanh^2(c): the square of tanh(c)
+                save = self.i
+                self.take()
+                group, self.i = _group(self.t, self.i)
+                power = "".join(group)
+                if not power.isdigit():
+                    self.i, power = save, None
             arg = self.atom() if self.peek() in ("(", "[", "{") else self.factor()
-            return Node("fn", (arg,), FUNCTIONS[tok] + ("'" if prime else ""))
+            node = Node("fn", (arg,), FUNCTIONS[tok] + ("'" if prime else ""))
+            return Node("pow", (node,), power) if power else node
         return self.name(tok)
 
     def sum(self):
