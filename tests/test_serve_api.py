@@ -334,3 +334,13 @@ def test_a_handout_reads_cell_files_of_the_served_folder_only(tmp_path):
         with pytest.raises(DlderiveError, match="a pasted handout may name only built-in cells"):
             work.handout(None, _cell_handout(cell), True, None, "md")
     assert "mgu" not in CELLS
+
+
+def test_the_checkers_limit_per_relation_applies_to_each_check():
+    """Settings.timeout (`dlderive serve --timeout`) is the CPU limit of each relation, as for `dlderive check`."""
+    app = create_app(Settings(workers=1, queue=2, timeout=0.3, hosts=["testserver"]))
+    text = "$$\\exp(\\exp(\\exp(\\exp(100)))) = 1$$\n\n$$2 + 2 = 5$$\n"  # e^(e^(e^(e^100))) is not 1; 4 is not 5
+    with TestClient(app) as limited:
+        slow, wrong = post(limited, "/api/check", {"text": text}).json()["relations"]
+    assert slow["verdict"] == "unverifiable" and "time limit" in slow["reason"]
+    assert (wrong["line"], wrong["verdict"]) == (3, "invalid")  # the next relation is still judged
