@@ -217,3 +217,17 @@ def test_a_hinge_written_as_a_positive_part_is_checked():
     # [1 - 3]_+ = max(0, -2) = 0 by hand
     assert _verdicts(r"$[1 - 3]_+ = 0$") == ["valid"]
     assert _verdicts(r"$[1 - 3]_+ = -2$") == ["invalid"]
+
+
+def test_a_sum_of_a_sum_is_refused_until_both_indices_are_written_out():
+    # SymPy merges Σ_i (Σ_j 1) into one sum over i and j, which would be written out over one index only:
+    # Σ_{i=1}^{2} (Σ_{j=1}^{2} 1) = 4 by hand, and 2 must not be valid
+    i_, j_ = sp.symbols("i j", integer=True)
+    assert sp.Sum(sp.Sum(1, (j_, 1, 2)), (i_, 1, 2)).doit() == 4
+    for written in (r"\sum_{i=1}^{2} \left(\sum_{j=1}^{2} 1\right)", r"\prod_{t=1}^{2} (\prod_{k=1}^{2} 2)"):
+        with pytest.raises(ReadError, match="over two indices at once"):
+            read_expression(written)
+    assert _verdicts(r"$\sum_{i=1}^{2} \left(\sum_{j=1}^{2} 1\right) = 2$") == ["unverifiable"]
+    # a sum whose terms hold a sum stays readable: Σ_{i=1}^{2} i·(Σ_{j=1}^{2} 1) = 1·2 + 2·2 = 6
+    assert _verdicts(r"$\sum_{i=1}^{2}\left(i \sum_{j=1}^{2} 1\right) = 6$") == ["valid"]
+    assert _verdicts(r"$\sum_{i=1}^{2}\left(i \sum_{j=1}^{2} 1\right) = 3$") == ["invalid"]

@@ -78,7 +78,11 @@ def finish(x):
     cls = sp.Sum if x.kind == "sum" else sp.Product
     lo = lower if lower is not None else sp.Symbol(f"{index.name}_first", integer=True)
     hi = upper if upper is not None else sp.Symbol(f"{index.name}_last", integer=True)
-    return _mul(x.coeff, cls(body, (index, lo, hi)))
+    built = cls(body, (index, lo, hi))
+    if len(getattr(built, "limits", ())) > 1:  # SymPy merges a sum of a sum into one sum over two indices
+        word = {"sum": "sum", "prod": "product"}[x.kind]
+        raise DlderiveError(f"a {word} of a {word} (over two indices at once) is not read yet")
+    return _mul(x.coeff, built)
 
 
 _NO_OPERAND = {
