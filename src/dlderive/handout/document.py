@@ -13,7 +13,7 @@ from ..export.mathml import to_mathml
 from ..notation import Notation, preset
 from ..schema import parse_toml, raise_all, read_text, validate
 from ..steps import Derivation
-from .kinds import KINDS
+from .kinds import KINDS, drawn_options
 from .schema import MAX_ITEMS, HandoutFile, item_name, locator, section_name
 from .variants import draw, has_ranges
 
@@ -119,7 +119,7 @@ def build_document(handout: Handout, seed: int | None = None, answers: bool = Tr
         except DlderiveError as exc:
             problems.append(exc)
             continue
-        question = _present(drawn.get("question")) + built.question
+        question = _present(drawn.get("question")) + built.question + _present(drawn_options(item, drawn, notation))
         answer = _present(drawn.get("before")) + built.answer + _present(drawn.get("after"))
         items[i].append(Item(heading=item.get("heading", ""), question=question, answer=answer,
                              space=answer_space(built.answer)))

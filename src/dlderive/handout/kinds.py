@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import sympy as sp
+
 from .. import conv, network
 from ..cells import CELLS
 from ..conv.validation import parameter_error
 from ..catalog import entry, model_named
 from ..derive import derive
 from ..errors import DlderiveError, Location
+from ..functions import REGISTRY
 from ..export.printer import format_number, latex_expr
 from ..notation import preset
 from ..schema import collected, each
@@ -59,6 +62,29 @@ def _text_item(where, item, notation=None, check_only=False):
 
 OPTIONS = ("steps", "weight", "loss", "activation")
 """The keys of a derivation item passed to ``derive`` (``<cell>.loss_grad``, ``mlp.backprop``)."""
+
+_LOSSES = {"squared": "the squared error", "softmax_ce": "softmax cross-entropy"}
+
+
+def drawn_options(item: dict, drawn: dict, notation=None) -> str | None:
+    """The options a variant drew for a derivation item ({choose = [...]}, {min, max}), as a sentence of its
+    question, so that a student's version says which weight, how many steps, which activation."""
+    if item.get("kind") != "derivation":
+        return None
+    shown = []
+    for key in ("weight", "activation", "loss", "steps"):
+        if not isinstance(item.get(key), dict):  # a range or a choice: drawn per variant
+            continue
+        value = drawn.get(key)
+        if key == "weight":
+            shown.append(f"the weight ${latex_expr(sp.Symbol(value), notation or preset('sample'))}$")
+        elif key == "steps":
+            shown.append(f"$T = {value}$ step{'s' if value != 1 else ''}")
+        elif key == "activation":
+            shown.append(f"the activation $\\phi = {REGISTRY[value].latex}$" if value in REGISTRY else str(value))
+        else:
+            shown.append(_LOSSES.get(value, str(value)))
+    return "Here: " + ", ".join(shown) + "." if shown else None
 
 
 CELL_FOLDER: ContextVar[Path | None] = ContextVar("CELL_FOLDER", default=None)
