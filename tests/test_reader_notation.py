@@ -61,6 +61,14 @@ READINGS = [
     (r"(x)_+", sp.Max(0, x)),
     (r"[1 - x y]_{+}", sp.Max(0, 1 - x * y)),
     (r"(2 - 5)_+", sp.Integer(0)),
+    # digits grouped by thin spaces or {,}; two numbers side by side otherwise stay a product
+    (r"10\,000", sp.Integer(10000)),
+    (r"86{,}704{,}128", sp.Integer(86704128)),
+    (r"1\,000\,000", sp.Integer(10**6)),
+    (r"2\,3", sp.Integer(6)),
+    # marks written without braces: the optimum w^*, w^\ast
+    (r"w^*", R("wstar")),
+    (r"w^\ast", R("wstar")),
     # plain-text powers in parentheses
     (r"e^(-1)", sp.exp(-1)),
     (r"2^(3 + 1)", sp.Integer(16)),
@@ -231,3 +239,11 @@ def test_a_sum_of_a_sum_is_refused_until_both_indices_are_written_out():
     # a sum whose terms hold a sum stays readable: Σ_{i=1}^{2} i·(Σ_{j=1}^{2} 1) = 1·2 + 2·2 = 6
     assert _verdicts(r"$\sum_{i=1}^{2}\left(i \sum_{j=1}^{2} 1\right) = 6$") == ["valid"]
     assert _verdicts(r"$\sum_{i=1}^{2}\left(i \sum_{j=1}^{2} 1\right) = 3$") == ["invalid"]
+
+
+def test_a_number_grouped_with_thin_spaces_is_one_number():
+    # 10\,000 = 0 was valid (read as 10 times 000); 224 * 224 * 64 * 27 = 86,704,128 by hand
+    assert 224 * 224 * 64 * 27 == 86704128
+    assert _verdicts(r"$10\,000 = 0$") == ["invalid"]
+    assert _verdicts(r"$224 \cdot 224 \cdot 64 \cdot 27 = 86{,}704{,}128$") == ["valid"]
+    assert _verdicts(r"$224 \cdot 224 \cdot 64 \cdot 27 = 86\,704\,127$") == ["invalid"]
