@@ -21,7 +21,7 @@ from dlderive.export import render
 from dlderive.handout import build_document, load
 from dlderive.serve import examples
 from dlderive.serve.app import MAX_BODY, Settings, create_app
-from dlderive.serve.pool import Busy, Overrun, WorkerPool
+from dlderive.serve.pool import Busy, Overrun, WorkerFailed, WorkerPool
 
 ROOT = Path(__file__).resolve().parents[1]
 MGU = ROOT / "docs" / "cells" / "mgu.toml"
@@ -279,6 +279,26 @@ def test_the_pool_refuses_when_full_and_replaces_a_worker_that_overruns():
             assert pool._workers[0].process.pid != pid
             assert not _alive(pid) and _group(pid) == []  # the worker and what it started are gone
             assert await pool.run(os.getpid) == pool._workers[0].process.pid  # the new worker answers
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_worker_that_dies_is_replaced_and_the_others_keep_answering():
+    async def scenario():
+        pool = WorkerPool(size=2, queue=2, wall=30)
+        await pool.start()
+        try:
+            before = {w.process.pid for w in pool._workers}
+            slow = asyncio.create_task(pool.run(time.sleep, 0.5))
+            with pytest.raises(WorkerFailed):
+                await pool.run(os.abort)  # the worker process dies of a signal
+            await slow  # the other worker's request was not held up or lost
+            after = {w.process.pid for w in pool._workers}
+            assert len(after) == 2 and len(after - before) == 1
+            pids = {await pool.run(os.getpid) for _ in range(4)}
+            assert pids <= after  # every answer comes from a live worker of the pool
         finally:
             pool.close()
 

@@ -126,6 +126,9 @@ class WorkerPool:
             call = loop.run_in_executor(self._threads, worker.call, fn, args)
             try:
                 status, value = await asyncio.wait_for(asyncio.shield(call), wall or self.wall)
+                if status == "died":  # replaced off the event loop: other requests go on meanwhile
+                    await loop.run_in_executor(None, self._retire, worker)
+                    worker = await loop.run_in_executor(None, self._spawn)
             except asyncio.TimeoutError:
                 await loop.run_in_executor(None, self._retire, worker)
                 worker = await loop.run_in_executor(None, self._spawn)
@@ -137,8 +140,6 @@ class WorkerPool:
             finally:
                 self._idle.put_nowait(worker)
             if status == "died":
-                self._retire(worker)
-                self._replace(worker)
                 raise WorkerFailed()
         finally:
             self._pending -= 1
@@ -147,16 +148,6 @@ class WorkerPool:
         if status == "bug":
             raise RuntimeError(value)
         return value
-
-    def _replace(self, dead: _Worker) -> None:
-        """Swap a dead worker for a new one in the idle queue."""
-        fresh = self._spawn()
-        items = []
-        while not self._idle.empty():
-            w = self._idle.get_nowait()
-            items.append(fresh if w is dead else w)
-        for w in items:
-            self._idle.put_nowait(w)
 
     def close(self) -> None:
         with self._lock:
