@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .. import catalog
-from ..cells import CELLS
+from ..cells import CELLS, register_cell
 from ..cells.declared import cell_from_toml
 from ..check.batch import check_files
 from ..check.errors import RelationTimeout
@@ -36,7 +36,7 @@ def check(text: str, name: str, model: str | None, cell: str | None, timeout: fl
         declared = cell_from_toml(cell, "cell")
         if declared.name in CELLS:
             raise DlderiveError(f"cell: the name {declared.name!r} is taken by a built-in cell; choose another name")
-        CELLS[declared.name] = declared
+        register_cell(declared)
         model = declared.name
     try:
         report = check_files([(name, text)], model, timeout, 1)[0]
