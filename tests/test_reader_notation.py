@@ -66,6 +66,11 @@ READINGS = [
     (r"86{,}704{,}128", sp.Integer(86704128)),
     (r"1\,000\,000", sp.Integer(10**6)),
     (r"2\,3", sp.Integer(6)),
+    # scientific notation, as in code and plain-text notes
+    (r"1e-3", sp.Rational(1, 1000)),
+    (r"2.5E-4", sp.Rational(1, 4000)),
+    (r"1e3", sp.Integer(1000)),
+    (r"3e", 3 * sp.E),
     # marks written without braces: the optimum w^*, w^\ast
     (r"w^*", R("wstar")),
     (r"w^\ast", R("wstar")),
@@ -247,3 +252,10 @@ def test_a_number_grouped_with_thin_spaces_is_one_number():
     assert _verdicts(r"$10\,000 = 0$") == ["invalid"]
     assert _verdicts(r"$224 \cdot 224 \cdot 64 \cdot 27 = 86{,}704{,}128$") == ["valid"]
     assert _verdicts(r"$224 \cdot 224 \cdot 64 \cdot 27 = 86\,704\,127$") == ["invalid"]
+
+
+def test_scientific_notation_is_a_number_not_eulers_number():
+    # 1e-3 + 3 = 3.001 by hand; it was read as e - 3 + 3 = e, and "= e" was valid
+    assert _verdicts(r"$1e-3 + 3 = e$") == ["invalid"]
+    assert _verdicts(r"$1e-3 + 3 = 3.001$") == ["valid"]
+    assert _verdicts(r"$2.5e-4 = 0.00025$") == ["valid"]

@@ -99,6 +99,7 @@ _INDICATOR_I = re.compile(rf"\\(mathbb|mathbf|mathds|bm)\{{I\}}(?=\s*(?:\\left)?
 _NABLA = re.compile(rf"\\nabla_\s*({_BRACED}|\\[A-Za-z]+|[A-Za-z])\s*({_NAMED}(?:\s*\([^()]{{0,80}}\))?)")
 _POSITIVE_PART = re.compile(r"(?<![A-Za-z\\])(\((?:[^()]|\([^()]*\)){1,200}\)|\[(?:[^\[\]]|\[[^\[\]]*\]){1,200}\])\s*_\s*(?:\{\s*\+\s*\}|\+)")
 _DIGIT_GROUP = re.compile(r"(?<=\d)(?:\\,|\{,\}|\\ |~|\\;)(?=\d{3}(?!\d))")  # 10\,000 and 86{,}704{,}128
+_SCIENTIFIC = re.compile(r"(?<![A-Za-z_\\.\d])(\d+(?:\.\d+)?|\.\d+)[eE]([+-]?\d{1,3})(?![A-Za-z0-9.{^])")  # 1e-3, 2.5E+4
 _DIV_SUM = re.compile(r"/\s*(?=\\(sum|prod)(?![a-zA-Z]))")
 _COND_NAME = r"\\?[A-Za-z]+(?:_\{[^{}]{1,10}\}|_[A-Za-z0-9])?"
 _PAREN_CONDITION = re.compile(rf"\\q?quad\s*(\()\s*{_COND_NAME}\s*(?:=|\\neq?|<|>|\\leq?|\\geq?|\\in(?![a-zA-Z]))\s*"
@@ -124,6 +125,7 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
     m = m.sub(_COMMENT, _blank)
     m = m.sub(_SIZED, _blank)
     m = m.sub(_DIGIT_GROUP, lambda x: "")
+    m = m.sub(_SCIENTIFIC, lambda x: f"({x.group(1)} \\cdot 10^{{{x.group(2)}}})")
     m = m.sub(_COLOR, _blank)
     m = m.sub(_SLASHED_PARTIAL, lambda x: f"\\frac{{\\partial {x.group(1)}}}{{\\partial {x.group(2)}}}")
     m = m.sub(_SLASHED_D, lambda x: f"\\frac{{d {x.group(1)}}}{{d {x.group(2)}}}")  # dL/dw, \mathrm{d}L/\mathrm{d}w
