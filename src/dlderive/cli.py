@@ -8,8 +8,7 @@ import sys
 import traceback
 
 from . import __version__
-from .commands import did_you_mean, unknown
-from .errors import DlderiveError, InternalError
+from .errors import DlderiveError, InternalError, did_you_mean, unknown
 
 COMMANDS = ("derive", "conv", "net", "build", "check", "serve")
 """The modules of dlderive.commands, in the order of the help; each has ``register(subparsers)``

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from difflib import get_close_matches
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,18 @@ class InternalError(Exception):
     """A failure of dlderive itself, not of the input (exit status 70): the message asks for a report."""
 
     exit_status = 70
+
+
+def did_you_mean(value: str, known) -> str:
+    """``"; did you mean X?"`` for the closest of ``known`` to ``value``, or ``""``; ``known`` may map
+    what is compared to what is shown."""
+    shown = known if isinstance(known, dict) else {k: k for k in known}
+    match = get_close_matches(str(value), [str(k) for k in shown], n=1, cutoff=0.6)
+    return f"; did you mean {shown[match[0]]}?" if match else ""
+
+
+def unknown(what: str, value: str, known, hint: str | None = None, compare=None) -> DlderiveError:
+    """One line: ``unknown WHAT 'value'; did you mean X? (hint)``; the hint lists ``known`` by default.
+    ``compare``: ``(text, {candidate: shown})`` to look for the closest name in instead."""
+    hint = hint if hint is not None else "choose from: " + ", ".join(map(str, known))
+    return DlderiveError(f"unknown {what} {value!r}{did_you_mean(*(compare or (value, list(known))))} ({hint})")

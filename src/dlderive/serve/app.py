@@ -20,9 +20,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..cells import CELLS
-from ..commands import unknown
 from ..check.limits import DEFAULT_TIMEOUT, MAX_FILE_BYTES
-from ..errors import DlderiveError
+from ..errors import DlderiveError, unknown
 from . import examples, work
 from .handouts import HandoutFolder
 from .pool import Busy, Overrun, WorkerFailed, WorkerPool
