@@ -66,6 +66,10 @@ READINGS = [
     (r"86{,}704{,}128", sp.Integer(86704128)),
     (r"1\,000\,000", sp.Integer(10**6)),
     (r"2\,3", sp.Integer(6)),
+    # logarithms to a base of several digits
+    (r"\log_{10} 100", sp.Integer(2)),
+    (r"\log_{2} 8", sp.Integer(3)),
+    (r"\log_{10}(x)", sp.log(x) / sp.log(10)),
     # scientific notation, as in code and plain-text notes
     (r"1e-3", sp.Rational(1, 1000)),
     (r"2.5E-4", sp.Rational(1, 4000)),
@@ -259,3 +263,12 @@ def test_scientific_notation_is_a_number_not_eulers_number():
     assert _verdicts(r"$1e-3 + 3 = e$") == ["invalid"]
     assert _verdicts(r"$1e-3 + 3 = 3.001$") == ["valid"]
     assert _verdicts(r"$2.5e-4 = 0.00025$") == ["valid"]
+
+
+def test_a_logarithm_to_base_ten_is_checked_and_a_base_below_two_refused():
+    # log_10 1000 = 3 by hand
+    assert _verdicts(r"$\log_{10}(1000) = 3$") == ["valid"]
+    assert _verdicts(r"$\log_{10}(1000) = 2$") == ["invalid"]
+    for base in ("0", "1", "{1}"):
+        with pytest.raises(ReadError, match="base"):
+            read_expression(rf"\log_{base} x")

@@ -254,7 +254,7 @@ def _parenthesize(m: Mapped, start: int, end: int) -> Mapped:
 
 _POWERED = (r"(?:\\(?:hat|tilde|bar|vec|mathbf|boldsymbol|bm|mathcal)\s*(?:\{[^{}]*\}|[A-Za-z])|\\(?!sum|prod|int|lim|left|big|Big|frac|sqrt)[A-Za-z]+|"
             r"[A-Za-z]|\d+(?:\.\d+)?)(?:_(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*\^\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z0-9])")
-_FUNC_POWERED = re.compile(rf"\\(log|ln|exp|tanh|sinh|cosh|sin|cos)(?![a-zA-Z])(?:_\{{?[0-9e]\}}?)?\s*(?={_POWERED})")
+_FUNC_POWERED = re.compile(rf"\\(log|ln|exp|tanh|sinh|cosh|sin|cos)(?![a-zA-Z])(?:_[0-9e]|_\{{(?:[0-9]{{1,3}}|e)\}})?\s*(?={_POWERED})")
 _POWERED_RE = re.compile(_POWERED)
 
 

@@ -68,16 +68,18 @@ def _prime_order(primes: str) -> int:
 
 
 def _func_name(tok) -> str:
-    text = re.sub(r"_\{?[0-9e]\}?$", "", str(tok))
+    text = re.sub(r"_(\{[0-9]{1,3}\}|\{e\}|[0-9e])$", "", str(tok))
     if "{" in text:
         return text[text.index("{") + 1:-1]
     return text[1:]
 
 
 def _log_base(tok):
-    m = re.search(r"_\{?([0-9e])\}?$", str(tok))
+    m = re.search(r"_\{?([0-9]{1,3}|e)\}?$", str(tok))
     if not m:
         return None
+    if m.group(1) != "e" and int(m.group(1)) < 2:
+        raise DlderiveError(f"a logarithm to base {m.group(1)}")
     return sp.E if m.group(1) == "e" else sp.Integer(int(m.group(1)))
 
 
