@@ -272,3 +272,9 @@ def test_a_logarithm_to_base_ten_is_checked_and_a_base_below_two_refused():
     for base in ("0", "1", "{1}"):
         with pytest.raises(ReadError, match="base"):
             read_expression(rf"\log_{base} x")
+
+
+def test_a_transpose_or_a_mark_on_a_function_name_is_refused_by_name():
+    for written in (r"\log^{\mathsf{T}} w", r"\log^{\top} w", r"\tanh^{*} x", r"\exp^* x"):
+        with pytest.raises(ReadError, match="on a function name"):
+            read_expression(written)

@@ -376,6 +376,8 @@ class Build(Transformer):
 
     def fpower(self, children):
         (x,) = _exprs(children)
+        if x is _TRANSPOSE or isinstance(x, _Mark):  # \log^{\top} x, \tanh^{*} x
+            raise DlderiveError("a transpose or a mark on a function name")
         return _Power(x)
 
     def sup_arg(self, children):
