@@ -278,3 +278,11 @@ def test_a_transpose_or_a_mark_on_a_function_name_is_refused_by_name():
     for written in (r"\log^{\mathsf{T}} w", r"\log^{\top} w", r"\tanh^{*} x", r"\exp^* x"):
         with pytest.raises(ReadError, match="on a function name"):
             read_expression(written)
+
+
+def test_a_negated_product_with_a_parenthesis_is_read():
+    # -x(2) raised a traceback out of the checker; it is -2x
+    assert read_expression(r"-x(2)") == -2 * x
+    assert read_expression(r"-x (2)^2") == -4 * x
+    assert _verdicts(r"$-x(2) = -2x$") == ["valid"]
+    assert _verdicts(r"$-x(2) = 2x$") == ["invalid"]

@@ -447,6 +447,7 @@ class Build(Transformer):
         (x,) = [c for c in children if not isinstance(c, Token)]
         if isinstance(x, Pending):
             return x.scaled(sp.Integer(-1))
+        x = finish(x)  # -x(2): the product, not the pair it was read from
         _require_expr(x)
         return -x
 
