@@ -428,3 +428,16 @@ def test_a_step_quantity_outside_the_sum_over_time_is_not_valid():
     wrong = _relations(BPTT + r"$$\frac{\partial L}{\partial h_{t-1}} = W \delta_t$$")[-1]
     right = _relations(BPTT + r"$$\frac{\partial L}{\partial h_{t-1}} = W^\top \delta_t$$")[-1]
     assert wrong.verdict.value != "valid" and right.verdict.value != "invalid", (wrong.reason, right.reason)
+
+
+def test_accent_over_a_bold_name_and_numeric_sizes():
+    doc = (r"Let $\mathbf{x} \in \mathbb{R}^4$, $W \in \mathbb{R}^{2\times 4}$, $\hat{\mathbf{y}} = W\mathbf{x}$, "
+           r"$L = \frac{1}{2}\|\hat{\mathbf{y}} - \mathbf{y}\|^2$." "\n\n"
+           r"$$\frac{\partial L}{\partial W} = (\hat{\mathbf{y}} - \mathbf{y}) \mathbf{x}^\top$$" "\n\n"
+           r"$$\frac{\partial L}{\partial W} = \mathbf{x} (\hat{\mathbf{y}} - \mathbf{y})^\top$$")
+    right, wrong = _relations(doc)[-2:]
+    assert (right.verdict.value, wrong.verdict.value) == ("valid", "invalid"), (right.reason, wrong.reason)
+    assert "at the sizes declared" in right.reason
+    x, W, y = torch.randn(4, 1), torch.randn(2, 4, requires_grad=True), torch.randn(2, 1)
+    L = 0.5 * ((W @ x - y) ** 2).sum()
+    assert torch.allclose(torch.autograd.grad(L, W)[0], (W @ x - y) @ x.T)

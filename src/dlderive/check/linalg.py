@@ -726,7 +726,9 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
                     why += f", with {loss} a general function of {', '.join(sinks)}"
                 return "invalid", why, {"values": {}, "lhs": str(sp.N(left, 6)), "rhs": str(sp.N(right, 6))}
             checked.append(shown)
-    reason = f"holds as a statement about vectors and matrices, at sizes {'; '.join(dict.fromkeys(checked))}"
+    sizes = "; ".join(s for s in dict.fromkeys(checked) if s)
+    reason = "holds as a statement about vectors and matrices, " + (f"at sizes {sizes}" if sizes else
+                                                                   "at the sizes declared, at random points")
     layout = layouts.pop() if layouts else ""
     if layout:
         reason += f", {layout}"

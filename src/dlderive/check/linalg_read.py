@@ -252,7 +252,13 @@ class Parser:
             return Node("ones", (), "col")
         if tok.startswith("\\") and tok[1:] in _FONTS | _ACCENTS:
             inner, self.i = _group(self.t, self.i)
-            sub = Parser(inner).name(inner[0]) if inner else None
+            sub = None
+            if inner:
+                reader = Parser(inner)
+                reader.i = 1
+                sub = reader.name(inner[0])
+                if reader.i != len(inner):
+                    raise Unread(f"the font or accent {tok} of an expression")
             if sub is None or sub.op != "name":
                 raise Unread(f"the font or accent {tok}")
             accent = "" if tok[1:] in _FONTS else {"widehat": "hat", "widetilde": "tilde", "overline": "bar",
