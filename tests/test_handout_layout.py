@@ -195,6 +195,13 @@ def _every_derivation(path: Path) -> Path:
                       f'name = "{name}"', f'form = "{form}"']
     lines += ["[[sections.items]]", 'kind = "derivation"', 'heading = "lstm.bptt through 12 steps"',
               'name = "lstm.bptt"', 'form = "vector"', "steps = 12"]  # a long product: written with \\cdots
+    from dlderive.cells import CELLS, get_cell
+    from dlderive.lossgrad import accepted
+    for cell in CELLS:  # the loss gradients of every cell, their result ∂L/∂W last
+        weight = accepted(get_cell(cell), 2)[0]
+        for form in ("scalar", "vector"):
+            lines += ["[[sections.items]]", 'kind = "derivation"', f'heading = "{cell}.loss_grad ({form})"',
+                      f'name = "{cell}.loss_grad"', f'form = "{form}"', f'weight = "{weight}"', "steps = 2"]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -426,7 +433,7 @@ def _expected_rules(folder: Path) -> list[str]:
     rules = []
     spec = tomllib.loads(_every_derivation(folder / "every.toml").read_text())
     for item in spec["sections"][0]["items"]:
-        d = derive(item["name"], item["form"], item.get("steps"))
+        d = derive(item["name"], item["form"], item.get("steps"), item.get("weight"))
         rules += [" ".join(s.rule.split()) for s in printed_steps(d) if s.rule]
     return rules
 
