@@ -441,3 +441,34 @@ def test_accent_over_a_bold_name_and_numeric_sizes():
     x, W, y = torch.randn(4, 1), torch.randn(2, 4, requires_grad=True), torch.randn(2, 1)
     L = 0.5 * ((W @ x - y) ** 2).sum()
     assert torch.allclose(torch.autograd.grad(L, W)[0], (W @ x - y) @ x.T)
+
+
+RNN_UNDECLARED_INPUT = r"""Let $\mathbf{h}_t = \tanh(W_{hh}\mathbf{h}_{t-1} + W_{xh}\mathbf{x}_t)$ with $\mathbf{h}_t \in \mathbb{R}^{n}$,
+and $\boldsymbol{\delta}_t = \partial L / \partial \mathbf{h}_t$.
+"""
+
+
+@pytest.mark.parametrize("relation, expected", [
+    (r"\frac{\partial \mathbf{h}_t}{\partial \mathbf{h}_{t-1}} = \operatorname{diag}(1 - \mathbf{h}_t^2) W_{hh}", "valid"),
+    (r"\frac{\partial \mathbf{h}_t}{\partial \mathbf{h}_{t-1}} = W_{hh} \operatorname{diag}(1 - \mathbf{h}_t^2)", "invalid"),
+    (r"\left(\frac{\partial \mathbf{h}_t}{\partial \mathbf{h}_{t-1}}\right)^\top \boldsymbol{\delta}_t = "
+     r"W_{hh}^\top ((1 - \mathbf{h}_t^2) \odot \boldsymbol{\delta}_t)", "valid"),
+    (r"\left(\frac{\partial \mathbf{h}_t}{\partial \mathbf{h}_{t-1}}\right)^\top \boldsymbol{\delta}_t = "
+     r"W_{hh} ((1 - \mathbf{h}_t^2) \odot \boldsymbol{\delta}_t)", "unverifiable"),
+])
+def test_shapes_of_every_step_and_one_gradient_of_an_undefined_loss(relation, expected):
+    # h_t ∈ ℝ^n declares h_{t-1}; W_hh is n × n by the recurrence; the input size is a size of its own.
+    # δ_t is the one gradient of L: the identity must hold for every δ_t (else it depends on L).
+    rel = _relations(RNN_UNDECLARED_INPUT + f"\n$${relation}$$\n")[-1]
+    assert rel.verdict.value == expected, rel.reason
+    W, h0, u = torch.randn(3, 3), torch.randn(3, 1, requires_grad=True), torch.randn(3, 1)
+    h = torch.tanh(W @ h0 + u)
+    J = torch.cat([torch.autograd.grad(h[i, 0], h0, retain_graph=True)[0].T for i in range(3)])
+    delta = torch.randn(3, 1)
+    truth = {"valid": True}.get(expected, False)
+    if "diag" in relation:
+        claim = _diag(1 - h ** 2) @ W if relation.index("diag") < relation.index("W_{hh}") else W @ _diag(1 - h ** 2)
+        assert torch.allclose(J, claim) == truth
+    else:
+        claim = (W.T if "W_{hh}^\\top" in relation else W) @ ((1 - h ** 2) * delta)
+        assert torch.allclose(J.T @ delta, claim) == truth

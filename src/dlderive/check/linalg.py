@@ -117,6 +117,11 @@ class Document:
         base, sub = split(name)
         if sub and base in self.shapes and re.fullmatch(r"[tijkn]([+-]\d)?|\d|\([tijkn]([+-]\d)?\)", sub):
             return self.shapes[base]
+        if is_time(sub) is not None or sub.isdigit():  # h_t ∈ ℝ^n declares every step: h_{t-1}, h_0
+            for other, shape in self.shapes.items():
+                b, s = split(other)
+                if b == base and (is_time(s) is not None or s.isdigit()):
+                    return shape
         return None
 
     def inferred(self) -> dict:
@@ -612,17 +617,22 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
         if len(undefined_tops) > 1 or undefined_tops[0] not in LOSSES:
             raise Unread(f"{undefined_tops[0]} is not defined")
         loss = undefined_tops[0]
-    sinks = []
+    sinks, single = [], False
     if loss:
         by_loss = {_variable_name(doc, d.args[1].name) for d in derivs
                    if d.args[0].op == "name" and d.args[0].name == loss}
-        if len(by_loss) < 2:
-            raise Unread(f"{loss} is not defined, and only one of its gradients is written")
+        single = len(by_loss) == 1
         closure = set(by_loss) | {q for q in doc.defs if any(_depends(doc, q, r) for r in by_loss)}
         sinks = sorted(q for q in closure if not any(_depends(doc, o, q) for o in closure if o != q))
         if not all(s in doc.defs and not _derivatives(doc.defs[s]) for s in sinks):
             raise Unread(f"{loss} is not defined, and it is not said what it depends on")
     timed = _has_time(doc, both)
+    if loss and single:  # its one gradient is any matrix G of its shape: valid only if it holds for every G
+        verdict = _instances(doc, a, b, seed, loss, sinks, timed, {"a": None, "b": None})
+        if verdict[0] == "valid":
+            return verdict
+        return ("unverifiable", f"false for a general {loss} (its gradient read as any matrix of its shape), so "
+                f"it depends on what {loss} is, which the document does not define", None)
     kinds = {side: _layout_kind(doc, node) for side, node in (("a", a), ("b", b))}
     verdict = _instances(doc, a, b, seed, loss, sinks, timed, kinds)
     if verdict[0] == "invalid" and doc.layout != "denominator" and _embedded_gradient(doc, a, b):

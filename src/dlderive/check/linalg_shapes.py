@@ -1,7 +1,8 @@
 """Shapes the document does not declare, inferred from its definitions by unification.
 
 ``h_t = tanh(W h_{t-1} + U x_t)`` with W ∈ ℝ^{m×n}, x ∈ ℝ^n gives h_{t-1} ∈ ℝ^n, U ∈ ℝ^{m×n}, h_t ∈ ℝ^m.
-A name whose length nothing fixes keeps no shape (the matrix reading then leaves the relation alone).
+A length that nothing fixes becomes a size of its own (``cols(U)``) only in a name that has a declared size
+(U ∈ ℝ^{n×?} in U x_t); a name with no declared size at all keeps no shape (the relation is left alone).
 A definition whose shapes cannot agree adds nothing here; the evaluation reports it with the shapes named."""
 from __future__ import annotations
 
@@ -81,12 +82,19 @@ class Inference:
                 shape = self.node(node)
                 if shape in (ONES_ROW, ONES_COL):
                     continue
-                if name in self.shapes:
-                    self.same(self.shapes[name], shape)
+                known = self.doc.declared(name) or self.shapes.get(name)
+                if known:
+                    self.same(known, shape)
                 else:
                     self.shapes[name] = shape
             except (_Conflict, Unread, RecursionError):
                 continue
+        for name, dims in self.shapes.items():  # W_xh ∈ ℝ^{n×?}: the length it contracts is a size of its own
+            found = [self.find(d) for d in dims]
+            if any(isinstance(d, str) and not d.isdigit() for d in found):
+                for d, kind in zip(found, ("rows", "cols")):
+                    if isinstance(d, _Var):
+                        self.parent[d] = f"{kind}({name})"
         out = {}
         for name, (r, c) in self.shapes.items():
             r, c = self.find(r), self.find(c)
