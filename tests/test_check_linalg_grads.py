@@ -472,3 +472,16 @@ def test_shapes_of_every_step_and_one_gradient_of_an_undefined_loss(relation, ex
     else:
         claim = (W.T if "W_{hh}^\\top" in relation else W) @ ((1 - h ** 2) * delta)
         assert torch.allclose(J.T @ delta, claim) == truth
+
+
+def test_a_loss_written_as_a_function_of_its_parameters():
+    doc = (r"With $X \in \mathbb{R}^{n \times d}$ let $L(\mathbf{w}) = \frac{1}{2}\|X\mathbf{w} - \mathbf{y}\|_2^2$." "\n\n"
+           r"$$L(\mathbf{w}) = \frac{1}{2}\mathbf{w}^\top X^\top X\mathbf{w} - \mathbf{y}^\top X\mathbf{w} + "
+           r"\frac{1}{2}\mathbf{y}^\top\mathbf{y}$$" "\n\n"
+           r"$$\nabla_{\mathbf{w}} L = X^\top (X\mathbf{w} - \mathbf{y})$$" "\n\n"
+           r"$$\nabla_{\mathbf{w}} L = X (X\mathbf{w} - \mathbf{y})$$")
+    rels = _relations(doc)
+    assert [r.verdict.value for r in rels[-3:]] == ["valid", "valid", "invalid"], [r.reason for r in rels[-3:]]
+    X, y, w = torch.randn(3, 2), torch.randn(3, 1), torch.randn(2, 1, requires_grad=True)
+    L = 0.5 * ((X @ w - y) ** 2).sum()
+    assert torch.allclose(torch.autograd.grad(L, w)[0], X.T @ (X @ w - y))

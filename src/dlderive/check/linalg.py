@@ -40,6 +40,19 @@ class Mismatch(Exception):
     """Shapes that do not agree; the message names them."""
 
 
+def _function_name(source: str) -> str:
+    r"""L for ``L(\mathbf{w})``: a loss written as a function of its parameters is the loss."""
+    m = re.fullmatch(r"\s*(.+?)\s*(?:\\left)?\(\s*[^()]{1,60}\s*(?:\\right)?\)\s*", source)
+    if m:
+        try:
+            head = parse(m.group(1))
+        except Unread:
+            return source
+        if head.op == "name" and head.name in LOSSES:
+            return m.group(1)
+    return source
+
+
 def _base(name: str) -> str:
     return split(name)[0]
 
@@ -78,7 +91,7 @@ class Document:
 
     def define(self, name_source: str, value_source: str, replace: bool = False) -> str | None:
         try:
-            name, value = parse(name_source), parse(value_source)
+            name, value = parse(_function_name(name_source)), parse(value_source)
         except Unread:
             return None
         if name.op == "name" and (replace or name.name not in self.defs) and name.name not in _names(value):
@@ -90,7 +103,7 @@ class Document:
     def defined_as(self, name_source: str) -> str | None:
         """The name ``name_source`` stands for, if the document has defined it."""
         try:
-            node = parse(name_source)
+            node = parse(_function_name(name_source))
         except Unread:
             return None
         return node.name if node.op == "name" and node.name in self.defs else None
@@ -605,7 +618,7 @@ def _layout_kind(doc: Document, side: Node):
 
 def judge(doc: Document, a_source: str, b_source: str, seed: int):
     """(verdict, reason, counterexample) of ``a = b`` as a statement about vectors and matrices."""
-    a, b = parse(a_source), parse(b_source)
+    a, b = parse(_function_name(a_source)), parse(_function_name(b_source))
     loss_name = _the_loss(doc, Node("add", (a, b)))
     a, b = _losses(doc, a, loss_name), _losses(doc, b, loss_name)
     both = Node("add", (a, b))

@@ -51,6 +51,7 @@ class Inference:
     def __init__(self, doc):
         self.doc, self.parent, self.shapes = doc, {}, {}
         self.ranges: dict = {}  # entry index -> its length
+        self.contracted: list = []  # lengths that a product sums over
 
     def find(self, d):
         while isinstance(d, _Var) and d in self.parent:
@@ -82,18 +83,20 @@ class Inference:
                 shape = self.node(node)
                 if shape in (ONES_ROW, ONES_COL):
                     continue
-                known = self.doc.declared(name) or self.shapes.get(name)
+                known = self.doc.declared(name) or self.shapes.get(name) or (("1", "1") if name in LOSSES else None)
                 if known:
                     self.same(known, shape)
-                else:
-                    self.shapes[name] = shape
+                self.shapes.setdefault(name, known or shape)
             except (_Conflict, Unread, RecursionError):
                 continue
+        for name, dims in self.shapes.items():  # w, x, h: a lower-case name whose columns nothing fixes is a vector
+            if split(name)[0].split(" ")[-1][:1].islower() and isinstance(self.find(dims[1]), _Var):
+                self.unify(dims[1], "1")
         for name, dims in self.shapes.items():  # W_xh ∈ ℝ^{n×?}: the length it contracts is a size of its own
             found = [self.find(d) for d in dims]
             if any(isinstance(d, str) and not d.isdigit() for d in found):
                 for d, kind in zip(found, ("rows", "cols")):
-                    if isinstance(d, _Var):
+                    if isinstance(d, _Var) and any(self.find(c) is d for c in self.contracted):
                         self.parent[d] = f"{kind}({name})"
         out = {}
         for name, (r, c) in self.shapes.items():
@@ -171,6 +174,7 @@ class Inference:
             if self.scalar(y):
                 return x
             self.unify(x[1], y[0])
+            self.contracted.append(x[1])
             return (x[0], y[1])
         if op == "had":
             x, y = self.node(a[0]), self.node(a[1])
