@@ -485,3 +485,8 @@ def test_a_loss_written_as_a_function_of_its_parameters():
     X, y, w = torch.randn(3, 2), torch.randn(3, 1), torch.randn(2, 1, requires_grad=True)
     L = 0.5 * ((X @ w - y) ** 2).sum()
     assert torch.allclose(torch.autograd.grad(L, w)[0], X.T @ (X @ w - y))
+
+
+def test_a_condition_on_given_vectors_is_not_refuted():
+    rel = _relations(r"Let $y \in \mathbb{R}^K$ be a probability vector." "\n\n" r"$$\sum_i y_i = 1$$")[-1]
+    assert rel.verdict.value == "unverifiable", rel.reason

@@ -648,6 +648,9 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
                 f"it depends on what {loss} is, which the document does not define", None)
     kinds = {side: _layout_kind(doc, node) for side, node in (("a", a), ("b", b))}
     verdict = _instances(doc, a, b, seed, loss, sinks, timed, kinds)
+    if verdict[0] == "invalid" and not derivs and "num" in (a.op, b.op):
+        return ("unverifiable", "false for general values of the quantities given: a condition on them that the "
+                "text states (such as Σ_i y_i = 1), not a consequence of the definitions", None)
     if verdict[0] == "invalid" and doc.layout != "denominator" and _embedded_gradient(doc, a, b):
         rows = _instances(doc, a, b, seed, loss, sinks, timed, kinds, rows=True)
         if rows[0] == "valid":
