@@ -53,11 +53,11 @@ def _template_key(s) -> bool:
 def instances(a, b, scope):
     """(a, b, scope) at each size and each value of the free indices, with a label; sums written out."""
     exprs = [a, b] + [scope.defs[s] for s in scope.reachable_names(a, b) if s in scope.defs]
-    bound = {node.limits[0][0] for node in _bigops(*exprs)}
+    bound = {index for node in _bigops(*exprs) for index, _, _ in node.limits}
     sizes = set()
     for node in _bigops(*exprs):
         for _, lo, hi in node.limits:
-            sizes |= {s for s in (lo.free_symbols | hi.free_symbols)}
+            sizes |= (lo.free_symbols | hi.free_symbols) - bound  # Σ_{i=1}^{n} Σ_{j=1}^{i}: n, not i
     free = _free_indices([a, b], bound)
     size_names = sorted(sizes, key=lambda s: s.name)
     shown_sizes = [s for s in size_names if not s.name.endswith(("_first", "_last"))]
@@ -86,12 +86,15 @@ def _expand(e, sizes: dict, n: int):
             return e
         mapping = {}
         for node in nodes:
-            (index, lo, hi), = node.limits[:1]
+            # over several indices (SymPy merges a sum of a sum): the outermost first, the rest in the next round,
+            # so that an inner bound may name an outer index (Σ_i Σ_{j=1}^{i})
+            *inner, (index, lo, hi) = node.limits
+            body = type(node)(node.function, *inner) if inner else node.function
             lo = _bound(lo, sizes, n, lower=True)
             hi = _bound(hi, sizes, n, lower=False)
             if hi - lo + 1 > MAX_TERMS:
                 raise Unverifiable(f"a sum of {hi - lo + 1} terms is not written out (limit {MAX_TERMS})")
-            terms = [_rename(node.function, {index.name: k}) for k in range(lo, hi + 1)]
+            terms = [_rename(body, {index.name: k}) for k in range(lo, hi + 1)]
             mapping[node] = sp.Add(*terms) if isinstance(node, sp.Sum) else sp.Mul(*terms)
         e = e.xreplace(mapping)
     raise Unverifiable("sums nested too deeply")

@@ -35,6 +35,8 @@ class Pending:
     def times(self, factor) -> "Pending":
         if self.kind == "prime" and self.body is None:
             return Pending(self.kind, self.data, self.coeff, factor)
+        if isinstance(self.body, Pending) and self.body.kind != "prime":  # Σ_i Σ_j a_ij: the inner sum takes it
+            return Pending(self.kind, self.data, self.coeff, self.body.times(factor))
         body = factor if self.body is None else _mul(self.body, factor)
         return Pending(self.kind, self.data, self.coeff, body)
 
@@ -78,11 +80,7 @@ def finish(x):
     cls = sp.Sum if x.kind == "sum" else sp.Product
     lo = lower if lower is not None else sp.Symbol(f"{index.name}_first", integer=True)
     hi = upper if upper is not None else sp.Symbol(f"{index.name}_last", integer=True)
-    built = cls(body, (index, lo, hi))
-    if len(getattr(built, "limits", ())) > 1:  # SymPy merges a sum of a sum into one sum over two indices
-        word = {"sum": "sum", "prod": "product"}[x.kind]
-        raise DlderiveError(f"a {word} of a {word} (over two indices at once) is not read yet")
-    return _mul(x.coeff, built)
+    return _mul(x.coeff, cls(body, (index, lo, hi)))  # a sum of a sum: one Sum over two indices
 
 
 _NO_OPERAND = {
