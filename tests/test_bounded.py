@@ -305,3 +305,32 @@ def test_a_block_that_takes_too_long_to_read_is_unverifiable_and_the_rest_is_che
     report = check_text("$$slow = 1$$\n\n$$2 + 2 = 5$$\n", timeout=0.2)
     assert [(r.line, str(r.verdict)) for r in report.relations] == [(1, "unverifiable"), (3, "invalid")]
     assert "reading it took longer than the time limit (0.2 s of CPU time)" in report.relations[0].reason
+
+
+def test_a_file_with_no_size_to_stat_is_read_only_up_to_the_limit():
+    # /dev/zero never ends and stats as 0 bytes; a pipe of 3,000,000 bytes stats as 0 too
+    report = check_files(["/dev/zero"], None, 2.0, 1)[0]
+    assert report.relations == () and report.error == "/dev/zero: over 2 MB, the limit"
+    r, w = os.pipe()
+    if os.fork() == 0:  # the writer: 3 MB of 'x = 1' lines, then it closes the pipe
+        os.close(r)
+        with os.fdopen(w, "wb") as out:
+            try:
+                out.write(b"x = 1\n" * 500_000)
+            except BrokenPipeError:
+                pass
+        os._exit(0)
+    os.close(w)
+    try:
+        report = check_files([f"/dev/fd/{r}"], None, 2.0, 1)[0]
+    finally:
+        os.close(r)
+        os.wait()
+    assert report.relations == () and "over 2 MB" in report.error
+
+
+def test_the_size_of_a_text_is_told_in_bytes():
+    text = "é" * 1_500_000  # 1.5 million characters, 3.0 MB in UTF-8 (two bytes each)
+    assert len(text.encode("utf-8")) == 3_000_000
+    report = check_files([("big.md", text)], None, 2.0, 1)[0]
+    assert report.error == "big.md: 3.0 MB; the limit is 2 MB"

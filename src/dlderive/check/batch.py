@@ -280,8 +280,9 @@ def _check(item: Item, checker: Checker) -> FileReport:
     try:
         if isinstance(item, tuple):
             text = item[1]
-            if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-                raise CheckError(f"{name}: {len(text) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+            size = len(text.encode("utf-8", "surrogatepass"))
+            if size > MAX_FILE_BYTES:
+                raise CheckError(f"{name}: {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
         else:
             text = read_document(item)
         return checker.check_text(text, name)

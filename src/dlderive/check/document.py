@@ -405,7 +405,10 @@ def read_document(path: str | Path) -> str:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise CheckError(f"{path}: {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
-        data = p.read_bytes()
+        with p.open("rb") as f:  # at most one byte over the limit: a pipe or /dev/zero has no size to stat
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise CheckError(f"{path}: over {MAX_FILE_BYTES / 1e6:.0f} MB, the limit")
     except OSError as exc:
         raise CheckError(f"{path}: {exc.strerror or exc}") from None
     try:
