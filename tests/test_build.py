@@ -130,7 +130,7 @@ def test_a_failed_write_leaves_no_partial_file(small, tmp_path, monkeypatch):
 
 
 def test_pdf_without_latex_says_what_to_install(small, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(build_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     out = tmp_path / "out"
     assert main(["build", str(small), "--out", str(out), "--pdf"]) == 2
     err = capsys.readouterr().err

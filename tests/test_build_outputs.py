@@ -15,6 +15,7 @@ import pytest
 
 from dlderive.cli import main
 from dlderive.commands import build as build_module
+from dlderive.export import pdf as pdf_module
 from dlderive.errors import DlderiveError
 
 SMALL = """title = "Small"
@@ -219,7 +220,7 @@ def test_a_build_killed_while_writing_leaves_a_temporary_file_that_the_next_buil
         [f".small.md.dlderive-{os.getpid()}-0123abcd.tmp", ".notes.tmp", "small.html", "small.md", "small.tex"])
 
 
-GUARD = Path(build_module.__file__).with_name("texguard.py")
+GUARD = Path(pdf_module.__file__).with_name("texguard.py")
 
 
 def _guard(tmp_path, command):

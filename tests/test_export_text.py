@@ -80,7 +80,7 @@ def test_pdf_prefers_lualatex_and_without_it_names_the_character(tmp_path, monke
     assert main(["build", str(path), "--out", str(out), "--pdf"]) == 0
     assert (out / "h.pdf").read_bytes().startswith(b"%PDF")
     real = shutil.which
-    monkeypatch.setattr(build_module.shutil, "which", lambda name: None if name in ("lualatex", "xelatex") else real(name))
+    monkeypatch.setattr(shutil, "which", lambda name: None if name in ("lualatex", "xelatex") else real(name))
     assert main(["build", str(path), "--out", str(out), "--pdf"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "the character 'П' (U+041F) needs lualatex or xelatex" in err[0]

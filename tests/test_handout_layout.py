@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dlderive.cli import main
-from dlderive.commands.build import overfull_lines
+from dlderive.export.pdf import overfull_lines
 from dlderive.handout import draw, load
 
 ROOT = Path(__file__).resolve().parents[1]

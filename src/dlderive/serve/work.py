@@ -11,7 +11,7 @@ from ..cells.declared import cell_from_toml
 from ..check.batch import check_files
 from ..check.errors import RelationTimeout
 from ..check.timing import time_limit
-from ..commands.build import compile_pdf
+from ..export.pdf import compile_pdf
 from ..derive import derive
 from ..errors import DlderiveError
 from ..export import render
