@@ -40,3 +40,28 @@ def test_the_constants_are_really_below_fifty_digits():
 ])
 def test_exact_identities_with_constants_stay_valid(text):
     assert verdicts(text) == ["valid"]
+
+
+DECLARED = (r"Let $W \in \mathbb{R}^{m\times n}$, $X \in \mathbb{R}^{n \times p}$, $x \in \mathbb{R}^n$, "
+            r"$t \in \mathbb{R}^m$, $y = Wx$ and $L = \frac12 \|y - t\|^2$." "\n\n")
+
+
+@pytest.mark.parametrize("claim", [
+    r"W X = W X + \exp(-80)",  # e^-80 ≈ 1.8·10^-35: below 30 digits of W X's entries
+    r"W = W + \exp(-200) W",
+    r"W = W (1 + 10^{-40})",
+    r"\frac{\partial L}{\partial W} = (y - t) x^\top + e^{-200}",
+    r"\frac{\partial L}{\partial W} = (y - t) x^\top (1 + e^{-100})",
+    r"\frac{\partial L}{\partial x} = W^\top (y - t) (1 - \tanh(100))",
+    r"W = \frac{W}{\eta - \eta}",  # a side with no value
+])
+def test_a_matrix_statement_off_by_a_tiny_constant_is_never_valid(claim):
+    got = verdicts(DECLARED + f"$${claim}$$\n")
+    assert got[-1] != "valid", got
+
+
+def test_the_true_gradients_stay_valid_beside_those_probes():
+    # ∂/∂W ½‖Wx − t‖² = (Wx − t) xᵀ and ∂/∂x = Wᵀ(Wx − t), by hand (and PyTorch in test_check_linalg_grads)
+    got = verdicts(DECLARED + "$$\\frac{\\partial L}{\\partial W} = (y - t) x^\\top$$\n\n"
+                   "$$\\frac{\\partial L}{\\partial x} = W^\\top (y - t)$$\n")
+    assert got[-2:] == ["valid", "valid"]

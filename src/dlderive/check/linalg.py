@@ -640,6 +640,7 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
         if not all(s in doc.defs and not _derivatives(doc.defs[s]) for s in sinks):
             raise Unread(f"{loss} is not defined, and it is not said what it depends on")
     timed = _has_time(doc, both)
+    _refuse_unresolved_constants(doc, both)
     if loss and single:  # its one gradient is any matrix G of its shape: valid only if it holds for every G
         verdict = _instances(doc, a, b, seed, loss, sinks, timed, {"a": None, "b": None})
         if verdict[0] == "valid":
@@ -701,6 +702,38 @@ def _uses_log(doc: Document, node: Node, seen=None) -> bool:
                 if _uses_log(doc, doc.defs[used], seen):
                     return True
     return False
+
+
+RESOLVED = 15  # a constant is compared only if it lies between 10^-15 and 10^15: two sides agree to 30 digits
+
+
+def _refuse_unresolved_constants(doc: Document, node: Node) -> None:
+    """Unread if the relation, or a definition it reaches, holds a constant (e^{-80}, 10^{-40}, 1 - tanh(100))
+    so small or so large that sides differing by it would still agree to 30 digits."""
+    seen: set = set()
+
+    def visit(n: Node) -> bool:  # True if n holds no name: a constant, checked as a whole and in its parts
+        if n.op == "name":
+            for name in _names(n):
+                for used in (name, _base(name)):
+                    if used in doc.defs and used not in seen:
+                        seen.add(used)
+                        visit(doc.defs[used])
+            return False
+        constant = all([visit(arg) for arg in n.args]) and n.op not in ("ones",)
+        if constant and n.op != "num":
+            try:
+                value = _Eval(doc, {}, 0, None, 1).node(n)
+                magnitude = abs(sp.N(value[0, 0], 30)) if value.shape == (1, 1) else None
+            except Exception:  # no value here: left to the comparison, which refuses it in its own words
+                return False
+            if magnitude is not None and magnitude.is_number and magnitude != 0 and not (
+                    sp.Float(10) ** -RESOLVED < magnitude < sp.Float(10) ** RESOLVED):
+                raise Unread(f"it holds a constant of about {sp.N(magnitude, 3)}, beyond what a comparison at 30 "
+                             "digits resolves beside the other terms")
+        return constant
+
+    visit(node)
 
 
 def _differs(lhs, rhs):
