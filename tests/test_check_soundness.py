@@ -65,3 +65,12 @@ def test_the_true_gradients_stay_valid_beside_those_probes():
     got = verdicts(DECLARED + "$$\\frac{\\partial L}{\\partial W} = (y - t) x^\\top$$\n\n"
                    "$$\\frac{\\partial L}{\\partial x} = W^\\top (y - t)$$\n")
     assert got[-2:] == ["valid", "valid"]
+
+
+def test_a_definition_whose_shape_contradicts_the_declaration_is_invalid():
+    text = (r"Let $X \in \mathbb{R}^{m\times n}$, $W \in \mathbb{R}^{n\times p}$, $w \in \mathbb{R}^n$, "
+            r"$z \in \mathbb{R}^n$, $u \in \mathbb{R}^m$ and $s \in \mathbb{R}$." "\n\n$$z = XW$$\n\n$$u = Xw$$\n\n$$s = w^\\top w$$\n")
+    report = check_text(text)
+    by_text = {r.latex: r for r in report.relations}
+    assert by_text["z = XW"].verdict == "invalid" and "declared" in by_text["z = XW"].reason
+    assert by_text["u = Xw"].verdict == "valid" and by_text["s = w^\\top w"].verdict == "valid"  # m×n by n: m

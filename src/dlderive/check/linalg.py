@@ -114,13 +114,23 @@ class Document:
         for sizes in SIZES:
             assign = dict(zip(self.all_dims(), sizes))
             ev = _Eval(self, assign, 0, None, TIMES[0])
+            shown = ", ".join(f"{d} = {v}" for d, v in assign.items())
             try:
-                ev.node(self.defs[name])
+                value = ev.node(self.defs[name])
             except Mismatch as exc:
-                shown = ", ".join(f"{d} = {v}" for d, v in assign.items())
                 return f"the shapes do not agree: {exc} (at {shown})"
             except Exception:
                 return None
+            declared = self.declared(name)
+            if declared is not None and isinstance(value, sp.MatrixBase):
+                try:
+                    wanted = ev.dims(declared)
+                except (KeyError, ValueError, TypeError):
+                    continue
+                wanted = (tuple(wanted) + (1, 1))[:2] if len(wanted) < 2 else tuple(wanted)  # ℝ, ℝ^n: 1×1, n×1
+                if tuple(value.shape) != wanted:
+                    return (f"the shapes do not agree: {name} is declared {wanted[0]}×{wanted[1]} but defined as "
+                            f"{_shown(value)} (at {shown})")
         return None
 
     def declared(self, name: str):
