@@ -368,3 +368,16 @@ def test_check_quiet_shows_no_progress_bar(tmp_path):
     write(tmp_path, DOCS)
     code, _, err = on_terminal(["check", str(tmp_path), "--quiet"], stdout_tty=False, stderr_tty=True)
     assert code == 1 and "checking" not in err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["derive", "lstm.loss_grad", "--weight", "W_f", "--steps", "1", "--activation", "relu"],
+     "--activation applies only to mlp.backprop, not to lstm.loss_grad"),
+    (["derive", "lstm.loss_grad", "--weight", "W_f", "--steps", "2.5"],
+     "argument --steps: must be a whole number of steps, such as 3 (got '2.5')"),
+    (["derive", "lstm.bptt", "--steps", "0"], "--steps must be a whole number from 1 to 1000, not 0"),
+])
+def test_options_a_derivation_does_not_take_are_one_line_errors(argv, words, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1

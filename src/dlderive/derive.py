@@ -28,6 +28,8 @@ def derive(name: str, form: str = "scalar", steps: int | None = None, weight: st
     e = entry(name)
     if form not in FORMS:
         raise DlderiveError(f"unknown form {form!r}; choose one of: {', '.join(FORMS)}")
+    if activation is not None and e.kind != CLASSIC:
+        raise DlderiveError(f"--activation applies only to mlp.backprop, not to {name}")
     if e.kind == LOSS_GRAD:
         return loss_grad(name, e.cell, form, steps, weight, loss)
     for option, value in (("--weight", weight), ("--loss", loss)):
@@ -37,8 +39,6 @@ def derive(name: str, form: str = "scalar", steps: int | None = None, weight: st
         if steps is not None:
             raise DlderiveError(f"--steps applies only to the derivations through time (<cell>.bptt), not to {name}")
         return derive_classic(name, form, activation)
-    if activation is not None:
-        raise DlderiveError(f"--activation applies only to mlp.backprop, not to {name}")
     if e.through_time:
         return through_time(name, form, check_steps(steps))
     if steps is not None:

@@ -87,7 +87,7 @@ def register(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="text", help=f"{', '.join(FORMATS)} (default text)")
     p.add_argument("--notation", choices=tuple(PRESETS), default="sample",
                    help="how symbols are written: " + "; ".join(f"{k}: {v.description}" for k, v in PRESETS.items()))
-    p.add_argument("--steps", type=int, metavar="K",
+    p.add_argument("--steps", type=_whole, metavar="K",
                    help="for <cell>.bptt: differentiate through K steps, 1 to 1000 (default 3); "
                         "for <cell>.loss_grad: the loss over K steps")
     p.add_argument("--weight", metavar="NAME", help="for <cell>.loss_grad: the weight, bias or input P of ∂L/∂P")
@@ -98,3 +98,12 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=seconds_option, default=TIMEOUT, metavar="SECONDS",
                    help=f"CPU seconds the derivation and its proofs may take (default {TIMEOUT:g})")
     p.set_defaults(run=_derive)
+
+
+def _whole(text: str) -> int:
+    """--steps: a whole number (its range is the engine's to check, with the range in the message)."""
+    import argparse
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of steps, such as 3 (got {text!r})") from None
