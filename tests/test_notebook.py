@@ -66,7 +66,7 @@ def test_displays_carry_the_values():
     assert expected == 61706
     table = r["table"]
     assert f"{expected:,}" in table._repr_html_() and f"{expected:,}" in table._repr_markdown_()
-    assert f"{expected:,}".replace(",", "{,}") not in table._repr_latex_() or "array" in table._repr_latex_()
+    assert f"{expected:,}".replace(",", "{,}") in table._repr_latex_()  # one number format: 61{,}706 in math
     assert "\\begin{array}" in table._repr_latex_()  # MathJax shows an array, not a tabular
     assert "52, 53, 54" in r["solve"]._repr_latex_().replace("\\left\\{", "").replace("\\right\\}", "")
     assert "\\begin{align*}" in r["derivation"]._repr_latex_()
@@ -116,7 +116,8 @@ def test_cell_magic_with_a_model(shell):
     assert [str(getattr(r.verdict, "value", r.verdict)) for r in report.relations] == ["valid"]
 
 
-@pytest.mark.parametrize("line, needle", [("--modle lstm", "--modle"), ("--model nosuchcell", "nosuchcell")])
+@pytest.mark.parametrize("line, needle", [("--modle lstm", "--modle"), ("--model nosuchcell", "nosuchcell"),
+                                          ("--timeout 0", "timeout"), ("--timeout inf", "timeout")])
 def test_cell_magic_bad_options_are_one_line(shell, line, needle):
     from IPython.core.error import UsageError
     with pytest.raises(UsageError) as err:

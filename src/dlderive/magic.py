@@ -31,7 +31,7 @@ def dlderive_check(line: str, cell: str):
     args = _options(line)
     if not cell.strip():
         raise UsageError("%%dlderive_check: the cell is empty; write the derivation below the magic line")
-    extra = {"timeout": args.timeout} if args.timeout else {}
+    extra = {"timeout": args.timeout} if args.timeout is not None else {}  # 0 is refused by the checker, by name
     try:
         return api.check_text(cell, model=model_named(args.model), **extra)
     except DlderiveError as exc:
