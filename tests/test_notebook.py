@@ -162,3 +162,14 @@ def test_handout_as_a_notebook_runs(tmp_path):
     assert "**Student version**" in text and "Your answer:" in text
     assert "52, 53, 54" not in text and "begin{align" not in text and "dlderive.derive(" not in text
     _execute(student)
+
+
+def test_a_counts_display_prints_every_number_one_way():
+    # 64 → 64 channels, 5 × 5 kernel, 28 × 28 output: weights 64·64·25 = 102,400, MACs 102,400·784 = 80,281,600
+    import re
+    counts = dlderive.conv.counts(64, 64, 5, (28, 28))
+    assert counts.params["weights"] == 64 * 64 * 25 and counts.macs == 64 * 64 * 25 * 28 * 28
+    for shown in (counts._repr_markdown_(), counts._repr_html_()):
+        assert "102,400" in shown or "102{,}400" in shown
+        assert "80,281,600" in shown
+        assert not re.search(r"(?<![\d,{}.])\d{5,}(?![\d,{}.])", shown)  # no integer left ungrouped

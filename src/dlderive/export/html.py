@@ -20,7 +20,7 @@ def render_html_fragment(obj, notation: Notation = DEFAULT, page: bool = False) 
     """``obj`` as an HTML fragment: MathML blocks of its derivations, then its summary lines (``page``: for
     a page whose stylesheet picks the wide or the narrow layout of each derivation)."""
     parts = [render_html_fragment(d, notation, page) for d in derivations_of(obj)]
-    parts += [Markup("<p>%s</p>") % line for line in summary(obj)]
+    parts += [Markup("<p>%s</p>") % line for line in summary(obj, grouped=True)]
     return Markup("\n").join(parts)
 
 

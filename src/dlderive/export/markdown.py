@@ -15,7 +15,7 @@ from .text import TABLE_HEADERS, shape_text, summary, table_rows
 def render_markdown(obj, notation: Notation = DEFAULT) -> str:
     """``obj`` as Markdown: its derivations, then its summary lines."""
     blocks = [render_markdown(d, notation) for d in derivations_of(obj)]
-    return "\n\n".join(blocks + [escape_markdown_text(line) for line in summary(obj)])
+    return "\n\n".join(blocks + [escape_markdown_text(line) for line in summary(obj, grouped=True)])
 
 
 register_sequences(render_markdown, "\n\n".join)

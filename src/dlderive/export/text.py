@@ -45,13 +45,18 @@ def body(obj, notation: Notation = DEFAULT) -> str:
 
 
 @singledispatch
-def summary(obj) -> list[str]:
-    """The lines that follow a result's derivations: its answer in brief."""
+def summary(obj, grouped: bool = False) -> list[str]:
+    """The lines that follow a result's derivations: its answer in brief (``grouped``: integers grouped by
+    thousands, 2,508,800, as the documents that group them in their math print them)."""
     return []
 
 
+def _grouped_if(value, grouped: bool) -> str:
+    return f"{value:,}" if grouped and isinstance(value, int) else str(value)
+
+
 @summary.register
-def _(r: ConvResult) -> list[str]:
+def _(r: ConvResult, grouped: bool = False) -> list[str]:
     lines = [f"output: {' x '.join(map(str, r.output))}"]
     if any(left != right for left, right in r.padding):
         lines.append("padding (left, right): " + ", ".join(f"({left}, {right})" for left, right in r.padding))
@@ -59,15 +64,16 @@ def _(r: ConvResult) -> list[str]:
 
 
 @summary.register
-def _(c: Counts) -> list[str]:
-    p = c.params
-    return [f"params: weights {p['weights']}, bias {p['bias']}, total {p['total']}",
-            f"multiplications {c.multiplications}, additions {c.additions}, MACs {c.macs}, FLOPs {c.flops}",
-            "tools: " + ", ".join(f"{name} {value}" for name, value in c.tools.items())]
+def _(c: Counts, grouped: bool = False) -> list[str]:
+    p, n = c.params, (lambda value: _grouped_if(value, grouped))
+    return [f"params: weights {n(p['weights'])}, bias {n(p['bias'])}, total {n(p['total'])}",
+            f"multiplications {n(c.multiplications)}, additions {n(c.additions)}, MACs {n(c.macs)}, "
+            f"FLOPs {n(c.flops)}",
+            "tools: " + ", ".join(f"{name} {n(value)}" for name, value in c.tools.items())]
 
 
 @summary.register
-def _(r: SolveResult) -> list[str]:
+def _(r: SolveResult, grouped: bool = False) -> list[str]:
     return [f"no solution: {r.reason}" if r.reason else f"{r.unknown}: {sp.sstr(r.solutions, order='none')}"]
 
 
@@ -77,7 +83,7 @@ def _(v: ValidInputs, notation: Notation = DEFAULT) -> str:
 
 
 @summary.register
-def _(v: ValidInputs) -> list[str]:
+def _(v: ValidInputs, grouped: bool = False) -> list[str]:
     return ["valid inputs: " + describe_valid(v)]
 
 
