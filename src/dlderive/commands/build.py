@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import DlderiveError
-from ..export.pdf import compile_pdf
 from . import examples
 from .progress import progress
 
@@ -115,6 +114,7 @@ def build(handout: str | Path, out: str | Path, pdf: bool = False, answers: bool
         for stem, texts in outputs if pdf else ():
             target = folder / f"{stem}.pdf"
             try:
+                from ..export.pdf import compile_pdf
                 data = compile_pdf(texts[".tex"], stem, written)
             except DlderiveError as exc:
                 if target.exists() and not target.is_dir():
