@@ -109,7 +109,7 @@ def test_a_failed_pdf_removes_the_stale_pdf(small, tmp_path, monkeypatch):
     def failing(tex, stem, written):
         raise DlderiveError("lualatex failed: ! Emergency stop.; no PDF written")
 
-    monkeypatch.setattr(build_module, "compile_pdf", failing)
+    monkeypatch.setattr(pdf_module, "compile_pdf", failing)
     with pytest.raises(DlderiveError, match="the previous small.pdf was removed"):
         build_module.build(small, out, pdf=True)
     assert sorted(p.name for p in out.iterdir()) == ["small.html", "small.md", "small.tex"]
