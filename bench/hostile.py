@@ -5,7 +5,7 @@ Counts hangs (a file that used more than its budget + 1 s of its worker's CPU ti
 rule; the wall-clock time, which a busy machine inflates, is reported beside it), relations stopped by force
 (work the CPU timer could not interrupt), foreign exceptions (reasons or errors naming a Python exception type),
 internal errors and tracebacks (on the workers' standard error, and from the command line on a sample),
-and writes its section of bench/RESULTS.md (replacing the previous run's).
+and writes its section of bench/RESULTS.md (bench/results/hostile.md, gathered by run_all.py).
 
     python bench/hostile.py --count 9000 [--hypothesis 1000] [--seed 1] [--shards 2] [--no-results]
 
@@ -124,26 +124,13 @@ READ_RULE = (f"{READ_SECONDS:g} s + {READ_SECONDS_PER_MB:g} s per MB to read it,
              "for each relation")
 
 
-def replace_section(path: Path, heading: str, section: str) -> None:
-    """``section`` in place of the section of ``path`` that starts with ``heading`` (up to the next ``## ``),
-    or at the end."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    start = text.find(heading)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end:] if end >= 0 else "")
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=10_000, help="generated documents (default 10000)")
     ap.add_argument("--hypothesis", type=int, default=1000, help="hypothesis draws on top (default 1000)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cli", type=int, default=300, help="documents also checked through the command line")
-    ap.add_argument("--no-results", action="store_true", help="do not append to bench/RESULTS.md")
+    ap.add_argument("--no-results", action="store_true", help="do not write its section of bench/RESULTS.md")
     ap.add_argument("--shards", type=int, default=2, help="processes sharing the documents (default 2)")
     ap.add_argument("--shard", help=argparse.SUPPRESS)  # I/N: check every N-th document from the I-th, print JSON
     args = ap.parse_args()
@@ -196,8 +183,9 @@ def main() -> int:
         lines.append(f"- error ({n}): {error}")
     report = "\n".join(lines).rstrip() + "\n"
     print(report)
-    if not args.no_results:
-        replace_section(ROOT / "bench" / "RESULTS.md", "## Hostile input (bench/hostile.py", report)
+    if not args.no_results:  # its section of RESULTS.md, gathered with the others by run_all.py --gather
+        (ROOT / "bench" / "results" / "hostile.md").write_text(report, encoding="utf-8")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "run_all.py"), "--gather"], check=True)
     bad = len(found["hangs"]) + len(found["foreign"]) + worker_tracebacks + cli_tracebacks
     return 1 if bad else 0
 
