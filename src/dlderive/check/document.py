@@ -273,7 +273,9 @@ def _find_closer(text: str, closer: str, start: int, inline: bool) -> int:
         return end
 
 
-_FORMULA = re.compile(r"(?:[A-Za-z][A-Za-z0-9_]*(?:\([^()\n]{0,80}\))?|\d+(?:\.\d+)?|[-+*/^().=\s]|\\\*|×|·)+")
+_TUPLE = r"\((?:\s*-?[A-Za-z0-9_.]+\s*,)+\s*-?[A-Za-z0-9_.]+\s*\)"
+_FORMULA = re.compile(r"(?:" + _TUPLE + r"|[A-Za-z][A-Za-z0-9_]*(?:\([^()\n]{0,80}\))?|\d+(?:\.\d+)?|[-+*/^().=\s]|\\\*|×"
+                      r"|·)+")
 _PROSE = re.compile(r"^(?:(?:[A-Z]?[a-z]{2,}|[A-Z][a-z]+)\s+)+(?=[A-Za-z])")
 _FUNCTION_WORDS = {"sigmoid": r"\sigma", "sigma": r"\sigma", "tanh": r"\tanh", "log": r"\log", "ln": r"\ln",
                    "exp": r"\exp", "relu": r"\operatorname{relu}", "sqrt": r"\sqrt", "floor": "floor", "ceil": "ceil",
@@ -294,8 +296,7 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
         if "=" in row and len(row) <= MAX_TEXT_LINE:
             clean = row.replace("\\*", "*").replace("×", "*").replace("·", "*")
             clean = re.sub(r"(?<=\d)(?=[A-Z][a-z])", ", ", clean)  # "= 100352Multiplications = …": two relations
-            for part in re.split(r",\s+|;\s*|:\s+|\.\s+(?=[A-Z(])|\s+(?:so|and|then|which|hence|i\.e\.|where|with)\s+",
-                                 clean):
+            for part in _top_level_split(clean):
                 part = re.sub(r"^\s*\(?[a-z0-9]\)\s+", "", part)  # "(a) I = 4": an enumerator
                 for m in _FORMULA.finditer(part):
                     latex = _text_as_latex(m.group())
@@ -305,6 +306,24 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
                                          line + k))
         pos += len(row) + 1
     return out
+
+
+_SEPARATOR = re.compile(r",\s+|;\s*|:\s+|\.\s+(?=[A-Z(])|\s+(?:so|and|then|which|hence|i\.e\.|where|with)\s+")
+
+
+def _top_level_split(row: str) -> list[str]:
+    """A line of text cut at commas, semicolons, colons and joining words outside parentheses: the commas of a
+    tuple ``z = (2, 1, 0)`` or of a call ``max(0, x)`` stay in their formula."""
+    depth, opened = [], 0
+    for ch in row:
+        opened = max(0, opened + (ch == "(") - (ch == ")"))
+        depth.append(opened)
+    parts, start = [], 0
+    for m in _SEPARATOR.finditer(row):
+        if depth[m.start()] == 0:
+            parts.append(row[start:m.start()])
+            start = m.end()
+    return parts + [row[start:]]
 
 
 _BRACKETS = "[]{}"
@@ -329,8 +348,9 @@ def _with_unmatched_brackets(part: str, m: re.Match, latex: str) -> str:
 
 def _text_as_latex(formula: str) -> str | None:
     """A plain-text formula as LaTeX, or None if it is prose: dL/da -> \\frac{dL}{da}, w_new -> w_{new}."""
-    text = re.sub(r"^\d+(\.\d+)*\.?\s+", "", formula.strip().rstrip("."))
-    tail = re.search(r"(?<=[\d)])(\s+[A-Za-z]{2,}){2,}\s*$", text)  # "… = 2 keeps the size": prose after it
+    text = re.sub(r"^\d+(\.\d+)*\.?\s+(?![-+*/^=×·\d(])", "", formula.strip().rstrip("."))  # "2. x = 1", not "6 * 6"
+    tail = re.search(r"(?<=[\d)])(\s+[A-Za-z]{2,}){2,}\s*$|(?<=\d)\s+[A-Za-z]{3,}\s*$", text)  # "… = 2 keeps the
+    # size", "… = 2304 values": prose after it
     if tail:
         text = text[:tail.start()].rstrip()
     tail = re.search(r"(\s+[A-Za-z]{2,})+\s*$", text)
