@@ -295,6 +295,8 @@ def decide_implies(premise: list, conclusion: list, integer: bool = False) -> Ou
     integer = integer or any(_integer_condition(c) for c in premise + conclusion)
     unknowns = sorted(set().union(*(e.free_symbols for e in exprs)), key=lambda s: s.name)
     integer = integer or any(e.has(sp.floor, sp.ceiling) for e in exprs)
+    if not unknowns:
+        return _implies_numbers(premise, conclusion)
     if not integer:
         if any(op == "in" for _, _, op in premise + conclusion):
             raise Unverifiable("membership over the reals is not decided")
@@ -331,6 +333,28 @@ def decide_implies(premise: list, conclusion: list, integer: bool = False) -> Ou
     return Outcome("invalid", f"loses solutions: the premise holds for {listing} but this step keeps "
                    f"only {_listing([e for e in solutions if e not in lost], unknowns) or 'none'}; lost: "
                    f"{_listing(lost, unknowns)}", cx)
+
+
+def _implies_numbers(premise, conclusion) -> Outcome:
+    """Numbers only (every input given): the conclusion follows if the premise holds and it holds too, exactly.
+    A conclusion that fails is not refuted here: its numbers may be rounded."""
+    prem = [(compile_expr(a), _compile_side(b), op) for a, b, op in premise]
+    conc = [(compile_expr(a), _compile_side(b), op) for a, b, op in conclusion]
+    if not _holds(prem, {}):
+        raise Unverifiable("the premise does not hold exactly at the numbers given (rounded?), so what follows "
+                           "from it is not decided")
+    for f, g, op in conc:
+        try:
+            sides = _sides(f, g, op, {})
+        except Undefined:
+            sides = ()
+        if not all(isinstance(v, (Fraction, sp.Set)) for v in sides) or not sides:
+            raise Unverifiable("at the numbers given it is not a comparison of exact numbers (50 digits do "
+                               "not decide equality), so it is not decided")
+    if not _holds(conc, {}):
+        raise Unverifiable("it does not hold exactly at the numbers given; they may be rounded, so it is not "
+                           "refuted here")
+    return Outcome("valid", "arithmetic: at the numbers given, the premise and this step both hold")
 
 
 def _product(ranges):

@@ -11,6 +11,7 @@ import re
 
 import sympy as sp
 
+from .entries import superscript_entries
 from .errors import Unverifiable
 
 SIZES = (1, 2, 3)
@@ -64,7 +65,7 @@ def instances(a, b, scope):
     if not free and not sizes:
         yield _expand(a, {}, 0), _expand(b, {}, 0), scope.instanced(0, _expand, _rename, _template_key), ""
         return
-    for n in SIZES:
+    for n in scope.sizes(size_names, a, b, SIZES):
         env = {s: n for s in size_names}
         inner = scope.instanced(n, lambda e, sz, m: _expand(e, {**env, **sz}, m), _rename, _template_key)
         for combo in itertools.product(range(1, n + 1), repeat=len(free)):
@@ -117,7 +118,7 @@ def _rename(e, index: dict):
     """Put index values into names: y_k -> y_2, w_{jk} -> w_{j2}, δ_{ij} -> 1 or 0, k -> 2."""
     if not isinstance(e, sp.Basic) or not index:
         return e
-    mapping = {}
+    mapping = superscript_entries(e, index)
     for s in e.free_symbols:
         if s.name in index:
             mapping[s] = sp.Integer(index[s.name])

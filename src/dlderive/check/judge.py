@@ -347,6 +347,7 @@ class Judge(Definitions):
         """A condition stated for what follows: recorded (it may be the premise of an implication), not judged."""
         shown = f"{step.a.source.strip()} {step.rel_source} {step.b.source.strip()}"
         op = "=" if step.rel in ("=", "def") else INEQUALITIES.get(step.rel_source.strip())
+        self.scope.given_by_assumption(a, op, b, step.line)
         if op != "=":  # an inequality restricts the values at which later relations may be refuted
             for e in (a, b):
                 for s in _names(e) if isinstance(e, sp.Basic) else ():

@@ -133,6 +133,11 @@ def _span(e: sp.Basic, whole: bool = False, units=0.5) -> Span:
         return _span(e.args[0], False, units).monotone(lambda v: mpmath.log(1 + mpmath.exp(v)))
     if isinstance(e, relu):
         return _span(e.args[0], False, units).monotone(lambda v: max(v, 0))
+    if isinstance(e, (sp.Heaviside, sp.sign)):  # a step: decided only where the whole interval is on one side
+        x = _span(e.args[0], False, units)
+        if x.lo > 0 or x.hi < 0:
+            return Span.point(int(x.lo > 0) if isinstance(e, sp.Heaviside) else (1 if x.lo > 0 else -1))
+        raise Unverifiable("a step (the slope of ReLU, max or |·|) at its kink, or within the rounding of its kink")
     if isinstance(e, sp.Abs):
         x = _span(e.args[0], False, units)
         if x.lo >= 0:

@@ -9,10 +9,12 @@ import sympy as sp
 
 from ..cells import get_cell
 from ..cells.base import at, timed
-from ..functions import Jacobian, Prime
+from ..functions import Jacobian, Prime, relu
 from ..reader import Context, Decimal, exact
 from .errors import TooLarge, Unverifiable
+from .indices import MAX_TERMS, _expand as expand_sums
 from .limits import MAX_NODES, MODEL_STEPS
+from .precision import span
 
 
 class Unknown(sp.Symbol):
@@ -59,6 +61,15 @@ def _prime_value(p: Prime) -> sp.Basic:
     return p.base(z).diff(z).xreplace({z: p.args[0]})
 
 
+def _at_point(sub: sp.Subs) -> sp.Basic:
+    """f'(a): the derivative taken, then the point put in, with sums kept as sums (Σ_i of a term free of i
+    stays a sum over its entries x_i, to be written out at the size given)."""
+    taken = sub.expr.doit(deep=False)
+    if taken.atoms(sp.Derivative, sp.Subs):
+        return sub.doit()
+    return taken.xreplace(dict(zip(sub.variables, sub.point)))
+
+
 def _names(e: sp.Basic) -> set:
     """The named quantities in e: its symbols, without written decimals and unknowns."""
     return {s for s in e.free_symbols if not isinstance(s, (Decimal, Unknown))}
@@ -100,6 +111,30 @@ def substitute(expr: sp.Basic, defs: dict, limit: int) -> sp.Basic | None:
     return None
 
 
+_KINKS = (sp.Heaviside, sp.sign, sp.Max, sp.Min, sp.Abs, relu)
+
+
+def _piece(kink: sp.Basic, spans: list) -> sp.Basic | None:
+    """The piece of a piecewise function in force where its arguments lie in ``spans``; None if they straddle
+    a kink (where max and |·| still have a value); a step at its kink has none."""
+    if isinstance(kink, (sp.Max, sp.Min)):
+        top = max if isinstance(kink, sp.Max) else min
+        for arg, s in zip(kink.args, spans):
+            others = [o for o in spans if o is not s]
+            if all((s.lo > o.hi) if top is max else (s.hi < o.lo) for o in others):
+                return arg
+        return None
+    arg, s = kink.args[0], spans[0]
+    if s.lo > 0 or s.hi < 0:
+        positive = s.lo > 0
+        return {sp.Heaviside: sp.S(int(positive)), sp.sign: sp.S(1 if positive else -1),
+                sp.Abs: arg if positive else -arg, relu: arg if positive else sp.S.Zero}[type(kink)]
+    if isinstance(kink, (sp.Heaviside, sp.sign)):
+        raise Unverifiable("at the values given, a step (the slope of ReLU, max or |·|) is at its kink, where "
+                           "it has no value")
+    return None
+
+
 @dataclass
 class Scope:
     """The definitions in force: the model's equations, then the document's definitions and givens."""
@@ -116,6 +151,7 @@ class Scope:
     context: "Context | None" = None  # how the document writes its names (for unknowns shown as written)
     deepest: int = -1  # the deepest step a derivative expanded to, while preparing a relation
     frame_context: int | None = None  # the most recent step of the relation being prepared: older states are its inputs
+    from_tuples: set = field(default_factory=set)  # the names whose values are the entries of a given tuple (x_2)
 
     @classmethod
     def for_model(cls, model: str | None) -> "Scope":
@@ -143,7 +179,7 @@ class Scope:
             if not ders and not primes and not jacobians:
                 return _fold_matrices(expr)
             mapping = {d: self.derivative(d) for d in ders}
-            mapping.update({sub: self.realize(sub.doit()) for sub in expr.atoms(sp.Subs)})
+            mapping.update({sub: self.realize(_at_point(sub)) for sub in expr.atoms(sp.Subs)})
             mapping.update({j: self.jacobian(j) for j in jacobians})
             mapping.update({p: _prime_value(p) for p in primes})
             expr = _fold_matrices(expr.xreplace(mapping))
@@ -324,6 +360,7 @@ class Scope:
     def prepare_with_defs(self, *exprs: sp.Basic) -> tuple[list, dict]:
         """The expressions with derivatives evaluated, and the definitions (name -> expression) in force in
         their common frame that they need: those names are not free, their values follow from the leaves."""
+        self.entries_in_force()
         self.deepest, self.frame_context = -1, _frame(*exprs)
         try:
             exprs = [self.realize(e) for e in exprs]
@@ -331,6 +368,9 @@ class Scope:
             self.frame_context = None
         frame = max(_frame(*exprs), self.deepest)
         defs = self._reachable(exprs, frame)
+        if self.use_values:
+            exprs, defs = self._written_out(exprs, defs, frame)
+        exprs, defs = self._in_force(exprs, defs, frame)
         for e in exprs + list(defs.values()):
             bad = [s for s in e.free_symbols if s in self.tuples]
             if bad:
@@ -338,6 +378,97 @@ class Scope:
             if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
                 raise Unverifiable("division by zero or an infinite value")
         return exprs, defs
+
+    def _in_force(self, exprs: list, defs: dict, frame: int) -> tuple[list, dict]:
+        """Each piecewise piece (max, ReLU, |·|, a step) whose arguments the given values fix, replaced by the
+        piece in force there: max(0, w x) is w x and its slope 1 at w = 0.5, x = 2. At a kink a step has no
+        value; a decimal is taken at the precision written."""
+        for _ in range(5):
+            kinks = {k for e in exprs + list(defs.values()) if isinstance(e, sp.Basic) for k in e.atoms(*_KINKS)
+                     if _names(k)}
+            mapping = {}
+            for k in kinks:
+                args = k.args if isinstance(k, (sp.Max, sp.Min)) else k.args[:1]  # H(x) also holds H(0)
+                spans = [self._given_span(a, frame) for a in args]
+                if None not in spans:
+                    piece = _piece(k, spans)
+                    if piece is not None:
+                        mapping[k] = piece
+            if not mapping:
+                return exprs, defs
+            exprs = [e.xreplace(mapping) for e in exprs]
+            defs = {n: v.xreplace(mapping) for n, v in defs.items()}
+        return exprs, defs
+
+    def _written_out(self, exprs: list, defs: dict, frame: int) -> tuple[list, dict]:
+        """Sums whose bounds are sizes the document gives (N = 2), written out term by term (x_1, x_2), with
+        the definitions and values their terms need; used where a side is numbers only."""
+        sizes = {}
+        for node in {n for e in exprs + list(defs.values()) if isinstance(e, sp.Basic) for n in e.atoms(sp.Sum)}:
+            for _, lo, hi in node.limits:
+                for b in lo.free_symbols | hi.free_symbols:
+                    v = self.values.get(b)
+                    if b in self.unchecked or not isinstance(v, sp.Integer) or not 0 < v <= MAX_TERMS:
+                        return exprs, defs
+                    sizes[b] = int(v)
+        if not sizes:
+            return exprs, defs
+        try:
+            exprs = [expand_sums(e, sizes, 0) for e in exprs]
+            defs = {n: expand_sums(v, sizes, 0) for n, v in defs.items()}
+        except Unverifiable:
+            return exprs, defs
+        more = self._reachable([e for e in exprs + list(defs.values()) if isinstance(e, sp.Basic)], frame)
+        return exprs, {**more, **defs}
+
+    def _given_span(self, arg: sp.Basic, frame: int):
+        """The interval of values of ``arg`` from its definitions and the values given to its leaves, or None."""
+        saved, self.use_values = self.use_values, False
+        try:
+            known = self._reachable([arg], frame)
+        finally:
+            self.use_values = saved
+        value = substitute(arg, known, MAX_NODES)
+        if value is None:
+            return None
+        value = value.xreplace({s: self.values[s] for s in _names(value)
+                                if s in self.values and s not in self.unchecked})
+        if _names(value) or value.atoms(Unknown, sp.Derivative, sp.core.function.AppliedUndef):
+            return None
+        try:
+            return span(value)
+        except Unverifiable:
+            return None
+
+    def given_by_assumption(self, name, op: str | None, value, line: int) -> None:
+        """"For H_in = 32, …": a number written for a name that has no formula is a value for what follows."""
+        if (op == "=" and isinstance(name, sp.Symbol) and not isinstance(name, (Decimal, Unknown)) and name not in self.defs
+                and not (len(name.name) == 1 and name.name in "ijklmn") and isinstance(value, (sp.Number, Decimal))):
+            self.values[name], self.stated[name] = value, line
+            self.unchecked.pop(name, None)
+
+    def entries_in_force(self) -> None:
+        """The entries of a tuple of numbers given for a name, given in turn: x = (1, 2) gives x_1 = 1, x_2 = 2."""
+        wanted = {}
+        for name, entries in self.tuples.items():
+            if all(e.is_number for e in entries):
+                for k, e in enumerate(entries, 1):
+                    wanted[sp.Symbol(f"{name.name}_{k}", real=True)] = e
+        for key in self.from_tuples - set(wanted):
+            self.values.pop(key, None)
+        self.from_tuples = {k for k, e in wanted.items() if k not in self.defs
+                            and (k not in self.values or k in self.from_tuples)}
+        self.values.update({k: wanted[k] for k in self.from_tuples})
+
+    def sizes(self, names: list, a: sp.Basic, b: sp.Basic, default: tuple) -> tuple:
+        """The sizes at which a relation with sums is checked: the value given to its size (N = 3) when one side
+        is numbers only (a value computed with that size), else each of ``default``."""
+        self.entries_in_force()
+        given = {self.values.get(n) for n in names if n not in self.unchecked}
+        if names and _names(a) and _names(b) or len(given) != 1:
+            return default
+        (n,) = given
+        return (int(n),) if isinstance(n, sp.Integer) and 0 < n <= max(8, max(default)) else default
 
     def reachable_names(self, *exprs: sp.Basic) -> set:
         """The names whose definitions or values the expressions need, through every definition."""
@@ -354,6 +485,7 @@ class Scope:
     def instanced(self, n: int, expand, rename, is_template) -> "Scope":
         """A copy whose definitions have their sums written out at size n, and templates such as
         p_j = e^{z_j}/Σ_k e^{z_k} written for p_1 … p_n."""
+        self.entries_in_force()
         defs, values = {}, dict(self.values)
         for k, v in self.defs.items():
             if is_template(k) and n:

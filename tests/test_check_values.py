@@ -1,0 +1,88 @@
+"""Values in the checker: piecewise functions decided at the values given, steps at their kink, implications
+between numbers, and sums over the entries of a given tuple. Truths from PyTorch autograd and sympy."""
+import pytest
+import sympy as sp
+import torch
+
+from dlderive.check import check_text
+
+
+def verdicts(text: str) -> dict:
+    return {r.latex: r.verdict.value for r in check_text(text, timeout=None).relations}
+
+
+def relu_slopes(w: float, x: float, b: float) -> tuple[float, float]:
+    """∂r/∂w and ∂r/∂b of r = relu(w x + b), by autograd."""
+    tw, tb = torch.tensor(w, dtype=torch.float64, requires_grad=True), torch.tensor(b, dtype=torch.float64,
+                                                                                     requires_grad=True)
+    torch.relu(tw * x + tb).backward()
+    return tw.grad.item(), tb.grad.item()
+
+
+@pytest.mark.parametrize("w, x, b", [(-1, 2, 3), (-1, 2, 1), (0.5, 4, -1), (2, -3, 1)])
+@pytest.mark.parametrize("claimed_w", ["x", "0"])
+def test_the_slope_of_relu_is_judged_in_the_case_the_values_give(w, x, b, claimed_w):
+    dw, db = relu_slopes(w, x, b)
+    text = (f"$r = \\max(0, a)$ with $a = w x + b$, $w = {w}$, $x = {x}$ and $b = {b}$.\n\n"
+            f"$\\frac{{\\partial r}}{{\\partial w}} = {claimed_w}$ and $\\frac{{\\partial r}}{{\\partial b}} = 1$.")
+    got = verdicts(text)
+    right_w = dw == (x if claimed_w == "x" else 0)
+    assert got[f"\\frac{{\\partial r}}{{\\partial w}} = {claimed_w}"] == ("valid" if right_w else "invalid")
+    assert got["\\frac{\\partial r}{\\partial b} = 1"] == ("valid" if db == 1 else "invalid")
+
+
+def test_at_the_kink_the_slope_is_unverifiable():
+    got = verdicts("$r = \\max(0, a)$ with $a = w x + b$, $w = 1$, $x = 2$ and $b = -2$.\n\n"
+                   "$\\frac{\\partial r}{\\partial w} = x$ and $\\frac{\\partial r}{\\partial b} = 0$.")
+    assert got["\\frac{\\partial r}{\\partial w} = x"] == "unverifiable"
+    assert got["\\frac{\\partial r}{\\partial b} = 0"] == "unverifiable"
+
+
+@pytest.mark.parametrize("alpha, u", [("0.2", "-1.5"), ("0.2", "4"), ("0.05", "-2"), ("0.3", "0.5")])
+def test_the_slope_of_a_leaky_relu_at_a_number(alpha, u):
+    t = torch.tensor(float(u), dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.leaky_relu(t, float(alpha)).backward()
+    slope = sp.nsimplify(t.grad.item())
+    wrong = 1 - slope + sp.Rational(1, 2)
+    got = verdicts(f"$g(u) = \\max({alpha}u, u)$, so $g'({u}) = {sp.sstr(sp.Float(slope, 3))}$ "
+                   f"and $g'({u}) = {sp.sstr(sp.Float(wrong, 3))}$.")
+    assert list(got.values())[1:] == ["valid", "invalid"]
+
+
+def test_a_rounded_argument_whose_interval_holds_the_kink_is_not_decided():
+    got = verdicts("$g(u) = \\max(0, u - 0.4999)$, so $g'(0.5) = 1$.")
+    assert got["g'(0.5) = 1"] == "valid"  # 0.5 - 0.4999 > 0 even at the precision written
+    got = verdicts("$g(u) = \\max(0, u - 0.50001)$, so $g'(0.5) = 0$.")
+    assert got["g'(0.5) = 0"] == "valid"
+
+
+@pytest.mark.parametrize("y, w, x", [(1, "0.5", 1), (1, "0.25", 2), (-1, "0.5", 1)])
+def test_a_hinge_value_after_so_is_decided_at_the_numbers(y, w, x):
+    margin = sp.Rational(y) * sp.Rational(w) * x
+    loss = max(sp.Integer(0), 1 - margin)
+    for claimed, verdict in ((loss, "valid"), (loss + 1, "unverifiable")):
+        text = (f"$\\ell = \\max(0, 1 - y w x)$ with $y = {y}$, $w = {w}$, $x = {x}$; the margin is "
+                f"$y w x = {sp.sstr(sp.Float(margin, 3))}$, so $\\ell = {sp.sstr(sp.Float(claimed, 3))}$.")
+        got = verdicts(text)
+        assert got[f"\\ell = {sp.sstr(sp.Float(claimed, 3))}"] == verdict
+
+
+def test_a_sum_over_the_entries_of_a_given_tuple_is_written_out():
+    xs = (1, 2, 6)
+    mean = sp.Rational(sum(xs), len(xs))
+    ok = f"$x = (1, 2, 6)$, $N = 3$, $\\mu = \\frac{{1}}{{N}}\\sum_{{i=1}}^{{N}} x_i = {mean}$"
+    assert verdicts(ok)[f"\\frac{{1}}{{N}}\\sum_{{i=1}}^{{N}} x_i = {mean}"] == "valid"
+    bad = f"$x = (1, 2, 6)$, $N = 3$, $\\mu = \\frac{{1}}{{N}}\\sum_{{i=1}}^{{N}} x_i = {mean + 1}$"
+    assert verdicts(bad)[f"\\frac{{1}}{{N}}\\sum_{{i=1}}^{{N}} x_i = {mean + 1}"] == "invalid"
+
+
+def test_a_derivative_at_a_point_keeps_its_sum_over_the_entries():
+    w, x, y = sp.symbols("w x y")
+    xs, ys = (1, 2), (3, 3)
+    loss = sum((w * a - b) ** 2 for a, b in zip(xs, ys)) / len(xs)
+    slope = sp.diff(loss, w).subs(w, 1)
+    text = ("$L(w) = \\frac{1}{N}\\sum_{i=1}^{N}(w x_i - y_i)^2$ with $N = 2$, $x = (1, 2)$, $y = (3, 3)$. "
+            f"$L'(1) = {slope}$ and $L'(1) = {slope / 2}$.")
+    got = verdicts(text)
+    assert got[f"L'(1) = {slope}"] == "valid"
+    assert got[f"L'(1) = {slope / 2}"] == "invalid"
