@@ -126,3 +126,57 @@ def test_transpose_spellings_parse_alike():
     forms = [r"W^\top", r"W^T", r"W^{\intercal}", r"W^{\mathsf T}", r"W^{\top}"]
     assert {linalg.parse(f) for f in forms} == {linalg.Node("T", (linalg.Node("name", (), "W"),))}
     assert linalg.parse(r"\mathbf{x}") == linalg.parse(r"\boldsymbol{x}") == linalg.parse(r"\vec{x}")
+
+
+def _written(m) -> str:
+    """A torch matrix as a bmatrix of its entries (whole numbers)."""
+    rows = [" & ".join(str(int(v)) for v in row) for row in m.tolist()]
+    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_written_matrices_against_torch(seed):
+    torch = pytest.importorskip("torch")
+    gen = torch.Generator().manual_seed(seed)
+    A = torch.randint(-4, 5, (2, 3), generator=gen)
+    u, g = torch.randint(-4, 5, (3, 1), generator=gen), torch.randint(-4, 5, (2, 1), generator=gen)
+    doc = rf"Let $A = {_written(A)}$, $\mathbf{{u}} = {_written(u)}$ and $\mathbf{{g}} = {_written(g)}$." "\n\n"
+    assert _last(doc + rf"$$A\mathbf{{u}} = {_written(A @ u)}$$").verdict.value == "valid"
+    assert _last(doc + rf"$$A^\top\mathbf{{g}} = {_written(A.T @ g)}$$").verdict.value == "valid"
+    assert _last(doc + rf"$$\mathbf{{g}}\mathbf{{u}}^\top = {_written(g @ u.T)}$$").verdict.value == "valid"
+    off = (A @ u).clone()
+    off[1, 0] += 1
+    assert _last(doc + rf"$$A\mathbf{{u}} = {_written(off)}$$").verdict.value == "invalid"
+    rel = _last(doc + rf"$$\mathbf{{g}}\mathbf{{u}}^\top = {_written(u @ g.T)}$$")  # the outer product reversed
+    assert rel.verdict.value == "invalid" and "shapes" in rel.reason
+    assert _last(doc + rf"$$A\mathbf{{g}} = {_written(A.T @ g)}$$").verdict.value == "invalid"  # 2×3 by 2×1
+
+
+def test_written_decimals_are_judged_at_the_precision_written():
+    from fractions import Fraction
+    doc = r"Let $\mathbf{x} = \begin{bmatrix} 0.123 \\ 0.456 \end{bmatrix}$." "\n\n"
+    exact = Fraction("0.123") ** 2 + Fraction("0.456") ** 2  # 0.223065
+    rounded = round(float(exact), 3)
+    assert _last(doc + rf"$$\mathbf{{x}}^\top\mathbf{{x}} = {rounded}$$").verdict.value == "valid"
+    assert _last(doc + rf"$$\mathbf{{x}}^\top\mathbf{{x}} = {rounded + 0.001:.3f}$$").verdict.value == "invalid"
+    outer = [[float(Fraction(a) * Fraction(b)) for b in ("0.123", "0.456")] for a in ("0.123", "0.456")]
+    shown = r" \\ ".join(" & ".join(f"{v:.4f}" for v in row) for row in outer)
+    claim = rf"$$\mathbf{{x}}\mathbf{{x}}^\top = \begin{{bmatrix}} {shown} \end{{bmatrix}}$$"
+    assert _last(doc + claim).verdict.value == "valid"
+    swapped = claim.replace(f"{outer[0][0]:.4f}", f"{outer[1][1]:.4f}", 1)
+    assert _last(doc + swapped).verdict.value == "invalid"
+
+
+def test_row_slices_summed_over_the_batch():
+    # Y = XW + b adds b to each of the N rows: ∂L/∂b is the sum of the rows of G = ∂L/∂Y, i.e. Gᵀ1 (by hand)
+    doc = linalg.Document()
+    for name, space in (("X", r"\mathbb{R}^{N \times D}"), ("W", r"\mathbb{R}^{D \times M}"), ("b", r"\mathbb{R}^M")):
+        doc.declare(name, space)
+    doc.define("Y", "XW + b")
+    rows = r"\sum_{n=1}^{N} \left(\frac{\partial L}{\partial Y}\right)_{n,:}"
+    assert linalg.judge(doc, r"\frac{\partial L}{\partial b}", rows, 1)[0] == "valid"
+    columns = r"\sum_{m=1}^{M} \left(\frac{\partial L}{\partial Y}\right)_{:,m}"  # the sum of the columns: N × 1
+    assert linalg.judge(doc, r"\frac{\partial L}{\partial b}", columns, 1)[0] == "invalid"
+    first = r"\left(\frac{\partial L}{\partial Y}\right)_{1,:}"  # one row only
+    assert linalg.judge(doc, r"\frac{\partial L}{\partial b}", first, 1)[0] != "valid"
+    assert linalg.parse(r"Y_{n,:}") == linalg.Node("slice", (linalg.Node("name", (), "Y"),), "row:n")

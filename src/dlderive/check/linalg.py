@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .linalg_read import Node, Unread, derivatives as _derivatives, names as _names, parse, shape_of
+from .linalg_read import Node, Unread, derivatives as _derivatives, is_number, names as _names, parse, shape_of
 from .linalg_shapes import LOSSES, SCALARS, Inference, is_time, split, sum_kind
 
 __all__ = ["Document", "Mismatch", "Node", "Unread", "judge", "parse", "shape_of"]
@@ -66,11 +66,21 @@ class Document:
     defs: dict = field(default_factory=dict)  # name -> Node
     dims: list = field(default_factory=list)  # size names in order of first appearance
     layout: str | None = None  # "numerator" or "denominator", when the document states it
+    at_point: set = field(default_factory=set)  # names defined by a formula, then given as numbers (p = (0.25, 0.75))
     _inferred: tuple = (None, {})
 
     @property
+    def free(self) -> bool:
+        """No size is declared, and the definitions leave some open: each of those is a size of its own."""
+        return not self.shapes and any(not d.isdigit() for s in self.inferred().values() for d in s)
+
+    @property
     def active(self) -> bool:
-        return any(s != ("1", "1") for s in self.shapes.values())
+        if self.free and any(s != ("1", "1") for s in self.inferred().values()):
+            return True
+        return any(s != ("1", "1") for s in self.shapes.values()) or any(
+            v.op == "matrix" and v.name == "written" and (len(v.args), len(v.args[0].args)) != (1, 1)
+            for v in self.defs.values())  # a tuple (1, 0, -1) alone does not make the document one about matrices
 
     def declare(self, names_source: str, set_source: str) -> bool:
         shape = shape_of(set_source)
@@ -94,7 +104,14 @@ class Document:
             name, value = parse(_function_name(name_source)), parse(value_source)
         except Unread:
             return None
+        base, sub = split(name.name)
+        if base != name.name and base in self.defs and is_time(sub) is None and not re.fullmatch(r"\d", sub):
+            return None  # J_{12}, x_i: an entry of a defined quantity is a claim about it, not a name of its own
         if name.op == "name" and (replace or name.name not in self.defs) and name.name not in _names(value):
+            if name.name in self.defs and not _names(value):
+                self.at_point.add(name.name)
+            else:
+                self.at_point.discard(name.name)
             self.defs.pop(name.name, None)
             self.defs[name.name] = value
             return name.name
@@ -111,6 +128,8 @@ class Document:
     def mismatch(self, name: str) -> str | None:
         """The shapes that do not agree in the definition of ``name``, if they do not (None if they do or
         if it cannot be told)."""
+        if self.free:
+            return None  # sizes not declared: a product that does not fit may be meant with two sizes equal
         for sizes in SIZES:
             assign = dict(zip(self.all_dims(), sizes))
             ev = _Eval(self, assign, 0, None, TIMES[0])
@@ -150,7 +169,7 @@ class Document:
     def inferred(self) -> dict:
         key = (tuple(self.defs), tuple(self.shapes), tuple(map(id, self.defs.values())))
         if self._inferred[0] != key:
-            self._inferred = (key, Inference(self).run())
+            self._inferred = (key, Inference(self).run(free=not self.shapes))
         return self._inferred[1]
 
     def shape(self, name: str):
@@ -200,6 +219,7 @@ class _Eval:
         self.sinks: list = []
         self.simplex: frozenset = frozenset()  # target vectors drawn with entries that sum to 1
         self.rows = False  # gradients of a scalar by a column vector read as rows (the numerator layout)
+        self.drawn = False  # a random value was drawn: the sides are not numbers the document gives
 
     def again(self, active):
         ev = _Eval(self.doc, self.sizes, self.seed, self.loss, self.steps, active)
@@ -283,6 +303,7 @@ class _Eval:
         return value
 
     def fresh(self, key: str, shape):
+        self.drawn = True
         r, c = self.dims(shape)
         if _base(key.split("@")[0]) in self.simplex or key in self.simplex:
             weights = [sp.Integer(abs(self.rational(key, i, "w").p)) for i in range(r)]
@@ -318,7 +339,12 @@ class _Eval:
     def _node(self, n: Node):
         op, a = n.op, n.args
         if op == "num":
-            return sp.Matrix([[sp.Integer(n.name)]])
+            return sp.Matrix([[sp.Rational(n.name)]])
+        if op == "matrix":
+            rows = [[self.node(e) for e in row.args] for row in a]
+            if any(e.shape != (1, 1) for row in rows for e in row):
+                raise Unread("a written matrix whose entries are not numbers")
+            return sp.Matrix([[e[0, 0] for e in row] for row in rows])
         if op == "name":
             return self.leaf(n.name)
         if op == "ones":
@@ -378,6 +404,15 @@ class _Eval:
             return x.T
         if op == "sum":
             return self.sum(n)
+        if op == "slice":
+            x, (kind, index) = self.node(a[0]), n.name.split(":")
+            bound = self.env.get(index)
+            k = int(index) if index.isdigit() else bound[1] if bound and bound[0] == "entry" else None
+            if k is None:
+                raise Unread(f"the index {index} of a row or column is not bound by a sum over it")
+            if not 1 <= k <= (x.rows if kind == "row" else x.cols):
+                raise Unread(f"the {kind} {k} of a {_shown(x)} matrix")
+            return x[k - 1:k, :] if kind == "row" else x[:, k - 1:k]
         if op == "d":
             return self.derivative(a[0], a[1])
         if op == "dloss":
@@ -455,6 +490,7 @@ class _Eval:
         raise Unread("a derivative of a vector or matrix by a matrix (its layout is not stated)")
 
     def loss_value(self):
+        self.drawn = True
         if not hasattr(self, "_loss"):
             total = sp.S.Zero
             for s in self.sinks:
@@ -649,6 +685,9 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
         sinks = sorted(q for q in closure if not any(_depends(doc, o, q) for o in closure if o != q))
         if not all(s in doc.defs and not _derivatives(doc.defs[s]) for s in sinks):
             raise Unread(f"{loss} is not defined, and it is not said what it depends on")
+    at_point = sorted(doc.at_point & _reached(doc, both))
+    if derivs and at_point:
+        raise Unread(f"{at_point[0]} is given as numbers here, in place of its formula: its derivative is not read")
     timed = _has_time(doc, both)
     _refuse_unresolved_constants(doc, both)
     if loss and single:  # its one gradient is any matrix G of its shape: valid only if it holds for every G
@@ -659,9 +698,10 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
                 f"it depends on what {loss} is, which the document does not define", None)
     kinds = {side: _layout_kind(doc, node) for side, node in (("a", a), ("b", b))}
     verdict = _instances(doc, a, b, seed, loss, sinks, timed, kinds)
-    if verdict[0] == "invalid" and not derivs and "num" in (a.op, b.op):
+    if verdict[0] == "invalid" and not derivs and not (_names(a) and _names(b)) and not _numbers_only(doc, a, b):
         return ("unverifiable", "false for general values of the quantities given: a condition on them that the "
-                "text states (such as Σ_i y_i = 1), not a consequence of the definitions", None)
+                "text states (such as Σ_i y_i = 1), or values the document gives otherwise, not a consequence of "
+                "the definitions", None)
     if verdict[0] == "invalid" and doc.layout != "denominator" and _embedded_gradient(doc, a, b):
         rows = _instances(doc, a, b, seed, loss, sinks, timed, kinds, rows=True)
         if rows[0] == "valid":
@@ -683,6 +723,48 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
                             f"document defines {defined[0]} by another formula", None)
                 return "valid", f"{again[1]}, for {shown} a one-hot or probability vector (its entries sum to 1)", None
     return verdict
+
+
+def _reached(doc: Document, node: Node, seen=None) -> set:
+    """The names a node uses, and those their definitions use."""
+    seen = set() if seen is None else seen
+    for name in _names(node) - seen:
+        seen.add(name)
+        if name in doc.defs:
+            _reached(doc, doc.defs[name], seen)
+    return seen
+
+
+def _numbers_only(doc: Document, a: Node, b: Node) -> bool:
+    """Both sides are computed from numbers the document gives (no value is drawn at random)."""
+    ev = _Eval(doc, dict(zip(doc.all_dims(), SIZES[0])), 0, None, TIMES[0])
+    try:
+        ev.node(a), ev.node(b)
+    except Mismatch:
+        return True  # shapes that do not agree, whatever the values
+    except Exception:
+        return False
+    return not ev.drawn
+
+
+def _precision(node: Node):
+    """Per entry of a side written as numbers, half a unit of its last digit (0.19 stands for 0.185 to 0.195)."""
+    if node.op == "matrix":
+        cells = [list(row.args) for row in node.args]
+    elif is_number(node):
+        cells = [[node]]
+    else:
+        return None
+    if not all(is_number(e) for row in cells for e in row):
+        return None
+
+    def half(e):
+        while e.op == "neg":
+            e = e.args[0]
+        digits = len(e.name.partition(".")[2])
+        return sp.Rational(1, 2 * 10 ** digits) if digits else sp.S.Zero
+    slack = sp.Matrix([[half(e) for e in row] for row in cells])
+    return slack if any(slack) else None
 
 
 def _embedded_gradient(doc: Document, a: Node, b: Node) -> bool:
@@ -746,14 +828,16 @@ def _refuse_unresolved_constants(doc: Document, node: Node) -> None:
     visit(node)
 
 
-def _differs(lhs, rhs):
-    """The first entry (i, j, left, right) where two matrices of one shape differ at 50 digits, or None."""
+def _differs(lhs, rhs, slack=None):
+    """The first entry (i, j, left, right) where two matrices of one shape differ at 50 digits (or by more
+    than ``slack``, the rounding of entries written as decimals), or None."""
     for i in range(lhs.rows):
         for j in range(lhs.cols):
             left, right = sp.N(lhs[i, j], 50), sp.N(rhs[i, j], 50)
             if not (left.is_number and right.is_number) or left.has(sp.nan, sp.zoo) or right.has(sp.nan, sp.zoo):
                 raise Unread("a side has no value")
-            if abs(left - right) > sp.Float(10, 50) ** -30 * (1 + abs(left) + abs(right)):
+            allowed = slack[i, j] if slack is not None else 0
+            if abs(left - right) > allowed + sp.Float(10, 50) ** -30 * (1 + abs(left) + abs(right)):
                 return i, j, left, right
     return None
 
@@ -761,7 +845,8 @@ def _differs(lhs, rhs):
 def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), rows=False):
     """Both sides at every size set (and number of steps): valid, or the first difference found."""
     dims = doc.all_dims()
-    checked, layouts = [], set()
+    checked, layouts, given, rounded = [], set(), True, False
+    written = [_precision(a), _precision(b)]
     for sizes, steps in zip(SIZES, TIMES):
         if len(dims) > len(sizes):
             raise Unread("too many sizes")
@@ -775,10 +860,17 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
             except RecursionError:
                 raise Unread("too deeply nested")
             except Mismatch as exc:
+                if doc.free:
+                    raise Unread(f"with the sizes it implies taken as distinct, {exc}: the document declares no size")
                 return "invalid", f"the shapes do not agree: {exc} (at {shown})", None
             except (ZeroDivisionError, TypeError, ValueError) as exc:
                 raise Unread(f"no value ({exc})")
-            found = _compare(doc, lhs, rhs, kinds)
+            slack = None
+            if not ev.drawn and any(w is not None and w.shape == lhs.shape == rhs.shape for w in written):
+                slack = sum((w for w in written if w is not None), sp.zeros(*lhs.shape))
+            given = given and not ev.drawn
+            found = _compare(doc, lhs, rhs, kinds, slack)
+            rounded = rounded or (slack is not None and found is None and _differs(lhs, rhs) is not None)
             if found is None or isinstance(found, str):
                 layouts.add(found or "")
                 if len(layouts) > 1:
@@ -786,6 +878,9 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
             elif found is not None and found[0] == "layout":
                 return "invalid", f"{found[1]} (at {shown})", None
             elif found is not None and found[0] == "shape":
+                if doc.free:
+                    raise Unread(f"with the sizes it implies taken as distinct, the sides are {found[1]} and "
+                                 f"{found[2]}: the document declares no size")
                 return ("invalid", f"the two sides have different shapes: {found[1]} and {found[2]} (at {shown})",
                         None)
             elif found is not None:
@@ -796,8 +891,12 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
                 return "invalid", why, {"values": {}, "lhs": str(sp.N(left, 6)), "rhs": str(sp.N(right, 6))}
             checked.append(shown)
     sizes = "; ".join(s for s in dict.fromkeys(checked) if s)
-    reason = "holds as a statement about vectors and matrices, " + (f"at sizes {sizes}" if sizes else
-                                                                   "at the sizes declared, at random points")
+    if given:
+        reason = "holds entry by entry with the numbers the document gives" + (
+            ", at the precision written" if rounded else "")
+    else:
+        reason = "holds as a statement about vectors and matrices, " + (
+            f"at sizes {sizes}" if sizes else "at the sizes declared, at random points")
     layout = layouts.pop() if layouts else ""
     if layout:
         reason += f", {layout}"
@@ -806,11 +905,11 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
     return "valid", reason, None
 
 
-def _compare(doc, lhs, rhs, kinds):
+def _compare(doc, lhs, rhs, kinds, slack=None):
     """None if equal; a layout note (str) if equal once a derivative side is read in its other layout;
     ("shape", …), ("layout", why) or (i, j, left, right) if not."""
     if lhs.shape == rhs.shape:
-        first = _differs(lhs, rhs)
+        first = _differs(lhs, rhs, slack)
         if first is None:
             return None
     else:

@@ -1,7 +1,9 @@
 """Reading a relation between vectors and matrices into a small tree of nodes, products kept in order.
 
 A grammar of its own (the scalar reader commutes products): expr := term (± term)*; term := product
-(⊙|∘|⊗ product)*; product := factor (factor | · factor)*; factor := atom (^T | ^k | ')*. Never eval."""
+(⊙|∘|⊗ product)*; product := factor (factor | · factor)*; factor := atom (^T | ^k | ')*. A written matrix
+(bmatrix, pmatrix, matrix: entries between & and \\\\) and a tuple of numbers ((0.25, 0.75), a column) are
+atoms. Never eval."""
 from __future__ import annotations
 
 import re
@@ -21,7 +23,12 @@ FUNCTIONS = {"\\sigma": "sigma", "\\tanh": "tanh", "\\exp": "exp", "\\log": "log
 """Functions applied entry by entry to a vector or matrix (their primes too: σ′, tanh′, ReLU′)."""
 _OPERATORS = {"diag": "diag", "softmax": "softmax", "ReLU": "relu", "relu": "relu", "sigmoid": "sigmoid",
               "logsoftmax": "logsoftmax", "log_softmax": "logsoftmax", "log\\_softmax": "logsoftmax"}
-_STOP = ("+", "-", ")", "]", "}", "\\odot", "\\circ", "\\otimes", "=", "/", "\\|", ",", ">", "<", "|")
+_MATRIX = re.compile(r"\\begin\s*\{([bBpvV]?matrix)\}(.*?)\\end\s*\{\1\}", re.S)
+_CELL, _ROW, _CLOSE = "\\matrixcell", "\\matrixrow", "\\matrixclose"
+_STOP = ("+", "-", ")", "]", "}", "\\odot", "\\circ", "\\otimes", "=", "/", "\\|", ",", ">", "<", "|", _CELL, _ROW,
+         _CLOSE)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SLICE = re.compile(r"([A-Za-z]|\d+),:|:,([A-Za-z]|\d+)")  # the subscript of a row (n,:) or a column (:,j)
 
 
 class Unread(Exception):
@@ -54,7 +61,8 @@ def _group(tokens, i):
 def tokenize(source: str) -> list:
     if len(source) > MAX_SOURCE:
         raise Unread("too long")
-    text = _SPACE.sub(" ", source).strip().rstrip(".,;")
+    text = _MATRIX.sub(_written_matrix, source)
+    text = _SPACE.sub(" ", text).strip().rstrip(".,;")
     text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", text)
     text = re.sub(r"\\frac\s*(\d)\s*(\d)", r"\\frac{\1}{\2}", text)
     text = re.sub(r"\\(mathsf|mathrm)\s*\{\s*T\s*\}", r"\\top", text)
@@ -66,6 +74,15 @@ def tokenize(source: str) -> list:
     text = re.sub(r"\\(mathbb|mathbf|bm|boldsymbol)\s*\{\s*1\s*\}\s*(?=[\[_]|\\\{)", r"\\indicator", text)
     text = re.sub(r"\\indicator\s*\\\{(.*?)\\\}", r"\\indicator[\1]", text)
     return _TOKEN.findall(text)
+
+
+def _written_matrix(m) -> str:
+    """A matrix environment as tokens the parser reads: cells closed by \\matrixcell, rows by \\matrixrow."""
+    if m.group(1) in ("vmatrix", "Vmatrix"):
+        raise Unread("a determinant or norm written as |matrix|")
+    rows = [r for r in re.split(r"\\\\(?:\[[^\]]*\])?", m.group(2)) if r.strip()]
+    return " \\matrixopen " + " ".join(
+        " ".join(f"{{{c}}} {_CELL}" for c in row.split("&")) + f" {_ROW}" for row in rows) + f" {_CLOSE} "
 
 
 class Parser:
@@ -128,6 +145,10 @@ class Parser:
 
     def factor(self):
         node = self.atom()
+        if self.peek() == "_" and node.op != "name":  # (∂L/∂Y)_{n,:}: a row of a matrix
+            self.take()
+            group, self.i = _group(self.t, self.i)
+            node = _slice(node, "".join(group))
         if node == Node("num", (), "1") and self.peek() == "^" and self.peek(1) == "\\top":
             self.i += 2
             node = Node("ones", (), "row")
@@ -151,13 +172,17 @@ class Parser:
         tok = self.take()
         if tok in ("(", "["):
             node = self.expr()
+            if tok == "(" and self.peek() == ",":
+                return self.tuple(node)
             self.take(")" if tok == "(" else "]")
             return node
+        if tok == "\\matrixopen":
+            return self.matrix()
         if tok == "{":
             node = self.expr()
             self.take("}")
             return node
-        if re.fullmatch(r"\d+", tok):
+        if _NUMBER.fullmatch(tok):
             return Node("num", (), tok)
         if tok == "\\frac":
             num, self.i = _group(self.t, self.i)
@@ -207,6 +232,32 @@ class Parser:
             node = Node("fn", (arg,), FUNCTIONS[tok] + ("'" if prime else ""))
             return Node("pow", (node,), power) if power else node
         return self.name(tok)
+
+    def tuple(self, first):
+        """(0.25, 0.75): a column vector, read only when every entry is a number."""
+        entries = [first]
+        while self.peek() == ",":
+            self.take()
+            entries.append(self.expr())
+        self.take(")")
+        if not all(is_number(e) for e in entries):
+            raise Unread("a tuple of anything but numbers")
+        return Node("matrix", tuple(Node("row", (e,)) for e in entries))
+
+    def matrix(self):
+        """The rows of a written matrix, each a tuple of entries; all rows as long."""
+        rows, row = [], []
+        while self.peek() != _CLOSE:
+            row.append(self.expr())
+            self.take(_CELL)
+            if self.peek() == _ROW:
+                self.take()
+                rows.append(Node("row", tuple(row)))
+                row = []
+        self.take(_CLOSE)
+        if not rows or len({len(r.args) for r in rows}) != 1:
+            raise Unread("a written matrix whose rows are not all as long")
+        return Node("matrix", tuple(rows), "written")
 
     def sum(self):
         """\\sum_i, \\sum_{i=1}^{n}, \\sum_t, \\sum_{t=1}^{T}: index, range, and the product that follows."""
@@ -274,8 +325,22 @@ class Parser:
             self.take()
             group, self.i = _group(self.t, self.i)
             group = [g for g in group if not (g.startswith("\\") and g[1:] in _FONTS) and g not in "{}"]
+            if _SLICE.fullmatch("".join(group)):
+                return _slice(Node("name", (), base), "".join(group))
             base += "_" + "".join(group)
         return Node("name", (), base)
+
+
+def _slice(node: Node, sub: str) -> Node:
+    """Y_{n,:} is row n of Y (a 1 × columns matrix), Y_{:,j} column j."""
+    m = _SLICE.fullmatch(sub)
+    if not m:
+        raise Unread(f"the subscript {sub!r} of an expression (read: a row n,: or a column :,j)")
+    return Node("slice", (node,), f"row:{m.group(1)}" if m.group(1) else f"col:{m.group(2)}")
+
+
+def is_number(node: Node) -> bool:
+    return node.op == "num" or node.op == "neg" and is_number(node.args[0])
 
 
 def _differentials(node: Node) -> Node:

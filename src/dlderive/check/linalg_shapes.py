@@ -76,7 +76,9 @@ class Inference:
     def scalar(self, s) -> bool:
         return s not in (ONES_ROW, ONES_COL) and self.find(s[0]) == "1" and self.find(s[1]) == "1"
 
-    def run(self) -> dict:
+    def run(self, free: bool = False) -> dict:
+        """The shapes found; with ``free`` (the document declares none), every length left open is a size of its
+        own, named after the first quantity it measures (rows(W), cols(W))."""
         for name, node in self.doc.defs.items():
             try:
                 self.env = {}
@@ -89,6 +91,14 @@ class Inference:
                 self.shapes.setdefault(name, known or shape)
             except (_Conflict, Unread, RecursionError):
                 continue
+        sequences: dict = {}
+        for name in list(self.shapes) if free else ():  # h_t, h_{t-1}, h_0: the steps of one sequence, one shape
+            base, sub = split(name)
+            if sub and (is_time(sub) is not None or sub.isdigit()):
+                try:
+                    self.same(sequences.setdefault(base, self.shapes[name]), self.shapes[name])
+                except _Conflict:
+                    return {}
         for name, dims in self.shapes.items():  # w, x, h: a lower-case name whose columns nothing fixes is a vector
             if split(name)[0].split(" ")[-1][:1].islower() and isinstance(self.find(dims[1]), _Var):
                 self.unify(dims[1], "1")
@@ -98,6 +108,10 @@ class Inference:
                 for d, kind in zip(found, ("rows", "cols")):
                     if isinstance(d, _Var) and any(self.find(c) is d for c in self.contracted):
                         self.parent[d] = f"{kind}({name})"
+        for name, dims in self.shapes.items() if free else ():
+            for d, kind in zip(dims, ("rows", "cols")):
+                if isinstance(self.find(d), _Var):
+                    self.parent[self.find(d)] = f"{kind}({name})"
         out = {}
         for name, (r, c) in self.shapes.items():
             r, c = self.find(r), self.find(c)
@@ -127,6 +141,12 @@ class Inference:
         op, a = n.op, n.args
         if op == "num":
             return ("1", "1")
+        if op == "matrix":
+            for row in a:
+                for entry in row.args:
+                    if not self.scalar(self.node(entry)):
+                        raise Unread("a written matrix whose entries are not numbers")
+            return (str(len(a)), str(len(a[0].args)))
         if op == "name":
             return self.leaf(n.name)
         if op == "ones":
@@ -185,6 +205,9 @@ class Inference:
             return (x[0], y[0])
         if op == "div":
             return self.node(a[0])
+        if op == "slice":
+            x = self.node(a[0])
+            return ("1", x[1]) if n.name.startswith("row") else (x[0], "1")
         if op == "sum":
             index, _, kind = sum_kind(n)
             saved = dict(self.env)
