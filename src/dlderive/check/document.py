@@ -197,8 +197,16 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
             lead = "" if not joined else "\\iff " if joined.group(1).lower() in _EQUIVALENT else "\\implies "
             if not lead and _CONDITION_WORD.search(before):
                 lead = "\\text{for} "  # "at $x = 0$", "for $t \ge 1$": a condition, not a claim
-            out.append(Chunk(lead + child.content, (base + at) if base >= 0 else lines.start(line),
-                             "block" if child.type == "math_inline_double" else "inline", line))
+            case = out[-1] if out and out[-1].kind == "case" and out[-1].line == line else None
+            if case and _CASE_JOIN.fullmatch(content[case_end:at]):
+                # "for $i \neq j$, $…$": the case and the relation it governs are read as one piece of math
+                out[-1] = Chunk(f"{case.text}, \\quad {child.content}", case.offset, "inline", line)
+            else:
+                kind = "block" if child.type == "math_inline_double" else "inline"
+                if lead == "\\text{for} " and _INDEX_CASE.fullmatch(child.content):
+                    kind = "case"
+                out.append(Chunk(lead + child.content, (base + at) if base >= 0 else lines.start(line), kind, line))
+            case_end = at + len(child.content)
             _blank_span(masked, content, at, len(child.content))
             pos = at + len(child.content)
         elif child.type == "code_inline":
@@ -213,9 +221,13 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
     # relations in the plain text, read from the source (markdown would take 2*3*4 for emphasis)
     out += _text_chunks("".join(masked), base if base >= 0 else lines.start(first_line), first_line)
     out.sort(key=lambda c: (c.line, c.offset))
-    return out
+    return [dataclasses.replace(c, kind="inline") if c.kind == "case" else c for c in out]
 
 
+_INDEX_CASE = re.compile(r"\s*[A-Za-z]\s*(?:=|\\neq?\b|\\ne\b|≠)\s*[A-Za-z]\s*")
+"""A case of two indices, i = j or w ≠ o."""
+_CASE_JOIN = re.compile(r"[$)\\]*\s*[,:]?\s*(?:(?:we|one) (?:have|get|find)|it is|this is)?\s*[,:]?\s*[$(\\]*", re.I)
+"""What may stand between a case and the relation it governs: "for $i = j$, $…$", "if $i \neq j$ we get $…$"."""
 _EQUIVALENT = ("that is", "i.e.", "equivalently")
 _CONNECTIVE = re.compile(r"(\bequivalently|\bthat is|\bi\.e\.|\bhence|\bthus|\btherefore|\bwhich gives|\bwhich means|\bimplies|"
                          r"\bso that|\bso|\bwe get)\s*,?\s*(?:for\s+|when\s+)?\$*\s*$", re.I)

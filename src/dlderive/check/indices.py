@@ -15,6 +15,7 @@ from .entries import superscript_entries
 from .errors import Unverifiable
 
 SIZES = (1, 2, 3)
+SIZE = "#size"  # the key of the size in the index values that instances() yields
 INDEX_LETTERS = frozenset("ijklmn")
 MAX_TERMS = 64
 
@@ -51,8 +52,16 @@ def _template_key(s) -> bool:
     return bool(base) and bool(sub) and len(sub) <= 2 and all(c in INDEX_LETTERS for c in sub)
 
 
-def instances(a, b, scope):
-    """(a, b, scope) at each size and each value of the free indices, with a label; sums written out."""
+def holds_case(index: dict, case) -> bool | None:
+    """Whether index values satisfy a stated case ("i", "j", "=" or "≠"); None if the case names no free index."""
+    if case is None or case[0] not in index or case[1] not in index:
+        return None
+    return (index[case[0]] == index[case[1]]) == (case[2] == "=")
+
+
+def instances(a, b, scope, case=None):
+    """(a, b, scope, label, index) at each size and each value of the free indices (only those in the stated
+    ``case``, such as i ≠ j, when it names them); sums written out."""
     exprs = [a, b] + [scope.defs[s] for s in scope.reachable_names(a, b) if s in scope.defs]
     bound = {index for node in _bigops(*exprs) for index, _, _ in node.limits}
     sizes = set()
@@ -63,18 +72,22 @@ def instances(a, b, scope):
     size_names = sorted(sizes, key=lambda s: s.name)
     shown_sizes = [s for s in size_names if not s.name.endswith(("_first", "_last"))]
     if not free and not sizes:
-        yield _expand(a, {}, 0), _expand(b, {}, 0), scope.instanced(0, _expand, _rename, _template_key), ""
+        yield _expand(a, {}, 0), _expand(b, {}, 0), scope.instanced(0, _expand, _rename, _template_key), "", {}
         return
     for n in scope.sizes(size_names, a, b, SIZES):
         env = {s: n for s in size_names}
         inner = scope.instanced(n, lambda e, sz, m: _expand(e, {**env, **sz}, m), _rename, _template_key)
         for combo in itertools.product(range(1, n + 1), repeat=len(free)):
             index = dict(zip(free, combo))
+            if holds_case(index, case) is False:
+                continue
             label = ", ".join([f"{s.name} = {n}" for s in shown_sizes] + [f"{i} = {v}" for i, v in index.items()])
             sized = {s: sp.Integer(n) for s in shown_sizes}  # a size written in the relation takes its value
             yield (_expand(_rename(a, index), env, n).xreplace(sized), _expand(_rename(b, index), env, n).xreplace(sized),
                    inner,
-                   f"at sizes 1 to {SIZES[-1]} and every index" + (f"; here {label}" if label else ""))
+                   f"at sizes 1 to {SIZES[-1]} and every index" + (f" with {case[0]} {case[2]} {case[1]}" if
+                                                                    holds_case(index, case) else "")
+                   + (f"; here {label}" if label else ""), {**index, SIZE: n})
 
 
 def _expand(e, sizes: dict, n: int):

@@ -9,7 +9,7 @@ import zlib
 
 import sympy as sp
 
-from ..functions import relu
+from ..functions import Jacobian, relu
 from ..reader import Context, Decimal, exact
 from ..notation import is_weight, preset, timed
 from . import precision
@@ -17,7 +17,7 @@ from . import linalg
 from .decide import INEQUALITIES, _compare, _integer_condition, decide_equal, decide_implies
 from .errors import Undefined, Unverifiable
 from .evaluate import _points, compile_expr, evaluate, show
-from .indices import instances, needs_indices
+from .indices import SIZE, holds_case, instances, needs_indices
 from .report import Judgement, Verdict
 from .scope import Scope, Unknown, substitute, unknowns_in
 from .definitions import Definitions
@@ -36,6 +36,23 @@ def _has_kinks(*exprs) -> bool:
                for e in exprs)
 
 
+def _index_case(step):
+    """("i", "j", "=") or ("w", "o", "≠") for a relation between two index letters stated as a condition
+    ("for $i \\neq j$", "if i = j", "(i \\ne j)"), else None."""
+    a, b = step.a.expr, step.b.expr
+    if step.a.error or step.b.error or not (isinstance(a, sp.Symbol) and isinstance(b, sp.Symbol)):
+        return None
+    if len(a.name) != 1 or len(b.name) != 1 or a == b or not (a.name + b.name).isalpha():
+        return None
+    if not step.assumption:
+        return None
+    if step.rel == "=":
+        return a.name, b.name, "="
+    if step.rel == "other" and step.rel_source.strip() in ("\\neq", "\\ne"):
+        return a.name, b.name, "≠"
+    return None
+
+
 class Judge(Definitions):
     """Decides the relations of one document in order; it keeps the scope (definitions, values, functions)."""
 
@@ -44,6 +61,8 @@ class Judge(Definitions):
         scope.context = context
         self.vector = "vector" in context.flags and not model
         self.assumed: dict = {}  # symbol -> the assumption written about it ("x > 0")
+        self.pending_case = self.index_case = None  # a case of two indices stated in the text: ("i", "j", "≠")
+        self.last_step = None  # (line, start in its math) of the relation judged before
         self.linalg = linalg.Document()  # shapes and definitions of vectors and matrices
         for names, space in context.shapes:
             self.linalg.declare(names, space)
@@ -53,6 +72,16 @@ class Judge(Definitions):
         return _integer_condition(condition)
 
     def __call__(self, step) -> Judgement:
+        case = _index_case(step)
+        here, before = (step.line, step.a.start), self.last_step
+        self.last_step = here
+        pending, self.pending_case = self.pending_case, None
+        if case is not None:  # "for i ≠ j, …": the case of the indices for the chain right after it, in the same
+            # math; a case written after a relation ("… \quad (i ≠ j)") is carried to nothing
+            first = before is None or before[0] != here[0] or before[1] >= here[1]
+            self.pending_case, self.index_case = (case, here) if first else None, None
+        elif step.chain_start:
+            self.index_case = pending[0] if pending and here[0] == pending[1][0] and here[1] > pending[1][1] else None
         judgement = self._matrix_reading(step)
         cx = judgement.counterexample
         if cx and cx.get("values"):
@@ -187,23 +216,36 @@ class Judge(Definitions):
         return Judgement(V, "every component: " + "; ".join(dict.fromkeys(reasons)))
 
     def _indexed(self, step, a, b, approx: bool) -> Judgement:
-        """Sums and indices: the relation at each size and index value; valid only if valid at all."""
-        reasons, last, failed, held = [], None, None, 0
-        for ai, bi, scope, label in instances(a, b, self.scope):
+        """Sums and indices: the relation at each size and index value (those of the case the text states, such
+        as i ≠ j, if it states one); valid only if valid at all of them."""
+        reasons, last, failed, held, by_size, restricted, free_indices = [], None, [], 0, {}, False, 0
+        for ai, bi, scope, label, index in instances(a, b, self.scope, self.index_case):
+            free_indices = max(free_indices, len(index) - (SIZE in index)) or 99  # no index: no case to state
+            restricted = restricted or bool(holds_case(index, self.index_case))
             judgement = self._equality_in(scope, step, ai, bi, approx, componentwise=True)
             if judgement.verdict == U:
                 return Judgement(U, f"{judgement.reason} ({label})" if label else judgement.reason)
+            size = index.get(SIZE)
             if judgement.verdict == X:
-                failed = failed or (judgement, label, _names(ai, bi) - set(scope.defs) - set(scope.values))
+                varied = {d.name.partition("_")[0] for e in (ai, bi) for v in e.atoms(sp.Derivative, Jacobian)
+                          for d in (v.variables if isinstance(v, sp.Derivative) else v.args[1:])
+                          if isinstance(d, sp.Symbol)}
+                free = {f for f in _names(ai, bi) - set(scope.defs) - set(scope.values)
+                        if f.name.partition("_")[0] not in varied}  # a variable differentiated against is free
+                failed.append((judgement, label, free, size))
+                by_size.setdefault(size, []).append(False)
                 continue
+            by_size.setdefault(size, []).append(True)
             held += 1
             reasons.append(judgement.reason)
             last = label
-        if failed is not None:
-            judgement, label, free = failed
-            if held:
-                raise Unverifiable(f"holds for some sizes and indices but not all ({label}): the case it is meant "
-                                   f"for (such as i ≠ j) is stated in words")
+        if failed:
+            # false at every index of some size: no case of the indices (i = j, i ≠ j) can make it hold
+            everywhere = [n for n, ok in by_size.items() if not any(ok) and n is not None and n >= free_indices]
+            if held and not restricted and not everywhere:
+                raise Unverifiable(f"holds for some sizes and indices but not all ({failed[0][1]}): the case it is "
+                                   f"meant for (such as i ≠ j) is stated in words")
+            judgement, label, free, _ = next((f for f in failed if restricted or f[3] in everywhere), failed[0])
             if free:
                 raise Unverifiable(f"false at some sizes ({label}) unless {', '.join(sorted(self.scope.shown(f) for f in free)[:3])} "
                                    f"satisfy a condition the text states (a one-hot or probability vector?)")
