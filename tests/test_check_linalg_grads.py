@@ -490,3 +490,27 @@ def test_a_loss_written_as_a_function_of_its_parameters():
 def test_a_condition_on_given_vectors_is_not_refuted():
     rel = _relations(r"Let $y \in \mathbb{R}^K$ be a probability vector." "\n\n" r"$$\sum_i y_i = 1$$")[-1]
     assert rel.verdict.value == "unverifiable", rel.reason
+
+
+REGULARISED = r"""A penalised loss: $\tilde L(\mathbf{w}) = L(\mathbf{w}) + \frac{\lambda}{2}\|\mathbf{w}\|_2^2$.
+"""
+
+
+@pytest.mark.parametrize("claim, holds", [
+    (r"\nabla_{\mathbf{w}} \tilde L = \nabla_{\mathbf{w}} L + \lambda \mathbf{w}", True),
+    (r"\nabla_{\mathbf{w}} \tilde L = \nabla_{\mathbf{w}} L + 2\lambda \mathbf{w}", False),
+    (r"\nabla_{\mathbf{w}} \tilde L = \nabla_{\mathbf{w}} L", False),
+])
+def test_a_loss_built_from_a_general_loss(claim, holds):
+    """L is any function of w: the torch oracle takes two unrelated ones; a claim off by a multiple of w is false
+    for both, so it is invalid whatever L is."""
+    w, lam = torch.randn(4, requires_grad=True), 0.7
+    coefficient = {"+ \\lambda": 1.0, "+ 2\\lambda": 2.0}
+    scale = next((v for k, v in coefficient.items() if k in claim), 0.0)
+    for loss in (lambda v: (v ** 3).sum(), lambda v: torch.sin(v).prod()):
+        g_plain = torch.autograd.grad(loss(w), w)[0]
+        g_tilde = torch.autograd.grad(loss(w) + lam / 2 * (w ** 2).sum(), w)[0]
+        assert torch.allclose(g_tilde, g_plain + scale * lam * w) == holds
+    rels = check_text(REGULARISED + f"\n$${claim}$$\n", timeout=20).relations
+    assert rels[0].verdict.value == "valid", rels[0].reason  # the definition of the penalised loss
+    assert rels[-1].verdict.value == ("valid" if holds else "invalid"), rels[-1].reason

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .linalg_read import Node, Unread, derivatives as _derivatives, is_number, names as _names, parse, shape_of
-from .linalg_shapes import LOSSES, SCALARS, Inference, is_time, split, sum_kind
+from .linalg_read import (LOSSES, Node, Unread, derivatives as _derivatives, is_loss, is_number, names as _names,
+                          parse, shape_of)
+from .linalg_shapes import SCALARS, Inference, is_time, split, sum_kind
 
 __all__ = ["Document", "Mismatch", "Node", "Unread", "judge", "parse", "shape_of"]
 
@@ -48,7 +49,7 @@ def _function_name(source: str) -> str:
             head = parse(m.group(1))
         except Unread:
             return source
-        if head.op == "name" and head.name in LOSSES:
+        if head.op == "name" and is_loss(head.name):
             return m.group(1)
     return source
 
@@ -220,10 +221,12 @@ class _Eval:
         self.simplex: frozenset = frozenset()  # target vectors drawn with entries that sum to 1
         self.rows = False  # gradients of a scalar by a column vector read as rows (the numerator layout)
         self.drawn = False  # a random value was drawn: the sides are not numbers the document gives
+        self.other_loss = 0  # another general loss (its gradient G drawn anew), the point kept
 
     def again(self, active):
         ev = _Eval(self.doc, self.sizes, self.seed, self.loss, self.steps, active)
         ev.env, ev.timed, ev.sinks, ev.simplex, ev.rows = dict(self.env), self.timed, self.sinks, self.simplex, self.rows
+        ev.other_loss = self.other_loss
         return ev
 
     def dims(self, shape):
@@ -404,6 +407,12 @@ class _Eval:
             return x.T
         if op == "sum":
             return self.sum(n)
+        if op == "call":
+            if n.name == self.loss and n.name not in self.doc.defs:
+                return self.loss_value()
+            if n.name in self.doc.defs:
+                return self.leaf(n.name)
+            raise Unread(f"{n.name} as a function of its arguments is not defined")
         if op == "slice":
             x, (kind, index) = self.node(a[0]), n.name.split(":")
             bound = self.env.get(index)
@@ -499,7 +508,7 @@ class _Eval:
                 else:
                     values = [self.leaf(s)]
                 for value in values:
-                    g = sp.Matrix(*value.shape, lambda i, j: self.rational("G", s, i, j))
+                    g = sp.Matrix(*value.shape, lambda i, j: self.rational("G", s, i, j, self.other_loss))
                     total += sum(gi * vi for gi, vi in zip(g, value))
             self._loss = sp.Matrix([[total]])
         return self._loss
@@ -677,7 +686,14 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
             raise Unread(f"{undefined_tops[0]} is not defined")
         loss = undefined_tops[0]
     sinks, single = [], False
-    if loss:
+    called = sorted({n for c in _calls(doc, both) if c.name == loss for arg in c.args for n in _names(arg)})
+    if loss and called:  # L(w) written in a definition: L is a general function of its arguments
+        if any(n in doc.defs for n in called):
+            raise Unread(f"{loss} applied to a quantity the document defines")
+        by_loss = {_variable_name(doc, d.args[1].name) for d in derivs
+                   if d.args[0].op == "name" and d.args[0].name == loss}
+        sinks, single = called, len(by_loss) == 1
+    elif loss:
         by_loss = {_variable_name(doc, d.args[1].name) for d in derivs
                    if d.args[0].op == "name" and d.args[0].name == loss}
         single = len(by_loss) == 1
@@ -694,6 +710,8 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
         verdict = _instances(doc, a, b, seed, loss, sinks, timed, {"a": None, "b": None})
         if verdict[0] == "valid":
             return verdict
+        if verdict[0] == "invalid" and _whatever_the_loss(doc, a, b, seed, loss, sinks, timed):
+            return "invalid", f"{verdict[1]}; the sides differ by the same amount for every {loss}", verdict[2]
         return ("unverifiable", f"false for a general {loss} (its gradient read as any matrix of its shape), so "
                 f"it depends on what {loss} is, which the document does not define", None)
     kinds = {side: _layout_kind(doc, node) for side, node in (("a", a), ("b", b))}
@@ -723,6 +741,38 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
                             f"document defines {defined[0]} by another formula", None)
                 return "valid", f"{again[1]}, for {shown} a one-hot or probability vector (its entries sum to 1)", None
     return verdict
+
+
+def _calls(doc: Document, node: Node) -> list:
+    """The applications L(w) in a node and in the definitions it reaches."""
+    out, stack = [], [node] + [doc.defs[n] for n in _reached(doc, node) if n in doc.defs]
+    while stack:
+        n = stack.pop()
+        if n.op == "call":
+            out.append(n)
+        stack.extend(n.args)
+    return out
+
+
+def _whatever_the_loss(doc, a, b, seed, loss, sinks, timed) -> bool:
+    """The two sides differ, and by the same amount for three unrelated general losses: the relation is false
+    whatever the loss is (∇L̃ = ∇L + 2λw beside L̃ = L + λ/2‖w‖²)."""
+    dims = doc.all_dims()
+    if len(dims) > len(SIZES[0]):
+        return False
+    differences = []
+    for other in (0, 1, 2):
+        ev = _Eval(doc, dict(zip(dims, SIZES[0])), seed * 7919 + TIMES[0], loss, TIMES[0])
+        ev.sinks, ev.timed, ev.other_loss = sinks, timed, other
+        try:
+            lhs, rhs = ev.node(a), ev.node(b)
+        except Exception:
+            return False
+        if lhs.shape != rhs.shape:
+            return False
+        differences.append(lhs - rhs)
+    first = differences[0]
+    return all(_differs(first, d) is None for d in differences[1:]) and _differs(first, 0 * first) is not None
 
 
 def _reached(doc: Document, node: Node, seen=None) -> set:

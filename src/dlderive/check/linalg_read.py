@@ -31,6 +31,14 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SLICE = re.compile(r"([A-Za-z]|\d+),:|:,([A-Za-z]|\d+)")  # the subscript of a row (n,:) or a column (:,j)
 
 
+LOSSES = frozenset(("L", "J", "E", "ell", "cal L", "cal J", "cal E"))
+"""Names of a scalar loss; with an accent (tilde L, hat J) too. L(w) is the loss as a function of w."""
+
+
+def is_loss(name: str) -> bool:
+    return name in LOSSES or name.split(" ", 1)[-1] in LOSSES and name.split(" ", 1)[0] in ("tilde", "hat", "bar")
+
+
 class Unread(Exception):
     """Outside the matrix reading; the message says why."""
 
@@ -328,6 +336,14 @@ class Parser:
             if _SLICE.fullmatch("".join(group)):
                 return _slice(Node("name", (), base), "".join(group))
             base += "_" + "".join(group)
+        if is_loss(base) and self.peek() == "(":  # L(\mathbf{w}): the loss as a function of its arguments
+            self.take()
+            args = [self.expr()]
+            while self.peek() == ",":
+                self.take()
+                args.append(self.expr())
+            self.take(")")
+            return Node("call", tuple(args), base)
         return Node("name", (), base)
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .linalg_read import Node, Unread
+from .linalg_read import LOSSES, Node, Unread, is_loss
 
 SCALARS = frozenset(("eta", "alpha", "lambda", "epsilon", "varepsilon", "beta", "gamma", "mu", "tau", "rho"))
-LOSSES = frozenset(("L", "J", "E", "ell", "cal L", "cal J", "cal E"))
 
 
 class _Conflict(Exception):
@@ -85,7 +84,7 @@ class Inference:
                 shape = self.node(node)
                 if shape in (ONES_ROW, ONES_COL):
                     continue
-                known = self.doc.declared(name) or self.shapes.get(name) or (("1", "1") if name in LOSSES else None)
+                known = self.doc.declared(name) or self.shapes.get(name) or (("1", "1") if is_loss(name) else None)
                 if known:
                     self.same(known, shape)
                 self.shapes.setdefault(name, known or shape)
@@ -205,6 +204,10 @@ class Inference:
             return (x[0], y[0])
         if op == "div":
             return self.node(a[0])
+        if op == "call":
+            for arg in a:
+                self.node(arg)
+            return ("1", "1")
         if op == "slice":
             x = self.node(a[0])
             return ("1", x[1]) if n.name.startswith("row") else (x[0], "1")
