@@ -86,3 +86,17 @@ def test_a_derivative_at_a_point_keeps_its_sum_over_the_entries():
     got = verdicts(text)
     assert got[f"L'(1) = {slope}"] == "valid"
     assert got[f"L'(1) = {slope / 2}"] == "invalid"
+
+
+@pytest.mark.parametrize("w, k, s", [(32, 5, 1), (224, 2, 2), (7, 3, 2)])
+def test_a_size_computed_from_inputs_given_on_its_line_is_judged_by_the_formula(w, k, s):
+    out = torch.nn.MaxPool2d(k, s)(torch.zeros(1, 1, w, w)).shape[-1]
+    head = "$O = \\left\\lfloor \\frac{W - K}{S} \\right\\rfloor + 1$.\n\n"
+    for shown, value, verdict in (("right", out, "valid"), ("wrong", out + 1, "invalid")):
+        text = head + f"For $W = {w}$, $K = {k}$ and $S = {s}$: $O = {value} - 1 + 1$."
+        assert verdicts(text)[f"O = {value} - 1 + 1"] == verdict, shown
+
+
+def test_a_number_written_alone_for_a_name_with_a_formula_is_a_new_given_not_an_error():
+    text = "Same padding: $P = (K - 1)/2$.\n\nAnother layer, with $K = 5$ and $P = 0$: $O = W - K + 2P + 1$."
+    assert verdicts(text)["P = 0"] != "invalid"

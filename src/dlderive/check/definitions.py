@@ -145,8 +145,9 @@ class Definitions:
         else:
             ok, left, right = (decide_equal(exact(formula), exact(number)).verdict == "valid", show_expr(formula),
                                show_expr(number))
-        if not ok and inputs and not unchecked and all(scope.stated.get(s) == step.line for s in inputs):
-            scope.unchecked[name] = step.line  # every input is given on this line: the value is the formula's
+        if not ok and not literal and inputs and not unchecked and all(scope.stated.get(s) == step.line
+                                                                        for s in inputs):
+            scope.unchecked[name] = step.line  # computed from inputs all given on this line: it is the formula's
             return Judgement(X, f"{shown} by its formula (line {since}) is {left} at the values given on this "
                              f"line, not {right}", {"values": {}, "lhs": left, "rhs": right})
         if not ok:  # the inputs may have other values here than the ones last stated (a new exercise)
