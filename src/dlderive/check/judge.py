@@ -82,7 +82,7 @@ class Judge(Definitions):
             self.pending_case, self.index_case = (case, here) if first else None, None
         elif step.chain_start:
             self.index_case = pending[0] if pending and here[0] == pending[1][0] and here[1] > pending[1][1] else None
-        judgement = self._matrix_reading(step)
+        judgement = self.scope.with_pieces(self._matrix_reading, step)
         cx = judgement.counterexample
         if cx and cx.get("values"):
             shown = {self._written(k): v for k, v in cx["values"].items()}

@@ -151,6 +151,7 @@ class Scope:
     context: "Context | None" = None  # how the document writes its names (for unknowns shown as written)
     deepest: int = -1  # the deepest step a derivative expanded to, while preparing a relation
     frame_context: int | None = None  # the most recent step of the relation being prepared: older states are its inputs
+    pieces: dict = field(default_factory=dict)  # piecewise pieces taken at the values given, for the reason
     from_tuples: set = field(default_factory=set)  # the names whose values are the entries of a given tuple (x_2)
 
     @classmethod
@@ -394,6 +395,7 @@ class Scope:
                     piece = _piece(k, spans)
                     if piece is not None:
                         mapping[k] = piece
+                        self.pieces.setdefault(sp.sstr(k), sp.sstr(piece))
             if not mapping:
                 return exprs, defs
             exprs = [e.xreplace(mapping) for e in exprs]
@@ -439,6 +441,15 @@ class Scope:
             return span(value)
         except Unverifiable:
             return None
+
+    def with_pieces(self, judge, step):
+        """``judge(step)``, its reason naming the piecewise pieces that the given values decided."""
+        self.pieces = {}
+        judgement = judge(step)
+        if self.pieces and judgement.verdict.value != "unverifiable":
+            taken = "; ".join(f"{k} is {v}" for k, v in list(self.pieces.items())[:3])
+            judgement = dataclasses.replace(judgement, reason=f"{judgement.reason} (at the values given, {taken})")
+        return judgement
 
     def given_by_assumption(self, name, op: str | None, value, line: int) -> None:
         """"For H_in = 32, …": a number written for a name that has no formula is a value for what follows."""
