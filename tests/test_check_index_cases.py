@@ -67,16 +67,3 @@ def test_false_at_every_index_of_a_size_is_invalid_with_no_case_stated():
                for i in range(3) for j in range(3))
     assert _verdict(f"$${D} = p_i p_j - \\delta_{{ij}} p_i$$\n", f"{D} = p_i p_j - \\delta_{{ij}} p_i") == "invalid"
 
-
-@pytest.mark.parametrize("math,expected", [
-    (f"{D} = -p_i p_j \\quad (i \\neq j)", "valid"),
-    (f"{D} = p_i - p_i^2, \\quad i = j", "valid"),
-    (f"{D} = -p_i p_j \\qquad \\text{{for }} i \\ne j.", "valid"),
-    (f"{D} = p_i p_j \\quad (i \\neq j)", "invalid"),
-])
-def test_a_case_written_after_its_relation_governs_that_relation(math, expected):
-    # the truths are those of CASES above: -p_i p_j off the diagonal, p_i - p_i^2 on it
-    assert _softmax_jacobian_entry(0, 1, lambda p, a, b: -p[a] * p[b])
-    assert _softmax_jacobian_entry(1, 1, lambda p, a, b: p[a] - p[a] ** 2)
-    relation = math.split(" \\q")[0].rstrip(",")
-    assert _verdict(f"$${math}$$\n", relation) == expected

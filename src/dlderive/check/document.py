@@ -19,7 +19,6 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
 from .errors import CheckError
-from .indices import INDEX_LETTERS
 from .limits import MAX_FILE_BYTES, MAX_TEXT_LINE
 
 
@@ -90,38 +89,8 @@ def split_document(text: str, name: str = "") -> list[Chunk]:
             continue
         start = lines.start(c.line)
         column = c.offset - start + 1 if start <= c.offset < lines.start(c.line + 1) + 1 else 1
-        text = _cases_first(c.text) if c.kind == "block" else c.text
-        out.append(dataclasses.replace(c, text=text, _column=max(column, 1)))
+        out.append(dataclasses.replace(c, _column=max(column, 1)))
     return out
-
-
-_TRAILING_CASE = re.compile(
-    r"(?:\s*,)?(?:\s*(?:\\q?quad\b|\\[,;:!]|\\ |~))*\s*(?:(?<=[\s}~;,])\(\s*(?P<p>[A-Za-z]\s*(?:=|\\neq?\b|\\ne\b|≠)\s*[A-Za-z])\s*\)"
-    r"|(?<=[ }~;,])(?:\\text\{\s*(?:for|if|when)\s*\}\s*)?(?P<q>[A-Za-z]\s*(?:=|\\neq?\b|\\ne\b|≠)\s*[A-Za-z]))\s*[.,]?\s*$")
-
-
-_SEVERAL = re.compile(r"\\qquad|,\s*\\quad|\\text\{|\\(?:if|for|when)\b|[;]|\(\s*[A-Za-z]\s*(?:=|\\ne)")
-
-
-def _cases_first(text: str) -> str:
-    """A case written after the relation it governs, on its row (``… \\quad (i \\neq j)``, ``… \\quad i \\ne j``), put
-    in front of it (``\\text{for} i \\neq j, \\quad …``), so that it is read as the condition of that relation only."""
-    rows = re.split(r"(\\\\)", text)
-    for k in range(0, len(rows), 2):
-        row = rows[k]
-        m = _TRAILING_CASE.search(row)
-        claim = row[:m.start()] if m else ""
-        if not m or "\n" in claim.strip() or claim.lstrip().startswith(("&", "=")) or not _RELATIONAL.search(claim):
-            continue
-        if _SEVERAL.search(claim) or (k + 2 < len(rows) and rows[k + 2].lstrip().startswith(("&", "="))):
-            continue  # several relations on the row, or a chain that goes on: whose case it is is not clear
-        case = m.group("p") or m.group("q")
-        if not m.group("p") and "\\text" not in row[m.start():] and "=" in case and not set(
-                re.findall(r"[A-Za-z]", case)) <= INDEX_LETTERS:
-            continue  # "…, \\quad b = c": a relation of its own, not a case of indices
-        lead = claim[:len(claim) - len(claim.lstrip())]
-        rows[k] = f"{lead}\\text{{for}} {case}, \\quad {claim.strip()}{row[m.end():]}"
-    return "".join(rows)
 
 
 class _Lines:
