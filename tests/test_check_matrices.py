@@ -180,3 +180,15 @@ def test_row_slices_summed_over_the_batch():
     first = r"\left(\frac{\partial L}{\partial Y}\right)_{1,:}"  # one row only
     assert linalg.judge(doc, r"\frac{\partial L}{\partial b}", first, 1)[0] != "valid"
     assert linalg.parse(r"Y_{n,:}") == linalg.Node("slice", (linalg.Node("name", (), "Y"),), "row:n")
+
+
+def test_numbers_for_a_matrix_of_declared_sizes_are_no_shape_error():
+    # X ∈ ℝ^{N×D} written out as a 2×2 instance: N = D = 2 here, not a contradiction of the declaration
+    doc = r"Let $X \in \mathbb{R}^{N \times D}$." "\n\n" r"$$X = \begin{bmatrix} 1 & 2 \\ 3 & -1 \end{bmatrix}$$"
+    assert _last(doc).verdict.value != "invalid"
+
+
+def test_a_tuple_in_a_relation_is_not_given_an_orientation():
+    # (-0.5, 0.5)^T (1, 2) written for a column times a row: a tuple's orientation is not said
+    rel = _last(r"$$(-0.5,\ 0.5)^\top (1,\ 2) = \begin{pmatrix} -0.5 & -1 \\ 0.5 & 1 \end{pmatrix}$$")
+    assert rel.verdict.value != "invalid"

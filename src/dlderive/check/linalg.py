@@ -68,6 +68,7 @@ class Document:
     dims: list = field(default_factory=list)  # size names in order of first appearance
     layout: str | None = None  # "numerator" or "denominator", when the document states it
     at_point: set = field(default_factory=set)  # names defined by a formula, then given as numbers (p = (0.25, 0.75))
+    redefined: set = field(default_factory=set)  # defined as a derivative, then by a formula (e_t = y - ŷ)
     _inferred: tuple = (None, {})
 
     @property
@@ -105,6 +106,9 @@ class Document:
             name, value = parse(_function_name(name_source)), parse(value_source)
         except Unread:
             return None
+        declared = self.declared(name.name) if name.op == "name" else None
+        if value.op == "matrix" and declared and not all(d.isdigit() for d in declared):
+            return None  # X ∈ ℝ^{N×D} given as numbers: an instance of the sizes, not read as one (N, D left free)
         base, sub = split(name.name)
         if base != name.name and base in self.defs and is_time(sub) is None and not re.fullmatch(r"\d", sub):
             return None  # J_{12}, x_i: an entry of a defined quantity is a claim about it, not a name of its own
@@ -113,6 +117,8 @@ class Document:
                 self.at_point.add(name.name)
             else:
                 self.at_point.discard(name.name)
+                if name.name in self.defs and _derivatives(self.defs[name.name]):
+                    self.redefined.add(name.name)  # e_t := ∂L_t/∂o_t, then a formula: a claim about the first
             self.defs.pop(name.name, None)
             self.defs[name.name] = value
             return name.name
@@ -673,7 +679,20 @@ def _layout_kind(doc: Document, side: Node):
 
 def judge(doc: Document, a_source: str, b_source: str, seed: int):
     """(verdict, reason, counterexample) of ``a = b`` as a statement about vectors and matrices."""
+    verdict = _judge(doc, a_source, b_source, seed)
+    if verdict[0] == "invalid":
+        twice = sorted(doc.redefined & _reached(doc, Node("add", (parse(_function_name(a_source)),
+                                                                   parse(_function_name(b_source))))))
+        if twice:
+            return ("unverifiable", f"false with the last definition of {twice[0]}, which the document defines "
+                    f"twice (a new exercise, or a claim about the first?)", None)
+    return verdict
+
+
+def _judge(doc: Document, a_source: str, b_source: str, seed: int):
     a, b = parse(_function_name(a_source)), parse(_function_name(b_source))
+    if any(n.op == "matrix" and n.name == "tuple" for side in (a, b) for n in _walk(side)):
+        raise Unread("a tuple in a relation: whether it is a row or a column is not said")
     loss_name = _the_loss(doc, Node("add", (a, b)))
     a, b = _losses(doc, a, loss_name), _losses(doc, b, loss_name)
     both = Node("add", (a, b))
@@ -741,6 +760,12 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
                             f"document defines {defined[0]} by another formula", None)
                 return "valid", f"{again[1]}, for {shown} a one-hot or probability vector (its entries sum to 1)", None
     return verdict
+
+
+def _walk(node: Node):
+    yield node
+    for arg in node.args:
+        yield from _walk(arg)
 
 
 def _calls(doc: Document, node: Node) -> list:

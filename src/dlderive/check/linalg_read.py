@@ -250,7 +250,7 @@ class Parser:
         self.take(")")
         if not all(is_number(e) for e in entries):
             raise Unread("a tuple of anything but numbers")
-        return Node("matrix", tuple(Node("row", (e,)) for e in entries))
+        return Node("matrix", tuple(Node("row", (e,)) for e in entries), "tuple")
 
     def matrix(self):
         """The rows of a written matrix, each a tuple of entries; all rows as long."""
