@@ -13,7 +13,13 @@ numerator layout (and the other way round when it states the denominator layout)
 Sums: ``\\sum_i`` over the entries of the vectors it indexes (or up to its stated size); ``\\sum_t`` and
 ``\\sum_{t=1}^{T}`` over time, with the document's per-step definitions (``h_t = …``) unrolled at several T.
 A loss the document does not define is read as a general function of the last quantities it defines
-(L = Σ ⟨G, Y⟩ with G random): a relation between its gradients is valid only if it holds for every G.
+(L = Σ ⟨G, Y⟩ with G random), or of its arguments where it is written L(w): a relation between its
+gradients is valid only if it holds for every G, and invalid if it fails by the same amount for three G.
+
+Written matrices (bmatrix, pmatrix) and tuples of numbers are exact values; an entry of a side written as
+a decimal stands for its rounding (0.19 for [0.185, 0.195]). A document that declares no size gets the
+sizes its definitions imply, each one left open a size of its own (rows(W), cols(W)): a shape that does
+not fit then may be meant with two sizes equal, and is not a finding.
 Anything outside this reading is ``Unread`` and the scalar reading decides (or leaves it unverifiable)."""
 from __future__ import annotations
 
