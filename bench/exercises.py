@@ -5,7 +5,7 @@ NAME_bad2); every relation's truth was worked out by hand (tests/corpus/README.m
 Prints, per kind of document, the measures of the goal "every correct one accepted with no invalid step,
 every wrong one caught":
 
-    python bench/exercises.py [--details] [--only TEXT]
+    python bench/exercises.py [--details] [--only TEXT] [--write]
 
 correct documents accepted: no relation judged invalid (and how many with every relation valid);
 wrong documents caught: every wrong relation judged invalid; wrong steps judged valid (must be 0);
@@ -130,7 +130,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--details", action="store_true", help="list every document not accepted or not caught")
     ap.add_argument("--only", default="", help="documents whose name contains this")
+    ap.add_argument("--write", action="store_true", help="also write the table to bench/results/exercises.md "
+                    "(gathered into RESULTS.md by run_all.py)")
     args = ap.parse_args(argv)
+    table: list[str] = []
+
+    def emit(line: str = "") -> None:  # the table goes to the screen, and with --write to bench/results/
+        table.append(line)
+        print(line)
+
     results = outcomes(args.only)
     good = [o for o in results if o.correct]
     bad = [o for o in results if not o.correct]
@@ -139,19 +147,21 @@ def main(argv=None) -> int:
         total.add(o.score)
     wrong_steps = sum(1 for o in bad for _, _, t, _, _ in o.verdicts if t == "invalid")
     exercises = {o.doc.name.rsplit("_", 1)[0] for o in results}
-    print(f"## Checker on the exercise set\n\n{len(exercises)} exercises, {len(results)} documents "
-          f"({len(good)} correct, {len(bad)} wrong), {total.expected} relations, tests/exercises, "
-          f"`python bench/exercises.py`.\n")
-    print("| measure | value |\n|---|---|")
-    print(f"| correct documents accepted (no relation invalid) | {sum(o.accepted for o in good)} of {len(good)} |")
-    print(f"| correct documents with every relation valid | {sum(o.all_valid for o in good)} of {len(good)} |")
-    print(f"| wrong documents caught (every wrong relation invalid) | {sum(o.caught for o in bad)} of {len(bad)} |")
-    print(f"| wrong steps judged invalid | {total.wrong_caught} of {wrong_steps} |")
-    print(f"| wrong steps judged valid (must be 0) | {total.misses} |")
-    print(f"| false alarms (a true relation judged invalid) | {total.false_alarms} |")
-    print(f"| relations judged right | {total.right} of {total.expected} |")
-    print(f"| unverifiable | {total.unverifiable} |")
-    print(f"| relations with no line in the report | {total.unreported} |")
+    emit(f"## Checker on the exercise set\n\n{len(exercises)} exercises, {len(results)} documents "
+         f"({len(good)} correct, {len(bad)} wrong), {total.expected} relations, tests/exercises, "
+         f"`python bench/exercises.py`.\n")
+    emit("| measure | value |\n|---|---|")
+    emit(f"| correct documents accepted (no relation invalid) | {sum(o.accepted for o in good)} of {len(good)} |")
+    emit(f"| correct documents with every relation valid | {sum(o.all_valid for o in good)} of {len(good)} |")
+    emit(f"| wrong documents caught (every wrong relation invalid) | {sum(o.caught for o in bad)} of {len(bad)} |")
+    emit(f"| wrong steps judged invalid | {total.wrong_caught} of {wrong_steps} |")
+    emit(f"| wrong steps judged valid (must be 0) | {total.misses} |")
+    emit(f"| false alarms (a true relation judged invalid) | {total.false_alarms} |")
+    emit(f"| relations judged right | {total.right} of {total.expected} |")
+    emit(f"| unverifiable | {total.unverifiable} |")
+    emit(f"| relations with no line in the report | {total.unreported} |")
+    if args.write and not args.only:
+        (ROOT / "bench" / "results" / "exercises.md").write_text("\n".join(table) + "\n", encoding="utf-8")
     reached = {"accepted": lambda o: o.accepted, "valid": lambda o: o.all_valid, "caught": lambda o: o.caught}
     print("\nNot reached yet, by cause (documents; * if it is reached now):\n")
     by_name = {o.doc.stem: o for o in results}
