@@ -67,6 +67,7 @@ class Judge(Definitions):
         for names, space in context.shapes:
             self.linalg.declare(names, space)
         self.linalg.layout = next((f for f in ("numerator", "denominator") if f"layout:{f}" in context.flags), None)
+        self.vector = self.vector or bool(model and "vector" in context.flags and self.linalg.take_model(model))
 
     def integer_condition(self, condition) -> bool:
         return _integer_condition(condition)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..notation import Notation
 from .linalg_read import (LOSSES, Node, Unread, derivatives as _derivatives, is_loss, is_number, names as _names,
                           parse, shape_of)
 from .linalg_shapes import SCALARS, Inference, is_time, split, sum_kind
@@ -41,6 +42,10 @@ POINTS = 2
 DIGITS = 60  # the precision of the random point; two sides are equal if they agree to 30 digits
 STEP = sp.Float("1e-20", DIGITS)
 _LAYOUT = {"numerator": "the numerator layout", "denominator": "the denominator layout"}
+
+
+_MODEL_NOTATION = Notation("model", "W_f x_t + U_f h_{t-1} + b_f, as the matrix reading names them", "\\circ",
+                           {"W": "W_{{{label}}}", "U": "U_{{{label}}}", "b": "b_{{{label}}}", "P": "p_{{{label}}}"})
 
 
 class Mismatch(Exception):
@@ -75,6 +80,7 @@ class Document:
     layout: str | None = None  # "numerator" or "denominator", when the document states it
     at_point: set = field(default_factory=set)  # names defined by a formula, then given as numbers (p = (0.25, 0.75))
     redefined: set = field(default_factory=set)  # defined as a derivative, then by a formula (e_t = y - ŷ)
+    model: set = field(default_factory=set)  # the names the model's equations define (--model)
     _inferred: tuple = (None, {})
 
     @property
@@ -115,6 +121,9 @@ class Document:
         declared = self.declared(name.name) if name.op == "name" else None
         if value.op == "matrix" and declared and not all(d.isdigit() for d in declared):
             return None  # X ∈ ℝ^{N×D} given as numbers: an instance of the sizes, not read as one (N, D left free)
+        if self.model and name.op == "name" and name.name not in self.model and value.op != "matrix" \
+                and not _names(value):
+            return None  # P = 5 · 22912 beside a model: a number computed, which the scalar reading judges
         base, sub = split(name.name)
         if base != name.name and base in self.defs and is_time(sub) is None and not re.fullmatch(r"\d", sub):
             return None  # J_{12}, x_i: an entry of a defined quantity is a claim about it, not a name of its own
@@ -129,6 +138,32 @@ class Document:
             self.defs[name.name] = value
             return name.name
         return None
+
+    def take_model(self, model: str) -> bool:
+        """The cell's equations of one step as definitions, in the vector form the derivations print
+        (elementwise products as Hadamard products, a kept matrix product as one factor), with the cell's
+        shapes: inputs m×1, W_* n×m, U_* n×n, every other quantity n×1. The document's own declarations
+        and definitions win: a name it declares keeps its shape, and one it defines is defined anew."""
+        from ..cells import get_cell  # the model's equations are SymPy, printed here: never the user's text
+        from ..export.printer import latex_expr
+        cell, notation = get_cell(model), _MODEL_NOTATION
+        equations = cell.equations_at(0)
+        symbols = {s for e in equations.values() for s in e.free_symbols} | set(equations)
+        kinds = {s.name: cell.kind(s.name) for s in symbols}
+        for s in sorted(symbols, key=lambda s: s.name):
+            name = parse(latex_expr(s, notation, form="vector", kinds=kinds))
+            kind = kinds[s.name]
+            if name.op != "name" or self.declared(name.name) is not None:
+                continue
+            self.shapes[name.name] = tuple(kind[1:]) if kind[0] == "matrix" else (kind[1], "1")
+            for d in self.shapes[name.name]:
+                if d != "1" and d not in self.dims:
+                    self.dims.append(d)
+        for ident, expr in equations.items():
+            self.model.add(parse(latex_expr(ident, notation, form="vector", kinds=kinds)).name)
+            self.define(latex_expr(ident, notation, form="vector", kinds=kinds),
+                        latex_expr(expr, notation, form="vector", kinds=kinds))
+        return True
 
     def defined_as(self, name_source: str) -> str | None:
         """The name ``name_source`` stands for, if the document has defined it."""
