@@ -74,3 +74,5 @@ def test_a_definition_whose_shape_contradicts_the_declaration_is_invalid():
     by_text = {r.latex: r for r in report.relations}
     assert by_text["z = XW"].verdict == "invalid" and "declared" in by_text["z = XW"].reason
     assert by_text["u = Xw"].verdict == "valid" and by_text["s = w^\\top w"].verdict == "valid"  # m×n by n: m
+    zero = check_text(r"Let $W \in \mathbb{R}^{m\times n}$ and start from $W = 0$." "\n")
+    assert [r.verdict for r in zero.relations][-1] == "valid"  # a number for a matrix: every entry

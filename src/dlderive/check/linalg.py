@@ -188,8 +188,8 @@ class Document:
                 return f"the shapes do not agree: {exc} (at {shown})"
             except Exception:
                 return None
-            declared = self.declared(name)
-            if declared is not None and isinstance(value, sp.MatrixBase):
+            declared = self.declared(name)  # a number for a matrix (W = 0) is every entry: not a mismatch
+            if declared is not None and isinstance(value, sp.MatrixBase) and value.shape != (1, 1):
                 try:
                     wanted = ev.dims(declared)
                 except (KeyError, ValueError, TypeError):
