@@ -67,7 +67,7 @@ class Judge(Definitions):
         for names, space in context.shapes:
             self.linalg.declare(names, space)
         self.linalg.layout = next((f for f in ("numerator", "denominator") if f"layout:{f}" in context.flags), None)
-        self.vector = self.vector or bool(model and "vector" in context.flags and self.linalg.take_model(model))
+        self.model_matrices = bool(model and "vector" in context.flags and self.linalg.take_model(model))
 
     def integer_condition(self, condition) -> bool:
         return _integer_condition(condition)
@@ -303,6 +303,9 @@ class Judge(Definitions):
         if outcome.verdict == "invalid" and assumed and not as_condition:
             raise Unverifiable(f"false at some values, but the document assumes {assumed[0]}; relations under "
                                f"assumptions are not refuted here")
+        if outcome.verdict == "valid" and marked and self.model_matrices and not as_condition and step.rel == "=" \
+                and all(self.scope.defs.get(k) == v for k, v in self.scope.model_defs.items()):  # as the model's matrices
+            return self._matrix_claim(step, Judgement(U, f"{step.a.source.strip()} is not read as the model's matrices"))
         if outcome.verdict == "valid" and marked:
             raise Unverifiable("it holds when every quantity is a number (the scalar reading); as a statement "
                                "about vectors and matrices, whose products do not commute, it is not checked")

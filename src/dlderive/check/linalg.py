@@ -150,15 +150,22 @@ class Document:
         equations = cell.equations_at(0)
         symbols = {s for e in equations.values() for s in e.free_symbols} | set(equations)
         kinds = {s.name: cell.kind(s.name) for s in symbols}
+        shapes, sizes = {}, {}  # the model's shape of each name; the model's sizes as the document names them
         for s in sorted(symbols, key=lambda s: s.name):
-            name = parse(latex_expr(s, notation, form="vector", kinds=kinds))
-            kind = kinds[s.name]
-            if name.op != "name" or self.declared(name.name) is not None:
-                continue
-            self.shapes[name.name] = tuple(kind[1:]) if kind[0] == "matrix" else (kind[1], "1")
-            for d in self.shapes[name.name]:
-                if d != "1" and d not in self.dims:
-                    self.dims.append(d)
+            name, kind = parse(latex_expr(s, notation, form="vector", kinds=kinds)), kinds[s.name]
+            if name.op != "name":
+                return False
+            shapes[name.name] = tuple(kind[1:]) if kind[0] == "matrix" else (kind[1], "1")
+            written = self.shapes.get(name.name)  # x_t ∈ ℝ^d: the input size is d
+            for ours, theirs in zip(shapes[name.name], written or ()):
+                if sizes.setdefault(ours, theirs) != theirs:
+                    return False  # the document's sizes do not fit the cell: the model is not read as matrices
+        if len(set(sizes.values())) < len(sizes):
+            return False
+        for name, shape in shapes.items():
+            if name not in self.shapes:  # W_i is the model's n×m, even where W ∈ ℝ^{n×d} is declared
+                self.shapes[name] = tuple(sizes.get(d, d) for d in shape)
+                self.dims.extend(d for d in self.shapes[name] if d != "1" and d not in self.dims)
         for ident, expr in equations.items():
             self.model.add(parse(latex_expr(ident, notation, form="vector", kinds=kinds)).name)
             self.define(latex_expr(ident, notation, form="vector", kinds=kinds),
