@@ -147,3 +147,16 @@ def test_a_definition_the_document_writes_wins_over_the_model():
 def test_without_the_model_the_same_claim_stays_unread_as_matrices():
     report = check_text(_claim("f", "h", r"U_f \mathrm{diag}(f_t \odot (1 - f_t))"), "claim.md")
     assert [r.verdict.value for r in report.relations] != ["valid"]
+
+
+def test_the_elementwise_shorthand_is_left_to_the_scalar_reading():
+    # ∂c_t/∂c_{t-1} = f_t, written for the diagonal of the Jacobian (autograd: diag(f_t)), is judged as before
+    # by the scalar reading; the matrix reading takes only what the scalar reading cannot check as matrices
+    v = _values(11)
+    jac = _jacobian("lstm", "c", "c", v)
+    assert torch.allclose(jac, D(torch.diagonal(jac)), atol=0, rtol=0)
+    assert torch.allclose(torch.diagonal(jac), _lstm(v, v["h"], v["c"])["f"], atol=1e-14, rtol=0)
+    text = PREAMBLE + r"$$\frac{\partial c_t}{\partial c_{t-1}} = f_t$$" + "\n"
+    with_model = check_text(text, "short.md", model="lstm")
+    assert [r.verdict.value for r in with_model.relations] == ["valid"]
+    assert "vectors and matrices" not in with_model.relations[0].reason

@@ -305,7 +305,7 @@ class Judge(Definitions):
                                f"assumptions are not refuted here")
         if outcome.verdict == "valid" and marked and self.model_matrices and not as_condition and step.rel == "=" \
                 and all(self.scope.defs.get(k) == v for k, v in self.scope.model_defs.items()):  # as the model's matrices
-            return self._matrix_claim(step, Judgement(U, f"{step.a.source.strip()} is not read as the model's matrices"))
+            return self._matrix_claim(step, Judgement(U, "it holds in the scalar reading; not read as the model's matrices"))
         if outcome.verdict == "valid" and marked:
             raise Unverifiable("it holds when every quantity is a number (the scalar reading); as a statement "
                                "about vectors and matrices, whose products do not commute, it is not checked")

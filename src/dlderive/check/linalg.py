@@ -20,6 +20,7 @@ Written matrices (bmatrix, pmatrix) and tuples of numbers are exact values; an e
 a decimal stands for its rounding (0.19 for [0.185, 0.195]). A document that declares no size gets the
 sizes its definitions imply, each one left open a size of its own (rows(W), cols(W)): a shape that does
 not fit then may be meant with two sizes equal, and is not a finding.
+With ``--model``, the cell's equations are definitions of their own (:meth:`Document.take_model`).
 Anything outside this reading is ``Unread`` and the scalar reading decides (or leaves it unverifiable)."""
 from __future__ import annotations
 
@@ -121,9 +122,6 @@ class Document:
         declared = self.declared(name.name) if name.op == "name" else None
         if value.op == "matrix" and declared and not all(d.isdigit() for d in declared):
             return None  # X ∈ ℝ^{N×D} given as numbers: an instance of the sizes, not read as one (N, D left free)
-        if self.model and name.op == "name" and name.name not in self.model and value.op != "matrix" \
-                and not _names(value):
-            return None  # P = 5 · 22912 beside a model: a number computed, which the scalar reading judges
         base, sub = split(name.name)
         if base != name.name and base in self.defs and is_time(sub) is None and not re.fullmatch(r"\d", sub):
             return None  # J_{12}, x_i: an entry of a defined quantity is a claim about it, not a name of its own
@@ -142,8 +140,9 @@ class Document:
     def take_model(self, model: str) -> bool:
         """The cell's equations of one step as definitions, in the vector form the derivations print
         (elementwise products as Hadamard products, a kept matrix product as one factor), with the cell's
-        shapes: inputs m×1, W_* n×m, U_* n×n, every other quantity n×1. The document's own declarations
-        and definitions win: a name it declares keeps its shape, and one it defines is defined anew."""
+        shapes: inputs m×1, W_* n×m, U_* n×n, every other quantity n×1, under the names of the sizes the
+        document declares for them (x_t ∈ ℝ^d: m is d). False, and nothing taken, if the declared sizes do not
+        fit the cell. The judge asks this reading only while the document keeps the model's definitions."""
         from ..cells import get_cell  # the model's equations are SymPy, printed here: never the user's text
         from ..export.printer import latex_expr
         cell, notation = get_cell(model), _MODEL_NOTATION
