@@ -76,3 +76,13 @@ def test_a_definition_whose_shape_contradicts_the_declaration_is_invalid():
     assert by_text["u = Xw"].verdict == "valid" and by_text["s = w^\\top w"].verdict == "valid"  # m×n by n: m
     zero = check_text(r"Let $W \in \mathbb{R}^{m\times n}$ and start from $W = 0$." "\n")
     assert [r.verdict for r in zero.relations][-1] == "valid"  # a number for a matrix: every entry
+
+
+def test_a_column_beside_a_matrix_in_a_hadamard_product_scales_its_rows():
+    # (v ⊙ J)_{ij} = v_i J_ij = (diag(v) J)_ij, as NumPy broadcasts an (n, 1) array against (n, m); checked by hand
+    import numpy as np
+    v, J = np.array([[2.0], [3.0]]), np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(v * J, np.diag(v[:, 0]) @ J)
+    text = (r"Let $z \in \mathbb{R}^n$ and $J \in \mathbb{R}^{n\times m}$." "\n\n"
+            "$$(1 - z) \\odot J = \\mathrm{diag}(1 - z) J$$\n\n$$z \\odot J = J$$\n")
+    assert verdicts(text)[-2:] == ["valid", "invalid"]

@@ -413,6 +413,8 @@ class _Eval:
             return _mul(self.node(a[0], True), self.node(a[1], True))
         if op == "had":
             x, y = self.node(a[0]), self.node(a[1])
+            if x.shape != y.shape:  # a column (or row) beside a matrix scales its rows (or columns): diag(v) M
+                x, y = _broadcast(x, y.shape), _broadcast(y, x.shape)
             if x.shape != y.shape:
                 raise Mismatch(f"a Hadamard product of {_shown(x)} and {_shown(y)}")
             return x.multiply_elementwise(y)
@@ -582,6 +584,17 @@ def _relu(e):
 _ELEMENTWISE = {"sigma": _sigmoid, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "relu": _relu,
                 "sigma'": lambda e: _sigmoid(e) * (1 - _sigmoid(e)), "tanh'": lambda e: 1 - sp.tanh(e) ** 2,
                 "relu'": _positive}
+
+
+def _broadcast(v, shape):
+    """``v`` repeated to ``shape`` if it is a column of its rows or a row of its columns (as NumPy broadcasts);
+    otherwise ``v`` as it is."""
+    rows, cols = shape
+    if v.shape == (rows, 1) and cols > 1:
+        return sp.Matrix(rows, cols, lambda i, j: v[i, 0])
+    if v.shape == (1, cols) and rows > 1:
+        return sp.Matrix(rows, cols, lambda i, j: v[0, j])
+    return v
 
 
 def _shown(m) -> str:
