@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import memo
-from .cells import CELLS, GRU, LSTM, PEEPHOLE, RNN, Cell, at, register_cell, timed
+from .cells import BUILT_IN, CELLS, Cell, at, register_cell, timed
 from .classics import CLASSICS
 from .errors import DlderiveError
 from .model import derivation_name, model
@@ -148,9 +148,6 @@ def unregister(cell_name: str) -> None:
     memo.clear()
 
 
-BUILT_IN_CELLS = frozenset(c.name for c in (LSTM, GRU, RNN, PEEPHOLE))
-
-
 def model_named(name: str | None, option: str = "--model") -> str | None:
     """The cell a model option names: a cell's name, or a TOML file declaring one (registered, its name returned)."""
     if name is None:
@@ -161,7 +158,7 @@ def model_named(name: str | None, option: str = "--model") -> str | None:
         if CELLS.get(cell.name) != cell:  # a name taken by other equations is refused, never silently reused
             if cell.name in CELLS:
                 raise DlderiveError(f"{option}: {name} declares the cell {cell.name!r}, a name already taken by "
-                                    f"{'a built-in cell' if cell.name in BUILT_IN_CELLS else 'another declared cell'}; "
+                                    f"{'a built-in cell' if cell.name in BUILT_IN else 'another declared cell'}; "
                                     "choose another name")
             register(cell)
         return cell.name

@@ -7,6 +7,8 @@ from .peephole import PEEPHOLE
 from .rnn import RNN
 
 CELLS: dict[str, Cell] = {c.name: c for c in (LSTM, GRU, RNN, PEEPHOLE)}
+BUILT_IN = frozenset(CELLS)
+"""The names of the cells dlderive declares itself (a declared file may not take them)."""
 
 
 def get_cell(name: str) -> Cell:
@@ -24,5 +26,5 @@ def register_cell(cell: Cell) -> Cell:
     return cell
 
 
-__all__ = ["Cell", "CELLS", "get_cell", "register_cell", "at", "param", "shift", "timed",
+__all__ = ["Cell", "CELLS", "BUILT_IN", "get_cell", "register_cell", "at", "param", "shift", "timed",
            "LSTM", "GRU", "RNN", "PEEPHOLE"]

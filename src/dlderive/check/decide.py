@@ -195,12 +195,18 @@ def _clear_point(f, g, compiled, symbols, seed, point, lv, rv):
     return best
 
 
+def _transcendental(x) -> bool:
+    """σ(·), tanh(·), e^(·), a root: a node exact rational arithmetic cannot compute (floor, ceil, |·| it can)."""
+    return (isinstance(x, sp.Function) and not isinstance(x, (sp.floor, sp.ceiling, sp.Abs))) or (
+        isinstance(x, sp.Pow) and not x.exp.is_Integer)
+
+
 def _transcendental_constant(expr: sp.Basic):
     """A numeric constant in expr that is not rational (e^(-200), tanh(100), σ(3)), shown short; None if none."""
     for node in sp.preorder_traversal(expr):
         if node.free_symbols or node.is_Rational:
             continue
-        if isinstance(node, sp.Function) or (isinstance(node, sp.Pow) and not node.exp.is_Integer):
+        if _transcendental(node):
             return sp.sstr(node)[:40]
     return None
 
@@ -209,9 +215,8 @@ def _equal_with_free_atoms(lhs: sp.Basic, rhs: sp.Basic, seed: int, points: int 
     """True if both sides agree exactly at random points when every transcendental atom is a free unknown.
 
     Agreement as rational functions of the atoms implies agreement for the atoms' true values."""
-    atoms = sorted({x for x in sp.preorder_traversal(sp.Add(lhs, rhs, evaluate=False))
-                    if (isinstance(x, sp.Function) and not isinstance(x, (sp.floor, sp.ceiling, sp.Abs)))
-                    or (isinstance(x, sp.Pow) and not x.exp.is_Integer)}, key=sp.default_sort_key)
+    atoms = sorted({x for x in sp.preorder_traversal(sp.Add(lhs, rhs, evaluate=False)) if _transcendental(x)},
+                   key=sp.default_sort_key)
     unknowns = {a: sp.Dummy(real=True) for a in atoms}
     try:
         f, g = compile_expr(lhs.xreplace(unknowns)), compile_expr(rhs.xreplace(unknowns))

@@ -52,7 +52,7 @@ def summary(obj, grouped: bool = False) -> list[str]:
 
 
 def _grouped_if(value, grouped: bool) -> str:
-    return f"{value:,}" if grouped and isinstance(value, int) else str(value)
+    return _count(value) if grouped and isinstance(value, int) else str(value)
 
 
 @summary.register
