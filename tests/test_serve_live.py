@@ -463,7 +463,10 @@ def test_handout_page_in_chromium(chromium, tmp_path):
     expect(preview.locator("h1")).to_have_text("Week 8 Homework: LSTM derivatives and convolution arithmetic",
                                                timeout=30_000)
     expect(page.locator("body")).to_have_attribute("data-watching", "yes", timeout=30_000)
-    handout.write_text(handout.read_text().replace('title = "Week 8 Homework:', 'title = "Week 8 (edited):', 1))
+    # saved as an editor saves: written beside it, then moved into place (a rebuild never reads half a file)
+    partial = folder / ".week8.partial"
+    partial.write_text(handout.read_text().replace('title = "Week 8 Homework:', 'title = "Week 8 (edited):', 1))
+    os.replace(partial, handout)
     expect(preview.locator("h1")).to_have_text("Week 8 (edited): LSTM derivatives and convolution arithmetic",
                                                timeout=30_000)
     assert page.locator("#preview").get_attribute("srcdoc") == built()  # the answer key, rebuilt from disk
