@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 PREFIX = "dlderive-pdf-"
 
@@ -29,7 +30,24 @@ def _kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)  # latexmk's children too, even after latexmk exits
     except (ProcessLookupError, PermissionError):
-        pass
+        return
+    deadline = time.monotonic() + 5  # the signal is delivered asynchronously: the guard ends once it has been
+    while _live_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _live_members(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` is still running (zombies, waiting for their parent, are not)."""
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    return False
 
 
 def main(command: list[str]) -> int:
