@@ -74,6 +74,37 @@ def _matrix(rng: random.Random) -> str:
     return "\\begin{pmatrix}" + " \\\\ ".join([row] * n) + "\\end{pmatrix}"
 
 
+SIZES = ["n", "10^{9}", "10^{100}", "0", "-1", "1.5", "n \\times m", "10^{6} \\times 10^{6}", "\\infty", "2^{2^{2^{2}}}"]
+MATRIX = ["{0}^{{\\top}}", "{0}^T", "{0}^{{\\intercal}}", "\\operatorname{{diag}}({0})", "\\mathbf{{{0}}}", "\\vec{{{0}}}",
+          "\\sum_{{t=1}}^{{T}} {0}", "\\sum_{{n=1}}^{{10^{{9}}}} {0}", "\\prod_{{k=1}}^{{64}} {0}", "{0} {0}^{{\\top}}",
+          "\\frac{{\\partial L}}{{\\partial {0}}}", "\\|{0}\\|^2", "\\operatorname{{softmax}}({0})", "{0}_{{n,:}}",
+          "{0}_{{:,j}}", "({0})^{{\\top}} ({0})^{{\\top}}"]
+
+
+def _declaration(rng: random.Random) -> str:
+    """A shape declaration, possibly absurd: W ∈ ℝ^{10^9 × 10^9}, x ∈ ℝ^0."""
+    name = rng.choice(("W", "x", "U", "h_t", "\\mathbf{x}", "\\delta", "Y"))
+    return f"{name} \\in \\mathbb{{R}}^{{{rng.choice(SIZES)}}}"
+
+
+def _matrix_expression(rng: random.Random, depth: int) -> str:
+    """Products, transposes, sums and gradients of matrices, for the matrix reading."""
+    if depth <= 0 or rng.random() < 0.25:
+        return rng.choice(("W", "x", "U", "h_t", "\\delta_t", "X", "Y", "b", "\\mathbf{W}", "\\hat y", _matrix(rng)))
+    if rng.random() < 0.5:
+        return rng.choice(MATRIX).format(_matrix_expression(rng, depth - 1))
+    return rng.choice(BINARY[:5] + ["{0} \\odot {1}"]).format(_matrix_expression(rng, depth - 1),
+                                                             _matrix_expression(rng, depth - 1))
+
+
+def _matrix_document(rng: random.Random) -> str:
+    """Declarations then relations between matrix expressions."""
+    lines = [f"${_declaration(rng)}$" for _ in range(rng.randrange(0, 4))]
+    for _ in range(rng.randrange(1, 4)):
+        lines.append(f"$${_matrix_expression(rng, rng.randrange(1, 6))} = {_matrix_expression(rng, rng.randrange(0, 4))}$$")
+    return "\n\n".join(lines)
+
+
 def relation(rng: random.Random) -> str:
     """One hostile relation (or something that only looks like one)."""
     kind = rng.randrange(10)
@@ -92,7 +123,10 @@ def relation(rng: random.Random) -> str:
 
 
 def document(rng: random.Random) -> str:
-    """A Markdown or LaTeX document of one to four hostile relations, in display or inline math or plain text."""
+    """A Markdown or LaTeX document of one to four hostile relations, in display or inline math or plain text;
+    one in five is a document of matrix declarations and relations."""
+    if rng.random() < 0.2:
+        return _matrix_document(rng)
     parts = []
     for _ in range(rng.randrange(1, 5)):
         r = relation(rng)

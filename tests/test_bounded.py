@@ -175,6 +175,14 @@ FOUND = {  # found by the hostile-input run; the verdicts worked out by hand
     r"$$e^{\sum_{k=1}^{3} k} = e^{6}$$": "valid",
     r"$(-1)^{1/3} > \frac{1}{3} \cdot 10$": "unverifiable",  # no real value: was an internal error
     r"$$1 - e^{-200} = 1$$": "unverifiable",  # false; was valid because the sides agree to 50 digits
+    # written matrices in arithmetic that has no scalar meaning: each was an internal error of the reader
+    r"$$\frac{h}{\begin{pmatrix}1 & 1 \\ 1 & 1\end{pmatrix}} = W$$": "unverifiable",  # a singular inverse
+    r"$$\begin{pmatrix}y & 3 \\ y & 3\end{pmatrix} - x = x$$": "unverifiable",  # a matrix minus a number
+    r"$$\begin{pmatrix}1 & 2\end{pmatrix} \begin{pmatrix}1 & 2\end{pmatrix} = 3$$": "unverifiable",
+    r"$$\begin{pmatrix}1 & 2\end{pmatrix} + \begin{pmatrix}1 \\ 2\end{pmatrix} = 3$$": "unverifiable",
+    r"$$\begin{pmatrix}1 & 2\end{pmatrix} \begin{pmatrix}3 \\ 4\end{pmatrix} = 12$$": "invalid",  # 11
+    r"$$\begin{pmatrix}1 \\ 2\end{pmatrix} + \begin{pmatrix}3 \\ 4\end{pmatrix} = \begin{pmatrix}4 \\ 6\end{pmatrix}$$":
+        "valid",
 }
 
 

@@ -15,7 +15,7 @@ from ..functions import Jacobian, by_spelling, prime
 from .context import Context, Decimal, transpose, unknown_function
 from .names import WEIGHT_BASES, identifier, symbol, text_identifier, weight
 from .operations import (Juxtaposed, Pending, ReadError, TooLarge, _mul, _require_expr, _tuple_op, extremum,
-                         finish, safe_mul, safe_pow)
+                         finish, safe_mul, safe_pow, written_matrices)
 from .tokens import (_RECIPROCALS, _TRANSPOSE, _Power, _d_variable, _func_name, _log_base, _prime_order, _relational,
                      _rounded, _sup_start, rounded_floor)
 
@@ -225,6 +225,7 @@ class Build(Transformer):
         if derivative is not None:
             return derivative
         _require_expr(num, den)
+        written_matrices("/", num, den)
         return safe_mul(num, safe_pow(den, sp.Integer(-1)))
 
     def partial(self, children):
@@ -460,6 +461,7 @@ class Build(Transformer):
         if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple):
             return _tuple_op(a, b, lambda x, y: x + y)
         _require_expr(a, b)
+        written_matrices("+", a, b)
         return a + b
 
     def sub(self, children):
@@ -467,6 +469,7 @@ class Build(Transformer):
         if isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple):
             return _tuple_op(a, b, lambda x, y: x - y)
         _require_expr(a, b)
+        written_matrices("-", a, b)
         return a - b
 
     def mul(self, children):
@@ -482,6 +485,7 @@ class Build(Transformer):
     def div(self, children):
         a, b = _exprs(children)
         _require_expr(a, b)
+        written_matrices("/", a, b)
         return safe_mul(a, safe_pow(b, sp.Integer(-1)))
 
 

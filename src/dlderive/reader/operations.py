@@ -94,6 +94,7 @@ _NO_OPERAND = {
 def safe_pow(base, exponent):
     """base**exponent, refused when the exact result would be huge."""
     _require_expr(base, exponent)
+    written_matrices("^", base, exponent)
     if exponent.is_Integer and abs(int(exponent)) > MAX_EXPONENT and not base.is_Number:
         if base.free_symbols:
             raise TooLarge(f"exponent {exponent} is too large (limit {MAX_EXPONENT})")
@@ -146,8 +147,29 @@ def extremum(name: str, args):
 
 def _mul(a, b):
     _require_expr(a, b)
+    written_matrices("*", a, b)
     _check_size(a, b)
     return a * b
+
+
+def written_matrices(op: str, a, b) -> None:
+    """Refuse arithmetic with a written matrix that has no scalar meaning: a matrix plus a number, sums and
+    products of matrices whose shapes do not fit, a division by a matrix or a power of one."""
+    ma, mb = isinstance(a, sp.MatrixBase), isinstance(b, sp.MatrixBase)
+    if not (ma or mb):
+        return
+    if op in "+-" and ma != mb:
+        raise DlderiveError("a written matrix and a number in one sum")
+    if op in "+-" and a.shape != b.shape:
+        raise DlderiveError(f"written matrices of shapes {a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]} "
+                            "in one sum")
+    if op == "*" and ma and mb and a.shape[1] != b.shape[0]:
+        raise DlderiveError(f"a product of written matrices of shapes {a.shape[0]}x{a.shape[1]} and "
+                            f"{b.shape[0]}x{b.shape[1]}")
+    if op == "/" and mb:
+        raise DlderiveError("a division by a written matrix")
+    if op == "^":
+        raise DlderiveError("a power of a written matrix, or a written matrix as an exponent")
 
 
 def _tuple_op(a, b, op):
