@@ -21,7 +21,7 @@ from .report import FileReport, Judgement, Relation, Verdict
 from .scope import Scope
 from .timing import time_limit, validated
 
-_RELATION_SIGN = re.compile(r"(?<![<>!:\\])=(?!=)|\\(?:approx|leq?|geq?|neq?|implies|Rightarrow|iff|in|to)(?![a-zA-Z])|(?<![\\-])[<>]")
+_RELATION_SIGN = re.compile(r"(?<![<>!:\\])=(?!=)|\\(?:approx|leq?|geq?|neq?|implies|Rightarrow|iff|in|to|leftarrow|gets)(?![a-zA-Z])|(?<![\\-])[<>]")
 _MODEL_NAMES = {"lstm": re.compile(r"[fiocu]_\{?t\}?|\\tilde\{?C\}?_t|c_\{t-1\}"),
                 "gru": re.compile(r"z_\{?t\}?.*r_\{?t\}?|r_\{?t\}?.*z_\{?t\}?", re.S)}
 
@@ -49,6 +49,9 @@ class _Step:
     premise_next: bool  # the chain continues with an implication
     integer: bool = False  # the unknowns are integers (the implications began with floor or ceil)
     assumption: bool = False  # written after "for", "if", "where": a condition for what follows, not a claim
+
+
+_AFTER_UNREADABLE = "its left side is the end of the step before, which cannot be read"
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,11 @@ class Checker:
                 rel_sources = [lead_source] + rel_sources
                 kind, conditions, integer = chain.kind, chain.conditions, chain.integer
             else:
+                if continuing and lead is not None:  # "&= c" after a side that could not be read
+                    where = starts[0] if starts else terms[0].start
+                    line = chunk.line_of(where) if chunk.kind != "text" else chunk.line
+                    out.append(Relation(line, f"{lead_source} {terms[0].source.strip()}", Verdict.UNVERIFIABLE,
+                                        _AFTER_UNREADABLE, None, chain.id))
                 if lead is not None:
                     starts = starts[1:]
                 chain = _Chain(chain.id + 1)

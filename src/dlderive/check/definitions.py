@@ -20,6 +20,19 @@ from .terms import _template_of, _gradient_name, _is_literal, show_expr, _names,
 V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
 
 
+def is_update(step) -> bool:
+    """``w = w - η g``, ``m ← β m + (1 - β) g``: a name that its own right side uses, at the start of a chain
+    that is not the premise of an implication (``x = 2x - 1 ⇒ x = 1`` is an equation)."""
+    a, b = step.a.expr, step.b.expr
+    if not (step.chain_start and step.after_condition is None and not step.premise_next and step.rel in ("=", "def")
+            and isinstance(a, sp.Symbol) and isinstance(b, sp.Basic) and a in b.free_symbols):
+        return False
+    try:
+        return sp.expand(b - a) != 0
+    except (TypeError, ValueError):
+        return False
+
+
 class Definitions:
     """The part of a Judge that records definitions, givens and functions (``self.scope``, ``self.context``)."""
 
@@ -30,6 +43,8 @@ class Definitions:
             return self._function_definition(name, value, step)
         if not isinstance(name, sp.Symbol) or isinstance(name, (Decimal, Unknown)) or name in self.context.primes:
             return None
+        if is_update(step):
+            return self._update(name, value, step)
         if step.rel != "def" and name in value.free_symbols:
             return None
         first = name not in scope.stated
@@ -69,10 +84,41 @@ class Definitions:
         scope.defs.pop(name, None)
         return self._given(name, value, step, shown)
 
+    def _update(self, name, value, step) -> Judgement:
+        """``w = w - η g``: an assignment, not an equation; not checked. Once the chain it opens ends (its next
+        steps use the old value), the name has the value the rule gives, or none."""
+        shown, scope = step.a.source.strip(), self.scope
+        try:
+            (new,) = scope.prepare(value)
+        except Unverifiable:
+            new = None
+        if new is not None and (_names(new) or new.atoms(Unknown, AppliedUndef)):
+            new = None
+        self.updates.append((name, new, step.line))
+        if new is None:
+            after = f"{shown} has no value or formula"
+        else:
+            after = f"{shown} = {float(new):.6g}" if new.is_Rational and not new.is_Integer else f"{shown} = {show_expr(new)}"
+        return Judgement(U, f"an update: with {shown} on both sides it reads as the assignment {shown} ← "
+                         f"{step.b.source.strip()}, which is not checked; after this step {after}")
+
+    def apply_updates(self) -> None:
+        """The updates of the chain that ended: each name takes its new value (or loses its old one)."""
+        scope = self.scope
+        for name, new, line in self.updates:
+            for table in (scope.defs, scope.values, scope.tuples, scope.unchecked):
+                table.pop(name, None)
+            if new is not None:
+                scope.values[name] = new
+            scope.stated[name] = line
+        self.updates = []
+
     def _redefinition(self, name, value, step, shown) -> Judgement | None:
         """A formula for a name that had another one: a claim if they agree, else a new definition (not checked)."""
         scope = self.scope
         old = scope.defs.get(name)
+        if old is not None or name in scope.values:
+            scope.earlier[name] = (old, scope.values.get(name), scope.stated.get(name))
         if old is None or name in scope.values:
             scope.defs[name] = value
             scope.values.pop(name, None)

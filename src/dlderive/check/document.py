@@ -44,7 +44,7 @@ class Chunk:
         return self.line + self.text.count("\n", 0, max(0, index))
 
 
-_RELATIONAL = re.compile(r"=|\\implies|\\Rightarrow|\\iff|\\approx|\\le|\\ge|\\neq?|\\in\b|<|>|\\to\b|\\coloneqq")
+_RELATIONAL = re.compile(r"=|\\implies|\\Rightarrow|\\iff|\\approx|\\le|\\ge|\\neq?|\\in\b|<|>|\\to\b|\\coloneqq|\\leftarrow|\\gets\b")
 _MODEL = re.compile(r"<!--\s*model\s*:\s*([A-Za-z0-9_.\-/]+)\s*-->|^model\s*:\s*([A-Za-z0-9_.\-/]+)\s*$", re.M)
 
 
@@ -308,7 +308,7 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
         if "=" in row and len(row) <= MAX_TEXT_LINE:
             clean = row.replace("\\*", "*").replace("×", "*").replace("·", "*")
             clean = re.sub(r"(?<=\d)(?=[A-Z][a-z])", ", ", clean)  # "= 100352Multiplications = …": two relations
-            for part in _top_level_split(clean):
+            for part in (p for whole in _top_level_split(clean) for p in _prose_split(whole)):
                 part = re.sub(r"^\s*\(?[a-z0-9]\)\s+", "", part)  # "(a) I = 4": an enumerator
                 for m in _FORMULA.finditer(part):
                     latex = _text_as_latex(m.group())
@@ -318,6 +318,31 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
                                          line + k))
         pos += len(row) + 1
     return out
+
+
+_PROSE_ASIDE = re.compile(r"\(([A-Za-z ,']+)\)")
+_PROSE_RUN = re.compile(r"(?<![\w\\])(?:[A-Za-z]{2,}\s+){1,}[A-Za-z]{2,}(?=\s)")
+
+
+def _prose(words: list[str]) -> bool:
+    """Words of a sentence, not names of a formula: one of them a joining word (the, is, when ...), or all long."""
+    if any(w.lower() in _FUNCTION_WORDS for w in words):
+        return False
+    return any(w.lower() in _WORDS for w in words) or all(len(w) >= 4 for w in words)
+
+
+def _prose_split(part: str) -> list[str]:
+    """A piece of a line cut where words of a sentence stand between formulas ("with a = tanh(z) the local
+    derivative becomes da/dz = 1 - a^2"); an aside in words, "(rounded down when it is not an integer)", is
+    blanked. The cuts keep the offsets of the formulas."""
+    part = _PROSE_ASIDE.sub(lambda m: " " * len(m.group()) if _prose(m.group(1).replace(",", " ").split())
+                            else m.group(), part)
+    pieces, start = [], 0
+    for m in _PROSE_RUN.finditer(part):
+        if _prose(m.group().split()) and "=" in part[start:m.start()] and "=" in part[m.end():]:
+            pieces.append(part[start:m.start()])
+            start = m.end()
+    return pieces + [part[start:]]
 
 
 _SEPARATOR = re.compile(r",\s+|;\s*|:\s+|\.\s+(?=[A-Z(])|\s+(?:so|and|then|which|hence|i\.e\.|where|with)\s+")

@@ -4,6 +4,7 @@ Soundness first: a relation is valid only if it holds whatever the document leav
 fails only through an undefined quantity is unverifiable, with the quantity named."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import zlib
 
@@ -20,7 +21,7 @@ from .evaluate import _points, compile_expr, evaluate, show
 from .indices import SIZE, holds_case, instances, needs_indices
 from .report import Judgement, Verdict
 from .scope import Scope, Unknown, substitute, unknowns_in
-from .definitions import Definitions
+from .definitions import Definitions, is_update
 from .limits import MAX_NODES
 from .terms import (_matrix_marked, _matrix_product, _matrix_sensitive, _names, _number, _opaque, _shown_point,
                     _unknown_reason, _with_unchecked, _written_precision, outcome_is_identity)
@@ -63,6 +64,7 @@ class Judge(Definitions):
         self.assumed: dict = {}  # symbol -> the assumption written about it ("x > 0")
         self.pending_case = self.index_case = None  # a case of two indices stated in the text: ("i", "j", "≠")
         self.last_step = None  # (line, start in its math) of the relation judged before
+        self.updates: list = []  # (name, new value or None, line) of the updates in the chain being judged
         self.linalg = linalg.Document()  # shapes and definitions of vectors and matrices
         for names, space in context.shapes:
             self.linalg.declare(names, space)
@@ -77,6 +79,8 @@ class Judge(Definitions):
         here, before = (step.line, step.a.start), self.last_step
         self.last_step = here
         pending, self.pending_case = self.pending_case, None
+        if step.chain_start and self.updates:
+            self.apply_updates()
         if case is not None:  # "for i ≠ j, …": the case of the indices for the chain right after it, in the same
             # math; a case written after a relation ("… \quad (i ≠ j)") is carried to nothing
             first = before is None or before[0] != here[0] or before[1] >= here[1]
@@ -102,6 +106,8 @@ class Judge(Definitions):
         gradient = self.linalg.active and linalg.is_gradient(self.linalg, step.a.source)
         if gradient:  # dW = Xᵀ dY is a claim about the gradient, not the definition of a name dW
             return self._matrix_claim(step)
+        if is_update(step):  # W = W - α ∇J: an assignment, not a definition of W
+            return self._judge(step)
         again = self.linalg.defined_as(step.a.source) if step.chain_start else None
         if again and self.linalg.active:  # a name defined anew: the same quantity, or a new exercise
             seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
@@ -258,6 +264,32 @@ class Judge(Definitions):
         return Judgement(V, f"{first}, {last.split(';')[0]}" if last else first)
 
     def _equality_in(self, scope: Scope, step, a, b, approx: bool, componentwise: bool = False) -> Judgement:
+        judgement = self._equality_at(scope, step, a, b, approx, componentwise)
+        if judgement.verdict != X or not scope.earlier:
+            return judgement
+        redefined = [s for s in scope.earlier if s in _names(a, b) | scope.reachable_names(a, b)]
+        if not redefined:
+            return judgement
+        old = dataclasses.replace(scope, earlier={}, defs=dict(scope.defs), values=dict(scope.values))
+        for s in redefined:
+            formula, value, _ = scope.earlier[s]
+            old.defs.pop(s, None)
+            if formula is not None:
+                old.defs[s] = formula
+            if value is not None:
+                old.values[s] = value
+        try:
+            again = self._equality_at(old, step, a, b, approx, componentwise)
+        except Unverifiable:
+            return judgement
+        if again.verdict != V:
+            return judgement
+        s = redefined[0]
+        raise Unverifiable(f"false with {scope.shown(s)} as written on line {scope.stated.get(s, '?')}, but it holds "
+                           f"with its earlier value or formula (line {scope.earlier[s][2] or '?'}): the text may "
+                           f"have set {scope.shown(s)} otherwise only for a moment")
+
+    def _equality_at(self, scope: Scope, step, a, b, approx: bool, componentwise: bool = False) -> Judgement:
         if _matrix_product(a, b, scope):
             raise Unverifiable("a product of matrices written with their names: its order is not kept in this "
                                "reading, so it is not checked")

@@ -153,6 +153,7 @@ class Scope:
     frame_context: int | None = None  # the most recent step of the relation being prepared: older states are its inputs
     pieces: dict = field(default_factory=dict)  # piecewise pieces taken at the values given, for the reason
     from_tuples: set = field(default_factory=set)  # the names whose values are the entries of a given tuple (x_2)
+    earlier: dict = field(default_factory=dict)  # name -> (formula, value, line) it had before another formula
 
     @classmethod
     def for_model(cls, model: str | None) -> "Scope":

@@ -221,7 +221,7 @@ def _sum_extent(text: str, start: int) -> int:
 
 
 _SUM_STOP = re.compile(r"\\(approx|leq?|geq?|neq?|lt|gt|sim|simeq|equiv|in|implies|Rightarrow|to|iff|q?quad|text|"
-                       r"coloneqq)(?![a-zA-Z])")
+                       r"coloneqq|leftarrow|gets)(?![a-zA-Z])")
 
 
 def _call_extent(text: str, start: int) -> int:
