@@ -100,3 +100,9 @@ def test_the_step_after_a_side_that_cannot_be_read_has_its_line():
     got = verdicts(text)
     assert [(line, v) for line, _, v, _ in got] == [(2, "valid"), (3, "unverifiable"), (4, "unverifiable")], got
     assert "cannot be read" in got[2][3]
+
+
+def test_a_name_changed_by_a_number_alone_is_a_false_equation():
+    assert [v for _, _, v, _ in verdicts(r"$$z = z + 1$$")] == ["invalid"]
+    assert [v for _, _, v, _ in verdicts(r"$$x = 2x$$")] == ["invalid"]  # false at x = 1; true only at 0
+    assert [v for _, _, v, _ in verdicts(r"$$z \leftarrow z + 1$$")] == ["unverifiable"]  # written as an assignment

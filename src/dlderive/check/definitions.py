@@ -21,16 +21,18 @@ V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
 
 
 def is_update(step) -> bool:
-    """``w = w - η g``, ``m ← β m + (1 - β) g``: a name that its own right side uses, at the start of a chain
-    that is not the premise of an implication (``x = 2x - 1 ⇒ x = 1`` is an equation)."""
+    """``w = w - η g``, ``m ← β m + (1 - β) g``: a name that its own right side uses, changed by other quantities
+    (``z = z + 1`` is a false equation), at the start of a chain that is not the premise of an implication
+    (``x = 2x - 1 ⇒ x = 1`` is an equation)."""
     a, b = step.a.expr, step.b.expr
     if not (step.chain_start and step.after_condition is None and not step.premise_next and step.rel in ("=", "def")
             and isinstance(a, sp.Symbol) and isinstance(b, sp.Basic) and a in b.free_symbols):
         return False
     try:
-        return sp.expand(b - a) != 0
+        change = sp.expand(b - a)
     except (TypeError, ValueError):
         return False
+    return change != 0 and (step.rel == "def" or bool(_names(change) - {a}))  # w := w + 1, w ← w + 1 assign
 
 
 class Definitions:
