@@ -106,3 +106,10 @@ def test_a_name_changed_by_a_number_alone_is_a_false_equation():
     assert [v for _, _, v, _ in verdicts(r"$$z = z + 1$$")] == ["invalid"]
     assert [v for _, _, v, _ in verdicts(r"$$x = 2x$$")] == ["invalid"]  # false at x = 1; true only at 0
     assert [v for _, _, v, _ in verdicts(r"$$z \leftarrow z + 1$$")] == ["unverifiable"]  # written as an assignment
+
+
+@pytest.mark.parametrize("sign", [":=", "\\coloneqq", "\\triangleq", "\\leftarrow"])
+def test_a_definition_that_cannot_be_read_still_has_its_line(sign):
+    got = verdicts(f"With ${{G_t}} {sign} \\partial L / \\partial (X_t W + b)$ (a row vector), the weights get\n")
+    assert [(line, v) for line, _, v, _ in got] == [(1, "unverifiable")], got
+    assert got[0][3].startswith("cannot read"), got

@@ -21,7 +21,8 @@ from .report import FileReport, Judgement, Relation, Verdict
 from .scope import Scope
 from .timing import time_limit, validated
 
-_RELATION_SIGN = re.compile(r"(?<![<>!:\\])=(?!=)|\\(?:approx|leq?|geq?|neq?|implies|Rightarrow|iff|in|to|leftarrow|gets)(?![a-zA-Z])|(?<![\\-])[<>]")
+_RELATION_SIGN = re.compile(r"(?<![<>!\\])=(?!=)|\\(?:approx|leq?|geq?|neq?|implies|Rightarrow|iff|in|to|leftarrow|gets"
+                            r"|coloneqq|eqqcolon|triangleq|equiv)(?![a-zA-Z])|(?<![\\-])[<>]")
 _MODEL_NAMES = {"lstm": re.compile(r"[fiocu]_\{?t\}?|\\tilde\{?C\}?_t|c_\{t-1\}"),
                 "gru": re.compile(r"z_\{?t\}?.*r_\{?t\}?|r_\{?t\}?.*z_\{?t\}?", re.S)}
 

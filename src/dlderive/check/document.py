@@ -44,7 +44,7 @@ class Chunk:
         return self.line + self.text.count("\n", 0, max(0, index))
 
 
-_RELATIONAL = re.compile(r"=|\\implies|\\Rightarrow|\\iff|\\approx|\\le|\\ge|\\neq?|\\in\b|<|>|\\to\b|\\coloneqq|\\leftarrow|\\gets\b")
+_RELATIONAL = re.compile(r"=|\\implies|\\Rightarrow|\\iff|\\approx|\\le|\\ge|\\neq?|\\in\b|<|>|\\to\b|\\coloneqq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\gets\b")
 _MODEL = re.compile(r"<!--\s*model\s*:\s*([A-Za-z0-9_.\-/]+)\s*-->|^model\s*:\s*([A-Za-z0-9_.\-/]+)\s*$", re.M)
 
 
