@@ -113,3 +113,11 @@ def test_a_definition_that_cannot_be_read_still_has_its_line(sign):
     got = verdicts(f"With ${{G_t}} {sign} \\partial L / \\partial (X_t W + b)$ (a row vector), the weights get\n")
     assert [(line, v) for line, _, v, _ in got] == [(1, "unverifiable")], got
     assert got[0][3].startswith("cannot read"), got
+
+
+def test_a_claim_true_only_on_one_side_of_a_kink_is_never_valid():
+    # the slope of ReLU is 1 only for x > 0; the random points once all fell on that side
+    for text in ("$$f(x) = \\max(0, x)$$\n\n$$f'(x) = 1$$\n", "$f(x) = \\max(0, x)$ and $f'(x) = 1$.\n",
+                 "$$\\frac{d}{dx}\\max(0, x) = 1$$\n", "$$|x| = x$$\n"):
+        got = verdicts(text)
+        assert got[-1][2] != "valid", got

@@ -12,7 +12,7 @@ from ..proof import reduces_to_zero
 from .errors import OutOfBudget, Undefined, Unverifiable
 from .evaluate import Value, _as_mpf, _counterexample, _exact, _points, _show_set, compile_expr, evaluate, same, show
 from .limits import INTEGER_RANGE, PROOF_BUDGET, PROOF_NODES, SIMPLIFY_NODES
-from .scope import _size, substitute
+from .scope import KINKS, _size, substitute
 from .timing import budget
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def decide_equal(lhs: sp.Basic, rhs: sp.Basic, seed: int = 0, defs: dict | None 
                     or x in (sp.E, sp.pi) for x in sp.preorder_traversal(sp.Add(*everything, evaluate=False)))
     wanted = 20 if exact else 8
     agreed, tried = 0, 0
-    points = _points(symbols, seed, integer)
+    kinks = any(e.has(sp.Piecewise, *KINKS) for e in everything)
+    points = _points(symbols, seed, integer, both_signs=kinks)
 
     def screen(n: int):
         nonlocal agreed, tried

@@ -194,16 +194,24 @@ def show(v) -> str:
     return _show_set(v) if isinstance(v, sp.Set) else str(v)
 
 
-def _points(symbols: list, seed: int, integer: bool = False):
-    """Evaluation points: all ones, distinct small integers, then random small rationals."""
-    yield {s: Fraction(1) for s in symbols}
-    yield {s: Fraction(i + 2) for i, s in enumerate(symbols)}
+def _points(symbols: list, seed: int, integer: bool = False, both_signs: bool = False):
+    """Evaluation points: all ones, distinct small integers, then random small rationals. With ``both_signs``
+    (a step, |·| or max is in the expressions: a few points might all fall on one side of a kink) the first
+    points are followed by their negatives, and every random point by its negative."""
+    first = [{s: Fraction(1) for s in symbols}, {s: Fraction(i + 2) for i, s in enumerate(symbols)}]
+    for point in first:
+        yield point
+        if both_signs:
+            yield {s: -v for s, v in point.items()}
     rng = random.Random(seed)
     while True:
         if integer:
-            yield {s: Fraction(rng.randint(-30, 30)) for s in symbols}
+            point = {s: Fraction(rng.randint(-30, 30)) for s in symbols}
         else:
-            yield {s: Fraction(rng.randint(-12, 12), rng.randint(1, 6)) for s in symbols}
+            point = {s: Fraction(rng.randint(-12, 12), rng.randint(1, 6)) for s in symbols}
+        yield point
+        if both_signs:
+            yield {s: -v for s, v in point.items()}
 
 
 def _counterexample(env: dict, lv: Value, rv: Value) -> dict:

@@ -10,7 +10,7 @@ import zlib
 
 import sympy as sp
 
-from ..functions import Jacobian, relu
+from ..functions import Jacobian
 from ..reader import Context, Decimal, exact
 from ..notation import is_weight, preset, timed
 from . import precision
@@ -20,7 +20,7 @@ from .errors import Undefined, Unverifiable
 from .evaluate import _points, compile_expr, evaluate, show
 from .indices import SIZE, holds_case, instances, needs_indices
 from .report import Judgement, Verdict
-from .scope import Scope, Unknown, substitute, unknowns_in
+from .scope import KINKS, Scope, Unknown, substitute, unknowns_in
 from .definitions import Definitions, is_update
 from .limits import MAX_NODES
 from .terms import (_matrix_marked, _matrix_product, _matrix_sensitive, _names, _number, _opaque, _shown_point,
@@ -33,8 +33,7 @@ _SIMPLE_SIDE = (sp.Symbol, sp.Number)
 
 def _has_kinks(*exprs) -> bool:
     """Piecewise pieces: a relation that holds everywhere else may fail where a case changes."""
-    return any(isinstance(e, sp.Basic) and e.atoms(sp.Piecewise, sp.Heaviside, sp.Abs, sp.Max, sp.Min, relu)
-               for e in exprs)
+    return any(isinstance(e, sp.Basic) and e.atoms(sp.Piecewise, *KINKS) for e in exprs)
 
 
 def _index_case(step):

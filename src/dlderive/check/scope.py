@@ -111,7 +111,7 @@ def substitute(expr: sp.Basic, defs: dict, limit: int) -> sp.Basic | None:
     return None
 
 
-_KINKS = (sp.Heaviside, sp.sign, sp.Max, sp.Min, sp.Abs, relu)
+KINKS = (sp.Heaviside, sp.sign, sp.Max, sp.Min, sp.Abs, relu)  # functions with a kink or a step
 
 
 def _piece(kink: sp.Basic, spans: list) -> sp.Basic | None:
@@ -386,7 +386,7 @@ class Scope:
         piece in force there: max(0, w x) is w x and its slope 1 at w = 0.5, x = 2. At a kink a step has no
         value; a decimal is taken at the precision written."""
         for _ in range(5):
-            kinks = {k for e in exprs + list(defs.values()) if isinstance(e, sp.Basic) for k in e.atoms(*_KINKS)
+            kinks = {k for e in exprs + list(defs.values()) if isinstance(e, sp.Basic) for k in e.atoms(*KINKS)
                      if _names(k)}
             mapping = {}
             for k in kinks:
