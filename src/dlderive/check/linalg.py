@@ -42,6 +42,7 @@ TIMES = (2, 3)  # the number of steps T with each size set, where a sum runs ove
 POINTS = 2
 DIGITS = 60  # the precision of the random point; two sides are equal if they agree to 30 digits
 STEP = sp.Float("1e-20", DIGITS)
+KINK = sp.Float("1e-15", DIGITS)  # an argument of ReLU this close to 0 is at its kink (the step is 1e-20)
 _LAYOUT = {"numerator": "the numerator layout", "denominator": "the denominator layout"}
 
 
@@ -82,6 +83,7 @@ class Document:
     at_point: set = field(default_factory=set)  # names defined by a formula, then given as numbers (p = (0.25, 0.75))
     redefined: set = field(default_factory=set)  # defined as a derivative, then by a formula (e_t = y - ŷ)
     model: set = field(default_factory=set)  # the names the model's equations define (--model)
+    unread: dict = field(default_factory=dict)  # name -> why its definition is not read (h = \max(0, z))
     _inferred: tuple = (None, {})
 
     @property
@@ -116,9 +118,17 @@ class Document:
 
     def define(self, name_source: str, value_source: str, replace: bool = False) -> str | None:
         try:
-            name, value = parse(_function_name(name_source)), parse(value_source)
+            name = parse(_function_name(name_source))
         except Unread:
             return None
+        try:
+            value = parse(value_source)
+        except Unread as exc:
+            if name.op == "name":  # not a quantity of its own either: what depends on it is not read
+                self.unread[name.name] = str(exc)
+            return None
+        if name.op == "name":
+            self.unread.pop(name.name, None)
         declared = self.declared(name.name) if name.op == "name" else None
         if value.op == "matrix" and declared and not all(d.isdigit() for d in declared):
             return None  # X ∈ ℝ^{N×D} given as numbers: an instance of the sizes, not read as one (N, D left free)
@@ -332,6 +342,8 @@ class _Eval:
             return self.step(where[1], where[2])
         if name in self.values:
             return self.values[name]
+        if name in self.doc.unread and name not in self.doc.defs:
+            raise Unread(f"{name} is defined by a formula not read as vectors and matrices ({self.doc.unread[name]})")
         if name in self.doc.defs and name not in self.simplex:
             saved, self.env = self.env, {}
             value = self.defined(name)
@@ -573,12 +585,23 @@ def _sigmoid(e):
     return 1 / (1 + sp.exp(-e))
 
 
+class AtKink(Exception):
+    """A random instance put the argument of ReLU or its slope at 0, where the slope has no value (a difference
+    quotient there is 1/2): the instance is drawn again."""
+
+
+def _off_kink(e):
+    if e.is_number and abs(sp.N(e, DIGITS)) < KINK:
+        raise AtKink
+    return e
+
+
 def _positive(e):
-    return sp.Piecewise((1, e > 0), (0, True))
+    return sp.Piecewise((1, _off_kink(e) > 0), (0, True))
 
 
 def _relu(e):
-    return sp.Piecewise((e, e > 0), (0, True))
+    return sp.Piecewise((e, _off_kink(e) > 0), (0, True))
 
 
 _ELEMENTWISE = {"sigma": _sigmoid, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "relu": _relu,
@@ -988,10 +1011,9 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
         assign = dict(zip(dims, sizes))
         shown = ", ".join(f"{d} = {v}" for d, v in assign.items()) + (f", T = {steps}" if timed else "")
         for point in range(POINTS):
-            ev = _Eval(doc, assign, seed * 7919 + point * 131 + steps, loss, steps)
-            ev.sinks, ev.simplex, ev.timed, ev.rows = sinks, simplex, timed, rows
             try:
-                lhs, rhs = ev.node(a), ev.node(b)
+                ev, lhs, rhs = _off_kinks(doc, a, b, assign, seed * 7919 + point * 131 + steps, loss, steps,
+                                          sinks, simplex, timed, rows)
             except RecursionError:
                 raise Unread("too deeply nested")
             except Mismatch as exc:
@@ -1038,6 +1060,21 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
     if loss:
         reason += f" (reading {loss} as a general function of {', '.join(sinks)})"
     return "valid", reason, None
+
+
+def _off_kinks(doc, a, b, assign, seed, loss, steps, sinks, simplex, timed, rows, tries: int = 8):
+    """An instance (its evaluator and both sides) where no argument of ReLU is at its kink: drawn again until
+    one is, unless the values are the document's own."""
+    for attempt in range(tries):
+        ev = _Eval(doc, assign, seed + 104729 * attempt, loss, steps)
+        ev.sinks, ev.simplex, ev.timed, ev.rows = sinks, simplex, timed, rows
+        try:
+            return ev, ev.node(a), ev.node(b)
+        except AtKink:
+            if not ev.drawn and attempt:
+                break
+    raise Unread("an argument of ReLU is 0 at the values given (or at every instance drawn), where its slope has "
+                 "no value")
 
 
 def _compare(doc, lhs, rhs, kinds, slack=None):

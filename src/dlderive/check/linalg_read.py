@@ -79,6 +79,7 @@ def tokenize(source: str) -> list:
     text = re.sub(r"\\log\s*\\(?:operatorname|mathrm|text)\s*\{\s*softmax\s*\}", r"\\logsoftmax", text)
     text = re.sub(r"\\(?:operatorname|mathrm|text)\s*\{\s*([A-Za-z\\_]+)\s*\}",
                   lambda m: "\\" + _OPERATORS[m.group(1)] if m.group(1) in _OPERATORS else m.group(0), text)
+    text = re.sub(r"\\max\s*(\\left\s*)?\(\s*0\s*,", r"\\relu\1(", text)  # max(0, z): ReLU entry by entry
     text = re.sub(r"\\(mathbb|mathbf|bm|boldsymbol)\s*\{\s*1\s*\}\s*(?=[\[_]|\\\{)", r"\\indicator", text)
     text = re.sub(r"\\indicator\s*\\\{(.*?)\\\}", r"\\indicator[\1]", text)
     return _TOKEN.findall(text)
