@@ -61,12 +61,62 @@ GAPS = {
     "checker: a product over t of the Jacobians of a recurrence is not expanded": {
         "valid": ("e27_vanishing_products_ok",), "caught": ("e27_vanishing_products_bad",)},
     "reader context: sigma^2 defined as a whole is read as the square of an undefined sigma": {
-        "valid": ("e17_batchnorm_backward_ok",), "caught": ("e17_batchnorm_backward_bad",)},
+        "valid": ("e17_batchnorm_backward_ok", "y14_batchnorm_forward_numbers_ok"), "caught": ("e17_batchnorm_backward_bad",)},
     "reader grammar: a row slice (dL/dY)_{n,:} stops the relation from being read, so the matrix reading (which "
     "reads it) is not asked": {"valid": ("e08_linear_batched_ok",)},
     "checker: arithmetic on given tuples (y - p, y and p given as tuples) is not done; a name given a value from "
     "numbers (S = e^2 + e^1 + e^0) is taken as stated": {
         "valid": ("e06_softmax_ce_numbers_ok",), "caught": ("e06_softmax_ce_numbers_bad",)},
+    "reader: a derivative written as a bare function (sigma' = sigma(1 - sigma)) is not applied to anything": {
+        "valid": ("y02_tanh_via_sigmoid_ok",)},
+    "reader grammar: a transpose after a superscript group (W^{(2)\\top}) is an unsupported command; sigma' bare": {
+        "valid": ("y09_mlp_sigmoid_delta_ok",)},
+    "reader grammar: TeX's {\\partial L \\over \\partial W} is not read (\\partial is refused inside it)": {
+        "valid": ("y06_affine_batch_numbers_ok",), "caught": ("y06_affine_batch_numbers_bad", "y06_affine_batch_numbers_bad2")},
+    "reader: numpy-like plain text (dW2 = H.T @ dS, dZ1 = dH * (Z1 > 0)) is refused, not read as matrix products": {
+        "valid": ("y08_two_layer_relu_numpy_ok",), "caught": ("y08_two_layer_relu_numpy_bad", "y08_two_layer_relu_numpy_bad2")},
+    "checker: a loss known only through its upstream gradients (g_i = dL/dy_i, delta = dL/dh_T, delta = grad_y L) is "
+    "not read as a general function in scalar and index chain-rule steps": {
+        "valid": ("y07_linear_vec_intercal_ok", "y15_batchnorm_param_grads_ok", "y17_inverted_dropout_ok",
+                  "y20_lstm_last_step_gates_ok"),
+        "caught": ("y15_batchnorm_param_grads_bad", "y15_batchnorm_param_grads_bad2", "y20_lstm_last_step_gates_bad",
+                   "y20_lstm_last_step_gates_bad2", "y17_inverted_dropout_bad2")},
+    "checker: the derivative of a loss defined as a sum over examples (1/N sum_n (yhat_n - y_n)^2, -1/m sum_i [...]) by "
+    "one entry (yhat_n, theta_j) or by the whole vector is unknown; y in {0,1}^m is not read": {
+        "valid": ("y10_mse_mean_numbers_ok", "y12_logistic_matrix_bm_ok"),
+        "caught": ("y10_mse_mean_numbers_bad", "y12_logistic_matrix_bm_bad", "y12_logistic_matrix_bm_bad2")},
+    "checker: softmax + cross-entropy in index form with a Kronecker delta: p_i is not differentiated as a family, "
+    "sum_k y_k = 1 is not used, and a Jacobian true only at i != j stays unverifiable": {
+        "valid": ("y04_softmax_ce_vector_ok",), "caught": ("y04_softmax_ce_vector_bad", "y04_softmax_ce_vector_bad2")},
+    "checker: in plain text, 'loss = -log(p_0)' does not define the L of dL/dz_k, and Z = e^2 + e^1 + e^0 is taken as "
+    "stated": {"valid": ("y05_softmax_ce_plain_numbers_ok",),
+               "caught": ("y05_softmax_ce_plain_numbers_bad", "y05_softmax_ce_plain_numbers_bad2")},
+    "checker: a number for an entry of a family defined by a formula (x-hat_3 under x-hat_k) that disagrees with the "
+    "formula at that index is only unverifiable (its inputs may have other values in a new exercise), and a formula "
+    "that uses a tuple (s_j = q^T k_j / sqrt(d_k) with q = (1, 0)^T) is not evaluated": {
+        "valid": ("y29_attention_scaled_numbers_ok",),
+        "caught": ("y16_layernorm_numbers_bad", "y17_inverted_dropout_bad", "y29_attention_scaled_numbers_bad",
+                   "y29_attention_scaled_numbers_bad2")},
+    "checker: a rule for a general step t with t in an exponent (m-hat_t = m_t/(1 - beta_1^t)), or r_L with a product "
+    "over the earlier strides (whose \\prod is not read), is not instantiated at a step; a wrong value taken as stated "
+    "then makes the true step after it look false": {
+        "valid": ("y25_receptive_field_ok", "y30_adam_second_step_ok"),
+        "caught": ("y25_receptive_field_bad", "y30_adam_second_step_bad")},
+    "reader: the norm ||w||_1 and the gradient nabla R(w) of a function of a vector are not read": {
+        "valid": ("y11_l1_l2_penalty_step_ok",), "caught": ("y11_l1_l2_penalty_step_bad",)},
+    "checker: a recurrence h_t = w h_{t-1} + u x_t stated for a general t is not unrolled (dh_3/dh_1); a false identity "
+    "with a sum of fixed size 3 is left unverifiable as if a condition could hold": {
+        "valid": ("y18_linear_rnn_three_steps_ok",),
+        "caught": ("y18_linear_rnn_three_steps_bad", "y18_linear_rnn_three_steps_bad2")},
+    "checker: softmax(U^T v_c) is not a function the checker knows for a vector argument; dJ/dv_c and dJ/dU through "
+    "y-hat_o are unknown": {
+        "valid": ("y27_word2vec_softmax_matrix_ok",),
+        "caught": ("y27_word2vec_softmax_matrix_bad", "y27_word2vec_softmax_matrix_bad2")},
+    "checker: a sum over k = 1..K of the family u_{w_k} with an upper limit K that is no size of the document is not "
+    "read as vectors; dJ/du_{w_k} of a sampled word is unknown": {
+        "valid": ("y28_negative_sampling_ok",), "caught": ("y28_negative_sampling_bad", "y28_negative_sampling_bad2")},
+    "checker: a matrix of numbers given as a pmatrix (X = [[1, 3, ...]]) is taken for a computed value, not a given": {
+        "valid": ("y26_pooling_numbers_ok",)},
 }
 
 

@@ -100,3 +100,25 @@ def test_a_size_computed_from_inputs_given_on_its_line_is_judged_by_the_formula(
 def test_a_number_written_alone_for_a_name_with_a_formula_is_a_new_given_not_an_error():
     text = "Same padding: $P = (K - 1)/2$.\n\nAnother layer, with $K = 5$ and $P = 0$: $O = W - K + 2P + 1$."
     assert verdicts(text)["P = 0"] != "invalid"
+
+
+def test_a_number_for_an_entry_of_a_family_is_compared_with_the_family_formula():
+    # LayerNorm of x = (2, 4, 6): x-hat_k = (x_k - 4)/sqrt(8/3), by torch
+    xhat = torch.nn.functional.layer_norm(torch.tensor([2.0, 4.0, 6.0], dtype=torch.float64), (3,), eps=1e-300)
+    assert round(xhat[1].item(), 4) == 0 and round(xhat[2].item(), 4) == 1.2247
+    head = ("$H = 3$, $x = (2, 4, 6)$, $\\mu = \\frac{1}{H}\\sum_{k=1}^{H} x_k$, "
+            "$v = \\frac{1}{H}\\sum_{k=1}^{H} (x_k - \\mu)^2$ and $\\hat{x}_k = (x_k - \\mu)/\\sqrt{v}$.\n\n")
+    got = verdicts(head + "So $\\hat{x}_2 = 0$ and $\\hat{x}_3 = 1.2247$.")
+    assert got["\\hat{x}_2 = 0"] == "valid" and got["\\hat{x}_3 = 1.2247"] == "valid"
+    wrong = verdicts(head + "So $\\hat{x}_3 = 0.75$.")  # divided by the variance: 2/(8/3)
+    assert wrong["\\hat{x}_3 = 0.75"] == "unverifiable"  # never a given: the formula for x-hat_k is in force
+
+
+def test_plain_text_keeps_a_power_in_the_left_side_and_refuses_code_with_at():
+    # m = 100, n = 128: nm + n^2 + n = 12800 + 16384 + 128 = 29312
+    assert 100 * 128 + 128 ** 2 + 128 == 29312
+    got = verdicts("Sizes $m = 100$ and $n = 128$.\n\n- vanilla RNN: nm + n^2 + n = 29184\n")
+    assert got == {"m = 100": "valid", "n = 128": "valid", "nm + n^2 + n = 29184": "invalid"}
+    code = check_text("Backward:\n\n1. dW2 = H.T @ dS\n2. dH = dS @ W2.T\n", timeout=None).relations
+    assert [(r.line, r.verdict.value) for r in code] == [(3, "unverifiable"), (4, "unverifiable")]
+    assert all("@" in r.latex for r in code)

@@ -13,6 +13,7 @@ from ..reader import Decimal, exact
 from . import precision
 from .decide import decide_equal
 from .errors import Unverifiable
+from .indices import _rename
 from .report import Judgement, Verdict
 from .scope import Unknown
 from .terms import _template_of, _gradient_name, _is_literal, show_expr, _names, _in_terms_of
@@ -84,6 +85,9 @@ class Definitions:
                                  f"{scope.stated.get(template, '?')}; entries are not compared with it")
             return Judgement(V, f"definition: {shown} = {step.b.source.strip()}")
         scope.defs.pop(name, None)
+        template = _template_of(name, scope)
+        if template is not None and "_" in template.name:  # x_3 = 0.75 under x_k = (...)
+            return self._entry_value(name, template, value, step, shown)
         return self._given(name, value, step, shown)
 
     def _update(self, name, value, step) -> Judgement:
@@ -114,6 +118,30 @@ class Definitions:
                 scope.values[name] = new
             scope.stated[name] = line
         self.updates = []
+
+    def _entry_value(self, name, template, value, step, shown) -> Judgement:
+        """A number for an entry x_3 of a family x_k defined by a formula: checked against the formula at k = 3;
+        never a given, since the formula is in force."""
+        scope = self.scope
+        letters, digits = template.name.partition("_")[2], name.name.partition("_")[2]
+        formula = _rename(scope.defs[template], {c: int(d) for c, d in zip(letters, digits)})
+        scope.defs[name], scope.stated[name] = formula, scope.stated.get(template, step.line)
+        used = {s.name for s in scope.reachable_names(formula) | formula.free_symbols}
+        tuples = [s for s in (*scope.tuples, *scope.values) if s.name in used and self._is_tuple(s)]
+        judgement = None if tuples else self._new_value(name, value, step, shown)
+        if judgement is not None and (judgement.verdict != V or not judgement.reason.startswith("given")):
+            return judgement
+        scope.values[name] = value
+        scope.stated[name] = scope.unchecked[name] = step.line
+        why = f"uses the tuple {scope.shown(tuples[0])}" if tuples else "has inputs without values here"
+        return Judgement(U, f"{shown} is an entry of {scope.shown(template)}, defined on line "
+                         f"{scope.stated[template]}, whose formula {why}: this value is not checked; taken as stated "
+                         f"below")
+
+    def _is_tuple(self, s) -> bool:
+        """A name that stands for a tuple (1, 0) or (1, 0)^T, which has no arithmetic with numbers here."""
+        value = self.scope.values.get(s)
+        return s in self.scope.tuples or isinstance(value, sp.Basic) and bool(value.atoms(sp.Tuple))
 
     def _redefinition(self, name, value, step, shown) -> Judgement | None:
         """A formula for a name that had another one: a claim if they agree, else a new definition (not checked)."""

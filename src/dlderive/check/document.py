@@ -297,7 +297,7 @@ by from as gives give get becomes if when where since because note here above be
 
 
 _MATHLIKE = re.compile(r"[\d.()*/+\-^]+|[A-Za-z](_\{?\w+\}?)?|[A-Za-z]+_\{?\w+\}?|[A-Za-z]+\(.*\)?|\(?[A-Za-z]\)?"
-                       r"|[-+*/^()]+[A-Za-z0-9_.]*[-+*/^()]*")
+                       r"|[-+*/^()]+[A-Za-z0-9_.]*[-+*/^()]*|[A-Za-z0-9]+\^[A-Za-z0-9{}]+")  # the last: n^2
 
 
 def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
@@ -310,6 +310,10 @@ def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:
             clean = re.sub(r"(?<=\d)(?=[A-Z][a-z])", ", ", clean)  # "= 100352Multiplications = …": two relations
             for part in (p for whole in _top_level_split(clean) for p in _prose_split(whole)):
                 part = re.sub(r"^\s*\(?[a-z0-9]\)\s+", "", part)  # "(a) I = 4": an enumerator
+                if "@" in part and "=" in part:  # "dW = X.T @ dY": code, kept whole so that the reader refuses it
+                    code = re.sub(r"^\s*\d+\.\s+", "", part).strip()
+                    out.append(Chunk(code, offset + pos + max(row.find(code[:20]), 0), "text", line + k))
+                    continue
                 for m in _FORMULA.finditer(part):
                     latex = _text_as_latex(m.group())
                     if latex:
@@ -401,10 +405,10 @@ def _text_as_latex(formula: str) -> str | None:
     if len(lead) > 1 and not all(w.isalpha() for w in lead):  # "… we would get 6*2 - 2 = 10": the math at the end
         kept = []
         for w in reversed(lead):
-            if not _MATHLIKE.fullmatch(w):
+            if not (_MATHLIKE.fullmatch(w) or len(w) == 2 and w.isalpha() and w.lower() not in _WORDS):  # nm
                 break
             kept.insert(0, w)
-        if not kept:
+        if not kept or kept[0][0] in "+*/^=":  # "+ n = 5" is the tail of a formula, not a relation
             return None
         text = " ".join(kept) + text[len(lhs):]
         lead = kept
