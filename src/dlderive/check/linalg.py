@@ -1003,7 +1003,7 @@ def _differs(lhs, rhs, slack=None):
 def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), rows=False):
     """Both sides at every size set (and number of steps): valid, or the first difference found."""
     dims = doc.all_dims()
-    checked, layouts, given, rounded = [], set(), True, False
+    checked, layouts, given, rounded, nonzero = [], set(), True, False, False
     written = [_precision(a), _precision(b)]
     for sizes, steps in zip(SIZES, TIMES):
         if len(dims) > len(sizes):
@@ -1022,6 +1022,7 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
                 return "invalid", f"the shapes do not agree: {exc} (at {shown})", None
             except (ZeroDivisionError, TypeError, ValueError) as exc:
                 raise Unread(f"no value ({exc})")
+            nonzero = nonzero or any(e != 0 for side in (lhs, rhs) for e in side)
             slack = None
             if not ev.drawn and any(w is not None and w.shape == lhs.shape == rhs.shape for w in written):
                 slack = sum((w for w in written if w is not None), sp.zeros(*lhs.shape))
@@ -1047,6 +1048,9 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
                     why += f", with {loss} a general function of {', '.join(sinks)}"
                 return "invalid", why, {"values": {}, "lhs": str(sp.N(left, 6)), "rhs": str(sp.N(right, 6))}
             checked.append(shown)
+    if not nonzero and not (is_number(a) or is_number(b)):
+        raise Unread("both sides are 0 at every instance drawn, so the check says nothing (what they differentiate "
+                     "does not depend on that variable here: is a loss or a step left undefined?)")
     sizes = "; ".join(s for s in dict.fromkeys(checked) if s)
     if given:
         reason = "holds entry by entry with the numbers the document gives" + (
