@@ -47,13 +47,9 @@ GAPS = {
     "update rule is stated in words": {"valid": ("e14_mse_numbers_ok",)},
     "checker: the entries of x = (1, 2, 6) are used in the sums, but sigma^2 defined as a whole is read as the square "
     "of an undefined sigma": {"valid": ("e18_batchnorm_numbers_ok",), "caught": ("e18_batchnorm_numbers_bad",)},
-    "checker: a relation true at i = j only, with no case stated in the text, stays unverifiable (the text may "
-    "restrict it elsewhere)": {"caught": ("e03_softmax_index_bad",)},
     "checker: u_o and the family u_w of a sum over w are not read as one family with o an index; J restated after "
     "its definition is read as a new definition": {
         "valid": ("e32_word2vec_center_ok",), "caught": ("e32_word2vec_center_bad",)},
-    "checker: the condition sum_k y_k = 1 is not used; dL/dz_j through a sum over k of a defined p_k is unknown": {
-        "valid": ("e05_softmax_ce_index_ok",), "caught": ("e05_softmax_ce_index_bad", "e05_softmax_ce_index_bad2")},
     "checker: J defined through y-hat_o, one entry of the family y-hat_w, has no derivative with respect to u_o": {
         "valid": ("e33_word2vec_outside_ok",), "caught": ("e33_word2vec_outside_bad",)},
     "checker: a statement about a general step t (dh_t/da_t, dh_t/dh_{t-2}) is not instantiated": {

@@ -13,6 +13,7 @@ from ..cells import CELLS
 from ..errors import DlderiveError
 from ..reader import Context, ReadError, Statement, Term, parser, read_block
 from .decide import Outcome, decide_implies
+from .cases import document_index_letters, governing_cases, nearby_text, states_family_condition, whole_names
 from .document import Chunk, clip, declared_model, read_document, split_document
 from .errors import CheckError, RelationTimeout, Undefined, Unverifiable
 from .judge import Judge
@@ -50,6 +51,8 @@ class _Step:
     premise_next: bool  # the chain continues with an implication
     integer: bool = False  # the unknowns are integers (the implications began with floor or ceil)
     assumption: bool = False  # written after "for", "if", "where": a condition for what follows, not a claim
+    index_case: tuple | None = None  # the case of its indices the text states for it: ("i", "j", "≠")
+    nearby: str = ""  # the text around it (its paragraph and the sentence before), where a case may be named
 
 
 _AFTER_UNREADABLE = "its left side is the end of the step before, which cannot be read"
@@ -95,6 +98,10 @@ class Checker:
         relations: list[Relation] = []
         self._ordinal, self._relations = 0, relations
         chain = _Chain(0)
+        governing = governing_cases(items)
+        judge.scope.index_letters = document_index_letters(items, governing)
+        judge.family_conditions = states_family_condition(text)
+        judge.whole_names = whole_names(items)
         for index, (st, chunk) in enumerate(items):
             if isinstance(st, _Unreadable):
                 chain = _Chain(chain.id + 1)
@@ -103,11 +110,13 @@ class Checker:
                 continue
             following = items[index + 1][0] if index + 1 < len(items) else None
             next_implies = isinstance(following, Statement) and following.lead in ("implies", "iff")
-            chain = self._statement(st, chunk, chain, next_implies, relations, judge)
+            chain = self._statement(st, chunk, chain, next_implies, relations, judge, governing[index],
+                                    nearby_text(text, chunk.offset, chunk.offset + len(chunk.text)))
         glossary = {k: v for k, v in context.readings.items()}
         return FileReport(name, tuple(relations), glossary=glossary, notes=tuple(notes))
 
-    def _statement(self, st: Statement, chunk: Chunk, chain: _Chain, next_implies: bool, out: list, judge: Judge):
+    def _statement(self, st: Statement, chunk: Chunk, chain: _Chain, next_implies: bool, out: list, judge: Judge,
+                   case=None, nearby: str = ""):
         segments = _segments(st)
         for i, (lead, lead_source, terms, rels, rel_sources, starts) in enumerate(segments):
             premises, integer = None, False
@@ -139,7 +148,7 @@ class Checker:
                 line = chunk.line_of(where) if chunk.kind != "text" else chunk.line
                 step = _Step(a, rels[j], rel_sources[j], b, line, chain_start=(j == 0 and not continuing),
                              after_condition=premises, premise_next=more_implies, integer=integer,
-                             assumption=st.condition)
+                             assumption=st.condition, index_case=case, nearby=nearby)
                 relation, judgement = self._decide(step, chain.id, judge)
                 out.append(relation)
                 out.extend(_case_conditions(b, chunk, chain.id))
@@ -213,7 +222,7 @@ class Checker:
                                           f"the converse (⟸) is not decided: {converse.reason}")
 
 
-_CASE_CONDITION = re.compile(r"&\s*(?:\\text\{[^{}]*\}\s*|if\s+)?((?:(?!\\\\|\\end|&).)*?(?:<|>|\\le|\\ge|\\neq?|\\in)"
+_CASE_CONDITION = re.compile(r"&\s*(?:\\text\{[^{}]*\}\s*|if\s+)?((?:(?!\\\\|\\end|&).)*?(?:<|>|=|\\le|\\ge|\\neq?|\\in)"
                              r"(?:(?!\\\\|\\end|&).)*?)\s*(?=\\\\|\\end)", re.S)
 
 

@@ -34,6 +34,7 @@ class Chunk:
     kind: str  # "block" | "inline" | "text"
     line: int = 1
     _column: int = 1
+    governs_next: bool = False  # a case of indices that ends its sentence before a display ("When $i = j$:")
 
     @property
     def column(self) -> int:
@@ -83,6 +84,7 @@ def split_document(text: str, name: str = "") -> list[Chunk]:
     """Every piece of math and every relation in running text, in document order."""
     lines = _Lines(text)
     chunks = _split_latex(text, lines) if is_latex(text, name) else _split_markdown(text, lines)
+    chunks = _display_cases(chunks, text)
     out = []
     for c in chunks:
         if not c.text.strip() or (c.kind == "inline" and not _RELATIONAL.search(c.text)):
@@ -198,7 +200,13 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
             if not lead and _CONDITION_WORD.search(before):
                 lead = "\\text{for} "  # "at $x = 0$", "for $t \ge 1$": a condition, not a claim
             case = out[-1] if out and out[-1].kind == "case" and out[-1].line == line else None
-            if case and _CASE_JOIN.fullmatch(content[case_end:at]):
+            governed = out[-1] if out and out[-1].kind == "inline" and out[-1].line == line and \
+                _RELATIONAL.search(out[-1].text) else None
+            if governed and lead == "\\text{for} " and _INDEX_CASE.fullmatch(child.content) and \
+                    _CASE_AFTER.fullmatch(content[case_end:at]):
+                # "$A$ when $c = y$": the case and the relation it follows are read as one piece of math
+                out[-1] = Chunk(f"{governed.text} \\quad {lead}{child.content}", governed.offset, "inline", line)
+            elif case and _CASE_JOIN.fullmatch(content[case_end:at]):
                 # "for $i \neq j$, $…$": the case and the relation it governs are read as one piece of math
                 out[-1] = Chunk(f"{case.text}, \\quad {child.content}", case.offset, "inline", line)
             else:
@@ -224,10 +232,33 @@ def _inline_chunks(token, text: str, lines: _Lines, cursor: int) -> list[Chunk]:
     return [dataclasses.replace(c, kind="inline") if c.kind == "case" else c for c in out]
 
 
+def _display_cases(chunks: list[Chunk], text: str) -> list[Chunk]:
+    """A case of indices that ends its sentence right before a display ("When $i = j$:", "For $i \\neq j$, the
+    entries are") is marked to govern the display: a condition, not a claim."""
+    out = list(chunks)
+    for k in range(len(out) - 1):
+        c, following = out[k], out[k + 1]
+        raw = c.text[len(_FOR):] if c.text.startswith(_FOR) else c.text
+        end = c.offset + len(raw)
+        if c.kind != "inline" or following.kind != "block" or text[c.offset:end] != raw or \
+                not _INDEX_CASE.fullmatch(raw) or following.line - c.line > 3:
+            continue
+        before = re.sub(r"[$(\\]+$", "", text[max(0, c.offset - 40):c.offset])
+        if _CONDITION_WORD.search(before) and _CASE_LEAD_IN.fullmatch(text[end:following.offset]):
+            out[k] = dataclasses.replace(c, text=_FOR + raw, governs_next=True)
+    return out
+
+
+_FOR = "\\text{for} "
+_CASE_LEAD_IN = re.compile(r"[$)\\]*\s*[,:]?\s*(?:[A-Za-z]+\s+){0,5}?(?:[A-Za-z]+)?\s*[,:]?\s*(?:\$\$|\\\[|\\begin\{[a-z]+\*?\})?"
+                           r"\s*", re.I)
+"""What may stand between a case and the display it governs: "When $i = j$:", "For $i \\neq j$, the entries are"."""
 _INDEX_CASE = re.compile(r"\s*[A-Za-z]\s*(?:=|\\neq?\b|\\ne\b|≠)\s*[A-Za-z]\s*")
 """A case of two indices, i = j or w ≠ o."""
 _CASE_JOIN = re.compile(r"[$)\\]*\s*[,:]?\s*(?:(?:we|one) (?:have|get|find)|it is|this is)?\s*[,:]?\s*[$(\\]*", re.I)
 """What may stand between a case and the relation it governs: "for $i = j$, $…$", "if $i \neq j$ we get $…$"."""
+_CASE_AFTER = re.compile(r"[$)\\]*\s*,?\s*(?:when|whenever|if|for)\s*[$(\\]*", re.I)
+"""What may stand between a relation and the case that follows it: "$…$ when $c = y$"."""
 _EQUIVALENT = ("that is", "i.e.", "equivalently")
 _CONNECTIVE = re.compile(r"(\bequivalently|\bthat is|\bi\.e\.|\bhence|\bthus|\btherefore|\bwhich gives|\bwhich means|\bimplies|"
                          r"\bso that|\bso|\bwe get)\s*,?\s*(?:for\s+|when\s+)?\$*\s*$", re.I)

@@ -18,7 +18,8 @@ from . import linalg
 from .decide import INEQUALITIES, _compare, _integer_condition, decide_equal, decide_implies
 from .errors import Undefined, Unverifiable
 from .evaluate import _points, compile_expr, evaluate, show
-from .indices import SIZE, holds_case, instances, needs_indices
+from .cases import claimed_for_every_index
+from .indices import SIZE, family_sum, holds_case, instances, needs_indices, rescued
 from .report import Judgement, Verdict
 from .scope import KINKS, Scope, Unknown, substitute, unknowns_in
 from .definitions import Definitions, is_update
@@ -31,26 +32,19 @@ NOTATION = preset("sample")
 _SIMPLE_SIDE = (sp.Symbol, sp.Number)
 
 
+def _class_letters(a, b, head) -> set:
+    """The index letters of a relation that may name a class (log p_c), not those of the variables differentiated
+    against in it or in the first side of its chain (z_j of ∂L/∂z_j = … = …)."""
+    varied = {c for e in (a, b, head) if isinstance(e, sp.Basic) for d in e.atoms(sp.Derivative, Jacobian)
+              for v in (d.variables if isinstance(d, sp.Derivative) else d.args[1:])
+              if isinstance(v, sp.Symbol) for c in v.name.partition("_")[2]}
+    return {c for e in (a, b) if isinstance(e, sp.Basic) for s in e.free_symbols
+            for c in s.name.partition("_")[2] if c.isalpha()} - varied
+
+
 def _has_kinks(*exprs) -> bool:
     """Piecewise pieces: a relation that holds everywhere else may fail where a case changes."""
     return any(isinstance(e, sp.Basic) and e.atoms(sp.Piecewise, *KINKS) for e in exprs)
-
-
-def _index_case(step):
-    """("i", "j", "=") or ("w", "o", "≠") for a relation between two index letters stated as a condition
-    ("for $i \\neq j$", "if i = j", "(i \\ne j)"), else None."""
-    a, b = step.a.expr, step.b.expr
-    if step.a.error or step.b.error or not (isinstance(a, sp.Symbol) and isinstance(b, sp.Symbol)):
-        return None
-    if len(a.name) != 1 or len(b.name) != 1 or a == b or not (a.name + b.name).isalpha():
-        return None
-    if not step.assumption:
-        return None
-    if step.rel == "=":
-        return a.name, b.name, "="
-    if step.rel == "other" and step.rel_source.strip() in ("\\neq", "\\ne"):
-        return a.name, b.name, "≠"
-    return None
 
 
 class Judge(Definitions):
@@ -61,9 +55,11 @@ class Judge(Definitions):
         scope.context = context
         self.vector = "vector" in context.flags and not model
         self.assumed: dict = {}  # symbol -> the assumption written about it ("x > 0")
-        self.pending_case = self.index_case = None  # a case of two indices stated in the text: ("i", "j", "≠")
-        self.last_step = None  # (line, start in its math) of the relation judged before
         self.updates: list = []  # (name, new value or None, line) of the updates in the chain being judged
+        self.index_case = None  # the case of two indices that governs the relation judged: ("i", "j", "≠")
+        self.chain_head = None  # the first side of the chain being judged
+        self.family_conditions = True  # the document may state a condition on a family (one-hot, Σ_k y_k = 1)
+        self.whole_names: frozenset = frozenset()  # names the document also writes whole (J, x), not only entries
         self.linalg = linalg.Document()  # shapes and definitions of vectors and matrices
         for names, space in context.shapes:
             self.linalg.declare(names, space)
@@ -74,18 +70,11 @@ class Judge(Definitions):
         return _integer_condition(condition)
 
     def __call__(self, step) -> Judgement:
-        case = _index_case(step)
-        here, before = (step.line, step.a.start), self.last_step
-        self.last_step = here
-        pending, self.pending_case = self.pending_case, None
         if step.chain_start and self.updates:
             self.apply_updates()
-        if case is not None:  # "for i ≠ j, …": the case of the indices for the chain right after it, in the same
-            # math; a case written after a relation ("… \quad (i ≠ j)") is carried to nothing
-            first = before is None or before[0] != here[0] or before[1] >= here[1]
-            self.pending_case, self.index_case = (case, here) if first else None, None
-        elif step.chain_start:
-            self.index_case = pending[0] if pending and here[0] == pending[1][0] and here[1] > pending[1][1] else None
+        self.index_case = step.index_case  # found for each relation by cases.governing_cases
+        if step.chain_start:
+            self.chain_head = step.a.expr  # ∂E/∂s_d = … = …: its indices d are those of a variable throughout
         judgement = self.scope.with_pieces(self._matrix_reading, step)
         cx = judgement.counterexample
         if cx and cx.get("values"):
@@ -188,6 +177,8 @@ class Judge(Definitions):
         if (isinstance(a, sp.Symbol) and isinstance(b, sp.Symbol) and a.name in "ijklmn" and b.name in "ijklmn"
                 and len(a.name) == len(b.name) == 1):  # "for i = j": the case of an index
             return self._assumption(step, a, b)
+        if step.chain_start and step.after_condition is None and not self.model and family_sum(a, b, self.scope):
+            return self._family_sum(step, *family_sum(a, b, self.scope))
         if step.chain_start and step.after_condition is None:
             decided = self._definition(a, b, step)
             if decided:
@@ -225,8 +216,9 @@ class Judge(Definitions):
         """Sums and indices: the relation at each size and index value (those of the case the text states, such
         as i ≠ j, if it states one); valid only if valid at all of them."""
         reasons, last, failed, held, by_size, restricted, free_indices = [], None, [], 0, {}, False, 0
+        holding = set()  # the index values (with one-hot positions) at which it holds
         for ai, bi, scope, label, index in instances(a, b, self.scope, self.index_case):
-            free_indices = max(free_indices, len(index) - (SIZE in index)) or 99  # no index: no case to state
+            free_indices = max(free_indices, sum(not k.startswith("#") for k in index)) or 99  # none: no case
             restricted = restricted or bool(holds_case(index, self.index_case))
             judgement = self._equality_in(scope, step, ai, bi, approx, componentwise=True)
             if judgement.verdict == U:
@@ -237,24 +229,36 @@ class Judge(Definitions):
                           for d in (v.variables if isinstance(v, sp.Derivative) else v.args[1:])
                           if isinstance(d, sp.Symbol)}
                 free = {f for f in _names(ai, bi) - set(scope.defs) - set(scope.values)
-                        if f.name.partition("_")[0] not in varied}  # a variable differentiated against is free
-                failed.append((judgement, label, free, size))
+                        if f.name.partition("_")[0] not in varied  # a variable differentiated against is free
+                        and f.name.partition("_")[0] not in scope.family_sums}  # its stated condition is used
+                failed.append((judgement, label, free, size, index))
                 by_size.setdefault(size, []).append(False)
                 continue
             by_size.setdefault(size, []).append(True)
+            holding.add(frozenset(index.items()))
             held += 1
             reasons.append(judgement.reason)
             last = label
+        classes = _class_letters(a, b, self.chain_head)
+        if failed and all(rescued(f[4], holding, classes) for f in failed):
+            raise Unverifiable(f"false where a one-hot position differs from an index ({failed[0][1]}), true where "
+                               f"they agree: the text may tie the one-hot target to that index")
+        failed = [f for f in failed if not rescued(f[4], holding, classes)]
         if failed:
             # false at every index of some size: no case of the indices (i = j, i ≠ j) can make it hold
             everywhere = [n for n, ok in by_size.items() if not any(ok) and n is not None and n >= free_indices]
-            if held and not restricted and not everywhere:
+            claimed = claimed_for_every_index(a, b, self.index_case, step.nearby)
+            if held and not restricted and not everywhere and not claimed:
                 raise Unverifiable(f"holds for some sizes and indices but not all ({failed[0][1]}): the case it is "
                                    f"meant for (such as i ≠ j) is stated in words")
-            judgement, label, free, _ = next((f for f in failed if restricted or f[3] in everywhere), failed[0])
-            if free:
+            judgement, label, free, _, _ = next((f for f in failed if restricted or f[3] in everywhere), failed[0])
+            entries = all(re.search(r"_\{?\d", f.name) and f.name.partition("_")[0] not in self.whole_names
+                          for f in free)  # x_1, W_21: entries of a family the document writes only by entries
+            if free and (self.family_conditions or not entries):
                 raise Unverifiable(f"false at some sizes ({label}) unless {', '.join(sorted(self.scope.shown(f) for f in free)[:3])} "
                                    f"satisfy a condition the text states (a one-hot or probability vector?)")
+            if claimed and not restricted and not everywhere and free_indices < 99:
+                label = f"{label}; with its indices free and no case of them stated, it is claimed at every value"
             return Judgement(X, f"{judgement.reason} ({label})" if label else judgement.reason,
                              judgement.counterexample)
         if last is None:
@@ -326,7 +330,12 @@ class Judge(Definitions):
             return Judgement(V, outcome.reason)
         if outcome.verdict == "invalid" and unknowns:
             raise Unverifiable(_unknown_reason(unknowns, self.context, self.model))
-        if outcome.verdict == "invalid" and names and (not _names(a) or not _names(b)) and not as_condition:
+        # a side that became a number at an index (δ_ij = 0 at i ≠ j) is no value stated for the other side's names
+        collapsed = componentwise and _names(step.a.expr) and _names(step.b.expr)
+        # entries of a family under a stated condition (Σ_k w_k = 1) are compared with numbers under that condition
+        collapsed = collapsed or componentwise and all(n.name.partition("_")[0] in scope.family_sums for n in names)
+        if outcome.verdict == "invalid" and names and (not _names(a) or not _names(b)) and not as_condition \
+                and not collapsed:
             shown = ", ".join(scope.shown(n) for n in names[:3])
             raise Unverifiable(f"compares {shown} with numbers, but {shown} {'has' if len(names) == 1 else 'have'} "
                                f"no value here")
@@ -420,6 +429,15 @@ class Judge(Definitions):
         return Judgement(V, "arithmetic: the two sides differ")
 
     # ------------------------------------------------------------------ conditions
+    def _family_sum(self, step, base: str, total) -> Judgement:
+        """Σ_k y_k = 1 for a family the document does not define: a condition its entries meet whenever they are
+        instantiated (one-hot values if the text around it calls y one-hot), not a claim."""
+        one_hot = total == 1 and re.search(r"one[- ]?hot", step.nearby, re.I) is not None
+        self.scope.family_sums[base] = (total, one_hot)
+        shown = self.scope.shown(sp.Symbol(base))
+        return Judgement(V, f"given: the entries of {shown} sum to {total}" + (" (one-hot)" if one_hot else "")
+                         + ", a condition they meet wherever they are instantiated")
+
     def _assumption(self, step, a, b) -> Judgement:
         """A condition stated for what follows: recorded (it may be the premise of an implication), not judged."""
         shown = f"{step.a.source.strip()} {step.rel_source} {step.b.source.strip()}"

@@ -154,6 +154,8 @@ class Scope:
     pieces: dict = field(default_factory=dict)  # piecewise pieces taken at the values given, for the reason
     from_tuples: set = field(default_factory=set)  # the names whose values are the entries of a given tuple (x_2)
     earlier: dict = field(default_factory=dict)  # name -> (formula, value, line) it had before another formula
+    index_letters: frozenset = frozenset()  # letters the document uses as indices besides i to n (Σ_w, w ≠ o)
+    family_sums: dict = field(default_factory=dict)  # family -> (total, one-hot?): Σ_k y_k = 1 stated, "one-hot y"
 
     @classmethod
     def for_model(cls, model: str | None) -> "Scope":

@@ -104,6 +104,8 @@ _DIV_SUM = re.compile(r"/\s*(?=\\(sum|prod)(?![a-zA-Z]))")
 _COND_NAME = r"\\?[A-Za-z]+(?:_\{[^{}]{1,10}\}|_[A-Za-z0-9])?"
 _PAREN_CONDITION = re.compile(rf"\\q?quad\s*(\()\s*{_COND_NAME}\s*(?:=|\\neq?|<|>|\\leq?|\\geq?|\\in(?![a-zA-Z]))\s*"
                               rf"(?:{_COND_NAME}|\d+|\\mathbb\{{[NZR]\}})\s*(\))")
+_SPACED_CONDITION = re.compile(r"(?<=quad)\s+(?=([A-Za-z])\s*(?:=|\\neq?(?![A-Za-z]))\s*([A-Za-z])\s*[,.]?\s*(?:\\\\|$))")
+_SUBSCRIPT = re.compile(r"_\{([^{}]*)\}|_([A-Za-z])")
 _MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix|array|cases|dcases|rcases)\}.*?\\end\{\1\}", re.S)
 _OTHERWISE = re.compile(r"\\text\{\s*(?:otherwise|else|o\.w\.|elsewhere)\s*\.?\s*\}|(?<=\x1e)\s*(?:otherwise|else)\b")
 _CASE_IF = re.compile(r"\\text\{\s*,?\s*(?:if|for|when|where)\s*\}|\\mathrm\{\s*if\s*\}|(?<=\x1e)\s*if\b")
@@ -136,6 +138,7 @@ def normalise(written: str, macros: dict | None = None) -> Mapped:
     m = m.sub(_JUSTIFICATION, _blank)
     m = m.sub(_DOT_PRODUCT, lambda x: " \\cdot ")
     m = _paren_conditions(m)
+    m = m.sub(_SPACED_CONDITION, _spaced_condition)
     m = m.sub(_CONDITION, lambda x: ", " + x.group(1))
     m = m.sub(_TEXT_COMMENT, _blank)
     m = m.sub(_DELTA_NAME, lambda x: f"{x.group(1)}{x.group(2)}")  # δh_t: the gradient's own name
@@ -167,6 +170,17 @@ def _paren_conditions(m: Mapped) -> Mapped:
         origin = m.origin[:a] + [m.origin[a]] * 11 + m.origin[a + 1:b] + [m.origin[b]] + m.origin[b + 1:]
         m = Mapped(text, origin)
     return m
+
+
+def _spaced_condition(found: re.Match) -> str:
+    """``… = -p_i p_j \\qquad i \\ne j`` -> ``… \\qquad \\text{for} i \\ne j``: two letters that are subscripts of
+    the relation before, compared at the end of a row after a space, are a case of its indices."""
+    row = found.string[:found.start()].rsplit("\\\\", 1)[-1]
+    subscripts = "".join(braced + single for braced, single in _SUBSCRIPT.findall(row))
+    a, b = found.group(1), found.group(2)
+    if a == b or a not in subscripts or b not in subscripts or not re.search(r"\\q?quad$", row):
+        return found.group()
+    return " \\text{for} "
 
 
 def _pair_norms(m: Mapped) -> Mapped:
