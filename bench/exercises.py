@@ -81,9 +81,10 @@ GAPS = {
     "one entry (yhat_n, theta_j) or by the whole vector is unknown; y in {0,1}^m is not read": {
         "valid": ("y10_mse_mean_numbers_ok", "y12_logistic_matrix_bm_ok"),
         "caught": ("y10_mse_mean_numbers_bad", "y12_logistic_matrix_bm_bad", "y12_logistic_matrix_bm_bad2")},
-    "checker: softmax + cross-entropy in index form with a Kronecker delta: p_i is not differentiated as a family, "
-    "sum_k y_k = 1 is not used, and a Jacobian true only at i != j stays unverifiable": {
-        "valid": ("y04_softmax_ce_vector_ok",), "caught": ("y04_softmax_ce_vector_bad", "y04_softmax_ce_vector_bad2")},
+    "checker: in a document that writes vectors (z in R^K, bold p and y), an index-form relation valid in the scalar "
+    "reading (dp_i/dz_j = p_i (delta_ij - p_j)) is not trusted without a matrix reading, and the gradient nabla_z L "
+    "of a loss defined by entries is unknown": {
+        "valid": ("y04_softmax_ce_vector_ok",), "caught": ("y04_softmax_ce_vector_bad2",)},
     "checker: in plain text, 'loss = -log(p_0)' does not define the L of dL/dz_k, and Z = e^2 + e^1 + e^0 is taken as "
     "stated": {"valid": ("y05_softmax_ce_plain_numbers_ok",),
                "caught": ("y05_softmax_ce_plain_numbers_bad", "y05_softmax_ce_plain_numbers_bad2")},
