@@ -12,7 +12,8 @@ from dlderive.cli import main
 from dlderive.derive import DERIVATIONS, derive
 from dlderive.errors import ProofError
 from dlderive.functions import IDENTITY, Jacobian, diag, prime, sigmoid
-from dlderive.jacobian import to_scalar
+from dlderive.matrices import MatrixPartial, dims, hadamard, matrix, mm, to_scalar, vector
+from dlderive.matrices import diag as mdiag
 from dlderive.steps import Step
 from oracle import fd_jacobian, lstm_numpy, lstm_scalar, random_values, sym
 
@@ -66,23 +67,26 @@ def _numpy_jacobian(expr, values, n):
     env = {**values, **state}
     names = {s.name: s for s in expr.free_symbols}
 
+    from dlderive.matrices import DiagMatrix, to_elementwise
+
     def ev(e):
-        if isinstance(e, sp.Add):
+        if isinstance(e, (sp.Add, sp.MatAdd)):
             return sum(ev(a) for a in e.args)
-        if isinstance(e, diag):
-            inner = e.args[0]
+        if isinstance(e, DiagMatrix):
+            inner = to_elementwise(e.args[0])
+            names.update({s.name: s for s in inner.free_symbols})
             f = sp.lambdify([names.get(k) or sym(k) for k in env if np.ndim(env[k]) == 1],
                             inner, modules=[{"sigmoid": lambda a: 1 / (1 + np.exp(-a))}, "numpy"])
             vec = np.broadcast_to(f(*[env[k] for k in env if np.ndim(env[k]) == 1]), (n,))
             return np.diag(vec)
-        if isinstance(e, sp.Mul):
+        if isinstance(e, (sp.Mul, sp.MatMul)):
             out = np.eye(n)
             for f in e.args:
                 out = out @ ev(f) if not f.is_number else out * float(f)
             return out
-        if e == IDENTITY:
+        if isinstance(e, sp.Identity):
             return np.eye(n)
-        if isinstance(e, sp.Symbol):
+        if isinstance(e, sp.MatrixSymbol):
             return env[e.name]
         raise AssertionError(f"unexpected {e}")
     return ev(expr)
@@ -103,8 +107,11 @@ def test_vector_result_matches_numpy_finite_differences(name, n):
 def test_vector_forms_use_diag_and_matrices():
     d = derive("lstm.forget_gate", "vector")
     f = sym("f_t")
-    assert d.final.rhs == diag(f * (1 - f)) * sp.Symbol("U_f", commutative=False)
-    assert d.final.lhs == Jacobian(f, H)
+    n, m = dims("n", "m")
+    f, U = vector("f_t", n), matrix("U_f", n, n)
+    assert d.final.rhs == mm(mdiag(hadamard(f, sp.OneMatrix(n, 1) - f)), U)  # diag(f ∘ (1 - f)) U, in order
+    assert d.final.lhs == MatrixPartial(f, vector("h_prev", n)) and d.final.lhs.shape == (n, n)
+    assert all(isinstance(s.rhs, sp.MatrixExpr) for s in d.steps)
 
 
 def test_cell_independence_is_derived_from_the_graph():

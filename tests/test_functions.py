@@ -105,8 +105,11 @@ def test_every_function_class_has_a_derivative_rule():
 
 
 def test_chain_rule_through_relu_gives_the_step_function():
-    x, w = sp.Symbol("x", real=True), sp.Symbol("w", real=True)
-    ctx = Context(x, {}, {}, {})
-    atom = prime(relu)(w * x)
+    from dlderive import matrices as mx
+    n, m = mx.dims("n", "m")
+    x, w = mx.vector("x", m), mx.matrix("W", n, m)
+    ctx = Context(x, {}, {})
+    atom = mx.apply(prime(relu), mx.mm(w, x))  # relu'(W x), elementwise
     assert classify(atom, ctx) == "derivative of relu"
-    assert RULES["derivative of relu"].apply(atom, ctx) == sp.Heaviside(w * x)
+    step = RULES["derivative of relu"].apply(atom, ctx)
+    assert step == mx.apply(sp.Heaviside, mx.mm(w, x)) and step.shape == (n, 1)

@@ -71,7 +71,7 @@ def cell_entries(cell: Cell) -> dict[str, Entry]:
     for state in cell.states:
         m = model(cell.name, state)
         for ident, _ in cell.equations:
-            if state != cell.hidden and m.wrt not in m.depends[at(*timed(ident))]:
+            if state != cell.hidden and m.wrt not in m.depends[m.column(ident)]:
                 continue
             held = "" if state == cell.hidden else f", {shown(cell.hidden, 1)} held fixed"
             add(Entry(derivation_name(cell, ident, state),

@@ -1,9 +1,8 @@
 """Compiled results: a one-step derivation's result, with its definitions substituted, compiled
 once with ``lambdify`` and evaluated at the values a user gives (floats, or NumPy arrays).
 
-Scalar form: a float.  Vector form: the n x n Jacobian, from the result's terms
-diag(s0) M1 diag(s1) M2 ... (each slot s a compiled vector expression, each matrix product
-W v computed with ``@``).  Inputs are checked: a missing identifier, a wrong shape or a
+Scalar form: a float.  Vector form: the n x n Jacobian, the result (a matrix expression) with its
+definitions substituted, evaluated by ``matrices.numeric``.  Inputs are checked: a missing identifier, a wrong shape or a
 non-finite number is a DlderiveError that names the identifier and the shape it needs.
 """
 from __future__ import annotations
@@ -14,12 +13,11 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .catalog import entry
+from . import matrices as mx
 from .errors import DlderiveError
 from .functions import NUMPY_FUNCTIONS
-from .jacobian import atomize, split_matvec, terms
+from .jacobian import atomize, split_matvec
 from .memo import cached
-from .model import model
 from .onestep import derive_one
 
 MAX_SIZE = 4096
@@ -134,49 +132,34 @@ class Evaluator:
 def compiled(name: str, form: str) -> Evaluator:
     """The evaluator of one-step derivation ``name`` (one per derivation and form, built once)."""
     d = derive_one(name, form)
-    e = entry(name)
     full = {sp.Symbol(k, real=True): v for k, v in d.definitions.items()}
     if form == "scalar":
         expr = _in_leaves(d.final.rhs, full)
         leaves = sorted(s.name for s in expr.free_symbols)
         fn = sp.lambdify([sp.Symbol(n, real=True) for n in leaves], expr, modules=MODULES, cse=True)
         return Evaluator(name, form, leaves, {}, lambda env, sizes: float(fn(*[env[n] for n in leaves])))
-    m = model(e.cell, e.state if e.kind == "derivative" else "")
-    kinds = dict(d.kinds)
-    parts = []
-    for skeleton, slots in terms(d.final.rhs):
-        fns = [compile_vector(_in_leaves(s, full), kinds) for s in slots]
-        parts.append(([str(mat) for mat in skeleton], fns))
-    wrt = m.wrt.name
-    leaves = sorted({wrt} | {n for _, fns in parts for _, names in fns for n in names}
-                    | {str(mat) for skeleton, _ in parts for mat in skeleton})
-    kinds.setdefault(wrt, ("vector", "n"))
+    columns = {s for v in d.definitions.values() for s in v.atoms(sp.MatrixSymbol)}
+    full = {s: d.definitions[s.name] for s in d.final.rhs.atoms(sp.MatrixSymbol) if s.name in d.definitions}
+    for _ in range(len(d.definitions)):
+        full = {s: v.xreplace(full) for s, v in full.items()}
+    expr = d.final.rhs.xreplace(full)
+    wrt = d.final.lhs.args[1]
+    symbols = expr.atoms(sp.MatrixSymbol) | {wrt}
+    leaves = sorted(s.name for s in symbols)
+    shapes = {s.name: _kind(s) for s in symbols | columns}
 
     def run(env, sizes):
-        n = sizes["n"]
-        total = np.zeros((n, n), dtype=np.result_type(*env.values()))
-        for skeleton, fns in parts:
-            total = total + chain_value(skeleton, [fn for fn, _ in fns], env, n)
-        return total
+        return mx.numeric(expr, env, sizes)
 
-    return Evaluator(name, form, leaves, kinds, run)
+    return Evaluator(name, form, leaves, shapes, run)
 
 
-def chain_value(skeleton: list[str], slots: list, env: dict, n: int) -> np.ndarray:
-    """diag(s0) M1 diag(s1) M2 ... diag(sk) as an array."""
-    first = np.broadcast_to(slots[0](env), (n,))
-    if not skeleton:
-        return np.diag(first)
-    out = first[:, None] * env[skeleton[0]]
-    for mat, slot in zip(skeleton[1:] + [None], slots[1:]):
-        s = slot(env)
-        out = out * (s if np.ndim(s) == 0 else np.asarray(s)[None, :])
-        if mat is not None:
-            out = out @ env[mat]
-    return out
+def _kind(s: sp.MatrixSymbol) -> tuple:
+    """("vector", rows) or ("matrix", rows, columns) of a matrix symbol, as ``checked`` reads them."""
+    rows, cols = (str(d) for d in s.shape)
+    return ("vector", rows) if cols == "1" else ("matrix", rows, cols)
 
 
 def _in_leaves(expr: sp.Expr, full: dict) -> sp.Expr:
     """``expr`` with every defined quantity replaced by its expression in the leaves."""
     return expr.xreplace(full) if full else expr
-

@@ -5,29 +5,23 @@ import dataclasses
 
 import sympy as sp
 
+from . import matrices as mx
 from . import verify
 from .catalog import entry
 from .cells import at, get_cell, timed
 from .errors import DlderiveError
-from .functions import IDENTITY, Jacobian, Prime, sigmoid
-from .jacobian import atomize, collect, to_scalar
+from .functions import sigmoid
+from .matrices import MatrixPartial, to_scalar
 from .memo import cached
 from .model import Model, derivation_name, model
-from .rules import PRIORITY, RULES, Context, classify
+from .rules import PRIORITY, RULES, Context, atoms, classify
 from .steps import Derivation, Step
+from .vectorform import N, as_matrix, symbols
 
 
 # ----------------------------------------------------------------------------- building chains
-def _tidy(expr: sp.Basic) -> sp.Basic:
-    """Drop identity factors: I M = M."""
-    return expr.replace(
-        lambda e: isinstance(e, sp.Mul) and IDENTITY in e.args and len(e.args) > 1,
-        lambda e: sp.Mul(*[a for a in e.args if a != IDENTITY]))
-
-
 def _pending(expr: sp.Basic, ctx: Context) -> dict:
-    atoms = expr.atoms(Jacobian) | expr.atoms(Prime)
-    return {a: classify(a, ctx) for a in atoms}
+    return {a: classify(a, ctx) for a in atoms(expr)}
 
 
 def _note(rule: str, atoms, ctx: Context, fold) -> str:
@@ -41,30 +35,25 @@ def _note(rule: str, atoms, ctx: Context, fold) -> str:
     return RULES[rule].identity
 
 
-def chain(start: sp.Basic, ctx: Context, folds: dict) -> list[Step]:
+def chain(start: sp.Basic, ctx: Context, folds: dict, sym) -> list[Step]:
     """Expand every opaque atom of ``start``, one rule a step, highest priority first."""
     steps, expr = [], start
     while pending := _pending(expr, ctx):
         rule = min(pending.values(), key=PRIORITY.index)
         atoms = [a for a, r in pending.items() if r == rule]
-        new = _tidy(expr.xreplace({a: RULES[rule].apply(a, ctx) for a in atoms}))
+        new = mx.tidy(expr.xreplace({a: RULES[rule].apply(a, ctx) for a in atoms}))
         used = [(d, v) for d, v in folds.items() if new.has(d)] if rule.startswith("derivative of") else []
-        new = new.xreplace(dict(used))
+        new = mx.canonical(new.xreplace(dict(used)), sym)
         label = rule
         if rule == "definition":
             nums = sorted({ctx.numbers[a.args[0]] for a in atoms if a.args[0] in ctx.numbers})
             label = f"definition ({', '.join(map(str, nums))})" if nums else "definition"
         steps.append(Step(expr, new, label, _note(rule, atoms, ctx, used)))
         expr = new
-    final = _collected(expr, ctx)
+    final = mx.collect(expr, sym, N)
     if final != expr:
         steps.append(Step(expr, final, "algebra", "diag(a) diag(b) = diag(a ∘ b); terms with the same matrix collected"))
     return steps
-
-
-def _collected(expr: sp.Basic, ctx: Context) -> sp.Basic:
-    atoms, back = atomize(expr, ctx.kinds)
-    return collect(atoms).xreplace(back)
 
 
 # ----------------------------------------------------------------------------- the derivations
@@ -75,7 +64,7 @@ def _derivative_of(m: Model, target: sp.Symbol) -> tuple[list[Step], sp.Basic]:
     ctx = m.context(known, {g: derivation_name(m.cell, g.name, m.state) for g in gates})
     steps = [Step(target, m.definitions[target], _def_label(m, target), "")]
     body = m.definitions[target]
-    inner = [s for s in body.free_symbols if s in m.definitions and not m.is_gate(s)]
+    inner = [s for s in body.atoms(sp.MatrixSymbol) if s in m.definitions and not m.is_gate(s)]
     for s in sorted(inner, key=str):
         steps.append(Step(s, m.definitions[s], _def_label(m, s), ""))
     if inner:
@@ -85,8 +74,8 @@ def _derivative_of(m: Model, target: sp.Symbol) -> tuple[list[Step], sp.Basic]:
         body = expanded
     folds = {m.definitions[s]: s for s in m.definitions}
     folds.update({m.definitions[s].xreplace({i: m.definitions[i] for i in inner}): s for s in m.definitions})
-    first = Step(Jacobian(target, m.wrt), Jacobian(body, m.wrt), steps[-1].rule, "")
-    return [*steps, first, *chain(first.rhs, ctx, folds)], first.lhs
+    first = Step(MatrixPartial(target, m.wrt), MatrixPartial(body, m.wrt), steps[-1].rule, "")
+    return [*steps, first, *chain(first.rhs, ctx, folds, symbols(m.cell))], first.lhs
 
 
 def _def_label(m: Model, s: sp.Symbol) -> str:
@@ -96,24 +85,25 @@ def _def_label(m: Model, s: sp.Symbol) -> str:
 
 def _independence(m: Model, state: sp.Symbol) -> tuple[list[Step], sp.Basic]:
     """∂s_{t-1}/∂h_{t-1} = 0, from the graph unrolled one step back."""
-    back = m.cell.equations_at(1)
-    leaves = sorted(m.previous[state].free_symbols, key=str)
+    back = m.cell.equations_at(1)  # as declared, for the note
+    wrt, declared = at(m.wrt.name), at(state.name)
+    leaves = sorted(m.previous[state].atoms(sp.MatrixSymbol), key=str)
     if m.wrt in leaves:
         raise DlderiveError(f"{state} depends on {m.wrt}: no independence to prove")
-    hidden_reads = m.wrt in back and state in back[m.wrt].free_symbols
-    one_level = back[state]
+    hidden_reads = wrt in back and declared in back[wrt].free_symbols
+    one_level = as_matrix(m.cell, back[declared])
     steps = [Step(state, one_level, _def_label(m, at(timed(state.name)[0])), "the cell equation one step back")]
     steps.append(Step(state, m.previous[state], "substitution", "gate definitions one step back"))
-    steps.append(Step(Jacobian(state, m.wrt), Jacobian(m.previous[state], m.wrt), "substitution", ""))
+    steps.append(Step(MatrixPartial(state, m.wrt), MatrixPartial(m.previous[state], m.wrt), "substitution", ""))
     why = f"{state} depends on {', '.join(map(str, leaves))} only"
     if hidden_reads:
-        why += f"; {m.wrt} = {back[m.wrt]} is computed from {state}, not the other way round"
-    steps.append(Step(steps[-1].rhs, sp.S.Zero, "independence", why))
+        why += f"; {m.wrt} = {back[wrt]} is computed from {state}, not the other way round"
+    steps.append(Step(steps[-1].rhs, sp.ZeroMatrix(state.shape[0], m.wrt.shape[0]), "independence", why))
     return steps, steps[2].lhs
 
 
 @cached
-def derive_vector_result(cell_name: str, target: sp.Symbol, state: str = "") -> sp.Basic:
+def derive_vector_result(cell_name: str, target: sp.MatrixSymbol, state: str = "") -> sp.Basic:
     return derive_one(derivation_name(get_cell(cell_name), target.name, state), "vector").final.rhs
 
 
@@ -149,10 +139,10 @@ def _scalar_steps(vector_steps: list[Step]) -> list[Step]:
     return out
 
 
-def _realization(m: Model) -> dict:
+def _realization(m: Model) -> tuple:
     """What the scalar prover substitutes, in order: every quantity in the leaves, then the
     states at t-1 one step back (so that ∂c_{t-1}/∂h_{t-1} is computed, not assumed)."""
-    return (m.full, m.previous)
+    return (m.scalar(m.full), m.scalar(m.previous))
 
 
 @cached
@@ -163,19 +153,19 @@ def derive_one(name: str, form: str) -> Derivation:
         if form != "scalar":
             raise DlderiveError(f"{name} has only the scalar form")
         steps = verify.prove_scalar_steps(_sigmoid_steps())
-        return Derivation(name, form, e.description, steps, {}, {}, Step(steps[1].lhs, steps[-1].rhs, "result"))
+        return Derivation(name, form, e.description, steps, {}, Step(steps[1].lhs, steps[-1].rhs, "result"))
     m = model(e.cell, e.state if e.kind == "derivative" else "")
     if e.kind == "derivative":
-        vector_steps, target = _derivative_of(m, at(*timed(e.target)))
+        vector_steps, target = _derivative_of(m, symbols(m.cell)(at(*timed(e.target)).name))
     else:
-        vector_steps, target = _independence(m, at(e.state, 1))
-    definitions = {str(s): x for s, x in m.full.items()}
+        vector_steps, target = _independence(m, symbols(m.cell)(at(e.state, 1).name))
+    definitions = dict(m.full)
     if e.kind == "independence":
-        definitions.update({str(s): x for s, x in m.previous.items()})
+        definitions.update(m.previous)
     result = Step(target, vector_steps[-1].rhs, "result")
     if form == "vector":
         steps = verify.prove_vector_steps(vector_steps, m)
-        return Derivation(name, form, e.description, steps, definitions, m.kinds(), result)
+        return Derivation(name, form, e.description, steps, {str(s): x for s, x in definitions.items()}, result)
     steps = verify.prove_scalar_steps(_scalar_steps(vector_steps), _realization(m))
-    return Derivation(name, form, e.description, steps, definitions, {},
+    return Derivation(name, form, e.description, steps, {str(s): x for s, x in m.scalar(definitions).items()},
                       Step(to_scalar(result.lhs), to_scalar(result.rhs), "result"))

@@ -46,7 +46,6 @@ class Derivation(Displayable):
     title: str
     steps: tuple[Step, ...]
     definitions: dict = field(default_factory=dict)  # identifier -> expression in the inputs
-    kinds: dict = field(default_factory=dict)  # identifier -> "vector" | "matrix" (vector form only)
     result: Step | None = None  # the relation that the derivation establishes
 
     @property

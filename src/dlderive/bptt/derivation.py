@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .. import matrices as mx
 from ..catalog import entry
-from ..cells import Cell, at, get_cell, shift, timed
-from ..functions import IDENTITY
-from ..jacobian import terms
+from ..cells import Cell, at, get_cell, shift
 from ..memo import cached
 from ..model import model
 from ..notation import time_offset_name
 from ..steps import Derivation, Step
-from .blocks import Form, product, weight_free, one_step_blocks, stack_base
+from ..vectorform import N, symbols
+from .blocks import Form, weight_free, one_step_blocks, stack_base
 from .proof import prove_steps
 
 
@@ -27,25 +27,16 @@ def derive_through_time(name: str, cell: Cell, state: str, k: int, form: str) ->
     steps, result = _steps(cell, state, k, form)
     proven = prove_steps(cell, steps, k, form)
     m = model(cell.name)
-    definitions = {str(s): e for s, e in m.full.items()}
-    kinds = {n: cell.kind(n) for n in _names(steps) if n != str(IDENTITY)} if form == "vector" else {}
-    if form == "vector" and len(cell.states) > 1:
-        kinds.update({n: ("vector", "n") for n in _names(steps) if timed(n) and timed(n)[0] == stack_base(cell)})
+    full = m.full if form == "vector" else m.scalar(m.full)
+    definitions = {str(s): e for s, e in full.items()}
     return Derivation(name, form, f"∂{state}_t/∂{state}_(t-{k}) through {k} step{'s' if k > 1 else ''} "
                       f"of the {cell.name} cell",
-                      proven, definitions, kinds, result)
-
-
-def _names(steps) -> set[str]:
-    out = set()
-    for s in steps:
-        for side in (s.lhs, s.rhs):
-            out |= {a.name for a in side.atoms(sp.Symbol)}
-    return out
+                      proven, definitions, result)
 
 
 def _steps(cell: Cell, state: str, k: int, form: str):
-    F = Form(form, stack_base(cell))
+    F = Form(form, stack_base(cell), cell)
+    product = F.product
     blocks = one_step_blocks(cell, form)
     target, source = at(state, 0), at(state, k)
     steps = []
@@ -62,13 +53,13 @@ def _steps(cell: Cell, state: str, k: int, form: str):
 
     S = [at(F.stack, j) for j in range(k + 1)]
     states = cell.states
-    steps.append(Step(S[0], sp.ImmutableMatrix([[at(q, 0)] for q in states]), "definition",
+    steps.append(Step(F.col(S[0]), F.matrix([[F.col(at(q, 0))] for q in states]), "definition",
                       f"the state of the {cell.name} cell: what one step hands to the next"))
     per_step = [F.d(S[j], S[j + 1]) for j in range(k)]
-    steps.append(Step(F.d(target, source), F.d(target, S[0]) * F.d(S[0], S[k]) * F.d(S[k], source),
+    steps.append(Step(F.d(target, source), product([F.d(target, S[0]), F.d(S[0], S[k]), F.d(S[k], source)]),
                       "chain rule", f"{source} enters the state {S[k]}; {target} is read from {S[0]}"))
     steps.append(Step(F.d(S[0], S[k]), product(per_step), "chain rule", _total_note(cell, k, states)))
-    atoms = sp.ImmutableMatrix([[F.d(at(r, 0), at(q, 1)) for q in states] for r in states])
+    atoms = F.matrix([[F.d(at(r, 0), at(q, 1)) for q in states] for r in states])
     steps.append(Step(per_step[0], atoms, "definition",
                       "one step's block Jacobian: each block a partial derivative of one step, the other "
                       "states at t-1 and the input held fixed; at step t-j every identifier moves j steps back"))
@@ -79,11 +70,12 @@ def _steps(cell: Cell, state: str, k: int, form: str):
         steps.append(Step(F.d(at(r, 0), at(q, 1)), value, "substitution" if origin else "independence", why))
     steps.extend(_carousels(cell, F, {q: blocks[q, q][0] for q in states}, k))
     index = states.index(state)
-    row = sp.ImmutableMatrix([[F.one if i == index else 0 for i in range(len(states))]])
+    row = F.matrix([[F.one if i == index else F.zero for i in range(len(states))]])
+    column = F.matrix([[F.one if i == index else F.zero] for i in range(len(states))])
     steps.append(Step(F.d(target, S[0]), row, "definition", f"{target} is block {index + 1} of {S[0]}"))
-    steps.append(Step(F.d(S[k], source), row.T, "definition",
+    steps.append(Step(F.d(S[k], source), column, "definition",
                       f"{source} is block {index + 1} of {S[k]}; the other states at t-{k} are held fixed"))
-    factored = F.d(target, S[0]) * product(per_step) * F.d(S[k], source)
+    factored = product([F.d(target, S[0]), *per_step, F.d(S[k], source)])
     steps.append(Step(F.d(target, source), factored, "substitution", _growth_note(k)))
     return steps, Step(F.d(target, source), factored, "result")
 
@@ -107,21 +99,22 @@ def _carousels(cell: Cell, F: Form, diagonal: dict, k: int) -> list[Step]:
         v = weight_free(result, F.name)
         if v is None:
             if F.name == "vector":
-                free = [sl[0] for sk, sl in terms(result) if not sk]
+                opaque: dict = {}
+                free = [sl[0] for sk, sl in mx.diagonal_chains(result, opaque) if not sk]
                 if free and len(cell.states) == 1:
-                    v = sp.Add(*free)
-                    lhs = product([F.diag(shift(v, j)) for j in range(k)])
-                    out.append(Step(lhs, F.diag(sp.Mul(*[shift(v, j) for j in range(k)])), "algebra",
+                    v = mx.restore(sp.Add(*free), symbols(cell), opaque, (N, 1))
+                    lhs = F.product([F.diag(shift(v, j)) for j in range(k)])
+                    out.append(Step(lhs, F.diag(F.elementwise_product([shift(v, j) for j in range(k)])), "algebra",
                                     f"the term {F.diag(v)} of ∂{at(q, 0)}/∂{at(q, 1)} carries the gradient "
                                     "with no weight matrix: along that path alone the product is elementwise "
                                     "and stays near 1 while the gate is near 1 (an additive, gated path)"))
             continue
-        atoms = product([F.d(at(q, j), at(q, j + 1)) for j in range(k)])
+        atoms = F.product([F.d(at(q, j), at(q, j + 1)) for j in range(k)])
         out.append(Step(F.d(at(q, 0), at(q, 1)), result, "substitution",
                         f"{at(q, 1)} reaches {at(q, 0)} elementwise, with no weight matrix: the constant "
                         f"error carousel (partial derivative, every other state at t-1 held fixed)"))
         if k > 1:
-            out.append(Step(atoms, F.diag(sp.Mul(*[shift(v, j) for j in range(k)])), "substitution",
+            out.append(Step(atoms, F.diag(F.elementwise_product([shift(v, j) for j in range(k)])), "substitution",
                             f"the path along {q} alone: an elementwise product of k = {k} factors; it neither "
                             "vanishes nor explodes while they stay near 1"))
     return out

@@ -7,10 +7,12 @@ from collections import ChainMap
 import numpy as np
 import sympy as sp
 
+from .. import matrices as mx
 from ..cells import Cell, shift, timed
 from ..errors import ProofError
-from ..functions import Jacobian, diag
-from ..jacobian import numeric
+from ..functions import Jacobian
+from ..matrices import MatrixPartial
+from ..notation import time_offset_name
 from ..steps import Step
 from .blocks import one_step_blocks, stack_base
 from .unrolled import Unrolled, random_unrolled
@@ -18,18 +20,21 @@ from .unrolled import Unrolled, random_unrolled
 
 def _value(expr, u: Unrolled, stack: str, cache: dict):
     """The value of a step's side: derivative atoms from the unrolled cell, the rest by ``numeric``."""
-    if isinstance(expr, sp.MatrixBase):
-        return np.block([[_block(_value(e, u, stack, cache), u.n) for e in row] for row in expr.tolist()])
-    atoms = [a for a in expr.atoms(Jacobian, sp.Derivative)]
+    if isinstance(expr, (sp.MatrixBase, sp.BlockMatrix)):
+        rows = (expr.blocks if isinstance(expr, sp.BlockMatrix) else expr).tolist()
+        return np.block([[_block(_value(e, u, stack, cache), u.n) for e in row] for row in rows])
+    atoms = [a for a in expr.atoms(Jacobian, sp.Derivative, MatrixPartial)]
     mapping, placeholders = {}, {}
     for a in atoms:
-        key = (a.args[0].name, a.args[1].name if isinstance(a, Jacobian) else a.variables[0].name)
+        key = (a.args[0].name, a.variables[0].name if isinstance(a, sp.Derivative) else a.args[1].name)
         if key not in cache:
             cache[key] = u.jacobian(key[0], key[1], stack)
-        placeholder = sp.Symbol(f"J{len(mapping)}_", commutative=False)
-        mapping[a] = placeholder
-        placeholders[placeholder.name] = cache[key]
-    return numeric(expr.xreplace(mapping), ChainMap(placeholders, u.values), u.kinds)
+        name = f"J{len(mapping)}_"
+        mapping[a] = (sp.MatrixSymbol(name, *a.shape) if isinstance(a, MatrixPartial)
+                      else sp.Symbol(name, commutative=not isinstance(a, Jacobian)))
+        placeholders[name] = cache[key]
+    m = np.shape(u.values[time_offset_name(u.cell.inputs[0], 0)])[0]
+    return mx.numeric(expr.xreplace(mapping), ChainMap(placeholders, u.values), {"n": u.n, "m": m})
 
 
 def _block(v, n: int) -> np.ndarray:
@@ -49,22 +54,22 @@ class ProvenPartials:
     def result(self, atom):
         if atom not in self.done:
             self.done[atom] = None
-            y, x = atom.args[0], atom.args[1] if isinstance(atom, Jacobian) else atom.variables[0]
+            y, x = atom.args[0], atom.variables[0] if isinstance(atom, sp.Derivative) else atom.args[1]
             (r, j), (q, i) = timed(y.name), timed(x.name)
             if i == j + 1 and (r, q) in self.blocks:
                 self.done[atom] = shift(self.blocks[r, q][0], j)
         return self.done[atom]
 
     def substitute(self, expr):
-        mapping = {a: self.result(a) for a in expr.atoms(Jacobian, sp.Derivative)}
+        mapping = {a: self.result(a) for a in expr.atoms(Jacobian, sp.Derivative, MatrixPartial)}
         return expr.xreplace({a: v for a, v in mapping.items() if v is not None})
 
 
 def _merged(e):
     """A product of diagonal factors as one diag: diag(a) diag(b) = diag(a ∘ b)."""
-    factors = sp.Mul.make_args(e)
-    if len(factors) > 1 and all(isinstance(f, diag) for f in factors):
-        return diag(sp.Mul(*[f.args[0] for f in factors]))
+    factors = e.args if isinstance(e, sp.MatMul) else sp.Mul.make_args(e)
+    if len(factors) > 1 and all(isinstance(f, mx.DiagMatrix) for f in factors):
+        return mx.diag(mx.hadamard(*[f.args[0] for f in factors]))
     return e
 
 
@@ -72,10 +77,10 @@ def exactly_equal(lhs, rhs, partials: ProvenPartials) -> bool:
     """True if both sides, with the proven one-step results substituted, are the same expression
     (up to merging diagonal factors); sides with total derivatives or block matrices are left to
     the numeric check."""
-    if any(isinstance(e, sp.MatrixBase) for e in (lhs, rhs)):
+    if any(isinstance(e, (sp.MatrixBase, sp.BlockMatrix)) for e in (lhs, rhs)):
         return False
     a, b = partials.substitute(lhs), partials.substitute(rhs)
-    if any(e.has(Jacobian, sp.Derivative) for e in (a, b)):
+    if any(e.has(Jacobian, sp.Derivative, MatrixPartial) for e in (a, b)):
         return False
     return a == b or _merged(a) == _merged(b)
 
@@ -90,7 +95,7 @@ def prove_steps(cell: Cell, steps, k: int, form: str) -> tuple[Step, ...]:
     caches = [{} for _ in worlds]
     out = []
     for step in steps:
-        if isinstance(step.rhs, sp.MatrixBase) and isinstance(step.lhs, sp.Symbol):
+        if isinstance(step.rhs, (sp.MatrixBase, sp.BlockMatrix)) and isinstance(step.lhs, (sp.Symbol, sp.MatrixSymbol)):
             out.append(dataclasses.replace(step, proof="definition of the stacked state"))
             continue
         for u, cache in zip(worlds, caches):

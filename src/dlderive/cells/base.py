@@ -31,10 +31,12 @@ def shift(expr: sp.Basic, k: int) -> sp.Basic:
     if k == 0:
         return expr
     mapping = {}
-    for s in expr.atoms(sp.Symbol):
+    for s in expr.atoms(sp.Symbol, sp.MatrixSymbol):
         t = timed(s.name)
         if t:
-            mapping[s] = sp.Symbol(time_offset_name(t[0], t[1] + k), **s.assumptions0)
+            name = time_offset_name(t[0], t[1] + k)
+            mapping[s] = (sp.MatrixSymbol(name, *s.shape) if isinstance(s, sp.MatrixSymbol)
+                          else sp.Symbol(name, **s.assumptions0))
     return expr.xreplace(mapping)
 
 

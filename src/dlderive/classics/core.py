@@ -16,6 +16,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from .. import matrices as mx
 from ..errors import ProofError
+from ..matrices import MatrixPartial
 from ..proof import reduces_to_zero
 from ..steps import Derivation, Step
 
@@ -30,27 +31,6 @@ class Partial(sp.Expr):
 
     def doit(self, **hints):
         return self
-
-
-class MatrixPartial(sp.MatrixExpr):
-    """∂f/∂x with a matrix shape: the gradient of a scalar f (x's shape), or the Jacobian of a
-    column f by a column x (dim f x dim x); kept opaque until a prover realizes it."""
-
-    def __new__(cls, f, x):
-        return sp.Basic.__new__(cls, sp.sympify(f), x)
-
-    @property
-    def shape(self):
-        f, x = self.args
-        if getattr(f, "shape", (1, 1)) == (1, 1):
-            return x.shape
-        return (f.shape[0], x.shape[0])
-
-    def doit(self, **hints):
-        return self
-
-    def _entry(self, i, j, **kwargs):
-        raise TypeError("an opaque derivative has no entries")
 
 
 # ----------------------------------------------------------------------------- realizing
@@ -279,7 +259,7 @@ def proven(name: str, form: str, title: str, drafts, prover: Prover, results: li
     else:
         result = Step(sp.Tuple(*[s.lhs for s in done]), sp.Tuple(*[s.rhs for s in done]), "result", "",
                       done[0].proof)
-    return Derivation(name, form, title, steps, definitions or {}, {}, result)
+    return Derivation(name, form, title, steps, definitions or {}, result)
 
 
 def _substituted(result: Draft, steps, prover: Prover) -> Step | None:

@@ -6,6 +6,7 @@ import json
 from functools import singledispatch
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from ..notation import DEFAULT, Notation
 from ..steps import Derivation, Step
@@ -14,10 +15,47 @@ from .printer import as_basic, keeps_order, latex_expr, relation_between
 from .results import Combined, ConvResult, Counts, FileReport, SolveResult, Table, ValidInputs, number, total
 
 
+class MatrixText(StrPrinter):
+    """A matrix expression as text that names every operation: A*B the matrix product (in order),
+    hadamard(a, b), hadamard_power(a, k), diag(v), tanh(v) elementwise, ones(n, 1), eye(n),
+    zeros(r, c), Jacobian(y, x), block([[...], ...])."""
+
+    def _print_HadamardProduct(self, e):
+        return f"hadamard({', '.join(self._print(a) for a in e.args)})"
+
+    def _print_HadamardPower(self, e):
+        return f"hadamard_power({self._print(e.base)}, {self._print(e.exp)})"
+
+    def _print_DiagMatrix(self, e):
+        return f"diag({self._print(e.args[0])})"
+
+    def _print_ElementwiseApplyFunction(self, e):
+        return f"{type(e.function.expr).__name__}({self._print(e.expr)})"
+
+    def _print_OneMatrix(self, e):
+        return f"ones({self._print(e.shape[0])}, {self._print(e.shape[1])})"
+
+    def _print_Identity(self, e):
+        return f"eye({self._print(e.shape[0])})"
+
+    def _print_ZeroMatrix(self, e):
+        return f"zeros({self._print(e.shape[0])}, {self._print(e.shape[1])})"
+
+    def _print_MatrixPartial(self, e):
+        return f"Jacobian({self._print(e.args[0])}, {self._print(e.args[1])})"
+
+    def _print_BlockMatrix(self, e):
+        return "block([" + ", ".join("[" + ", ".join(self._print(b) for b in row) + "]"
+                                     for row in e.blocks.tolist()) + "])"
+
+
 def expr_text(e) -> str:
-    """An expression as SymPy's ``str``; arithmetic shown as written keeps its order (as in the LaTeX)."""
+    """An expression as SymPy's ``str`` (a matrix expression by ``MatrixText``); arithmetic shown as
+    written keeps its order (as in the LaTeX)."""
     if isinstance(e, sp.Eq):
         return f"{expr_text(e.lhs)} = {expr_text(e.rhs)}"
+    if isinstance(e, sp.MatrixExpr) or (isinstance(e, sp.Basic) and e.has(sp.MatrixExpr) and not isinstance(e, sp.MatrixBase)):
+        return MatrixText().doprint(e)
     return sp.sstr(e, order="none") if keeps_order(as_basic(e)) else str(e)
 
 
@@ -25,8 +63,8 @@ def step_data(step: Step, d: Derivation, notation: Notation = DEFAULT) -> dict:
     """``{"lhs", "rhs", "relation", "latex", "rule", "note", "proof"}`` of one step of ``d``."""
     total_d = uses_total_derivative(d)
     relation = relation_between(step.lhs, step.rhs)
-    latex = (latex_expr(step.lhs, notation, d.form, d.kinds, total_d) + f" {RELATION_LATEX[relation]} "
-             + latex_expr(step.rhs, notation, d.form, d.kinds, total_d))
+    latex = (latex_expr(step.lhs, notation, d.form, total=total_d) + f" {RELATION_LATEX[relation]} "
+             + latex_expr(step.rhs, notation, d.form, total=total_d))
     return {"lhs": expr_text(step.lhs), "rhs": expr_text(step.rhs), "relation": relation, "latex": latex,
             "rule": step.rule, "note": step.note, "proof": step.proof}
 
@@ -65,7 +103,7 @@ def _(d: Derivation, notation: Notation = DEFAULT):
     return {
         "name": d.name,
         "form": d.form,
-        "definitions": {str(k): str(v) for k, v in d.definitions.items()},
+        "definitions": {str(k): expr_text(v) for k, v in d.definitions.items()},
         "steps": [step_data(s, d, notation) for s in d.steps],
         "result": {"lhs": expr_text(final.lhs), "rhs": expr_text(final.rhs), "latex": result_latex(d, notation)},
     }

@@ -39,7 +39,7 @@ def derivation_lines(d: Derivation, notation: Notation = DEFAULT,
     def tex(e, keep_order=None):
         key = (e, keep_order)
         if key not in cache:
-            cache[key] = abbreviate_chains(latex_expr(e, notation, d.form, d.kinds, total, keep_order))
+            cache[key] = abbreviate_chains(latex_expr(e, notation, d.form, total=total, keep_order=keep_order))
         return cache[key]
 
     steps = printed_steps(d)
@@ -108,8 +108,8 @@ def result_latex(d: Derivation, notation: Notation = DEFAULT) -> str:
     final = d.final
     total = uses_total_derivative(d)
     rel = RELATION_LATEX[relation_between(final.lhs, final.rhs)]
-    return (latex_expr(final.lhs, notation, d.form, d.kinds, total) + f" {rel} "
-            + latex_expr(final.rhs, notation, d.form, d.kinds, total))
+    return (latex_expr(final.lhs, notation, d.form, total=total) + f" {rel} "
+            + latex_expr(final.rhs, notation, d.form, total=total))
 
 
 UNICODE_CHARACTERS = {

@@ -10,7 +10,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .printer import BREAK_MARK, conventional_order, in_print_order, keeps_order
+from .printer import BREAK_MARK, conventional_order, in_print_order, keeps_order, matrix_terms, negative_term
 
 _TOKEN = re.compile(r"\\frac|\\(?:left|right)(?![A-Za-z])|\\[A-Za-z]+|\\.|[{}^_]|\s|.")
 _WIDE = {"+": 2.2, "-": 2.2, "=": 2.2, r"\circ": 2.2, r"\odot": 2.2, r"\cdot": 1.6}
@@ -118,16 +118,19 @@ def _break_expr(expr: sp.Basic, tex: Callable[..., str], budget: float) -> list[
     whole = tex(expr)
     if visual_width(whole) <= budget or budget < 12:
         return [whole]
-    if isinstance(expr, sp.Add):
+    if isinstance(expr, (sp.Add, sp.MatAdd)):
         return _break_sum(expr, tex, budget)
     return _break_inside(expr, tex, budget, whole)
 
 
-def _break_sum(expr: sp.Add, tex, budget: float) -> list[str]:
-    terms = list(expr.args) if keeps_order(expr) else conventional_order(expr.as_ordered_terms())
+def _break_sum(expr, tex, budget: float) -> list[str]:
+    if isinstance(expr, sp.MatAdd):
+        terms = matrix_terms(expr)
+    else:
+        terms = list(expr.args) if keeps_order(expr) else conventional_order(expr.as_ordered_terms())
     rows, current = [], ""
     for i, term in enumerate(terms):
-        negative = i > 0 and term.could_extract_minus_sign()
+        negative = i > 0 and (negative_term(term) if isinstance(expr, sp.MatAdd) else term.could_extract_minus_sign())
         pieces = _break_expr(-term if negative else term, tex, budget - 3)
         sign = "" if i == 0 else ("- " if negative else "+ ")
         pieces[0] = sign + pieces[0]
@@ -145,11 +148,12 @@ def _break_sum(expr: sp.Add, tex, budget: float) -> list[str]:
 def _break_inside(expr: sp.Basic, tex, budget: float, whole: str) -> list[str]:
     """Break the widest sum inside ``expr``: prefix \\left( rows of the sum \\right) suffix."""
     shown = expr if keeps_order(expr) else in_print_order(expr)
-    sums = [a for a in sp.preorder_traversal(shown) if isinstance(a, sp.Add) and a is not shown]
+    sums = [a for a in sp.preorder_traversal(shown) if isinstance(a, (sp.Add, sp.MatAdd)) and a is not shown]
     if not sums:
         return [whole]
     target = max(sums, key=lambda a: sum(1 for _ in sp.preorder_traversal(a)))  # the largest sum
-    mark = sp.Symbol(BREAK_MARK, commutative=bool(target.is_commutative))
+    mark = (sp.MatrixSymbol(BREAK_MARK, *target.shape) if isinstance(target, sp.MatAdd)
+            else sp.Symbol(BREAK_MARK, commutative=bool(target.is_commutative)))
     with sp.evaluate(False):
         outer = tex(shown.xreplace({target: mark}), keep_order=True)
     name = tex(mark)

@@ -5,6 +5,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..functions import Jacobian, Prime, diag, of
+from ..matrices import applied
 from ..notation import DEFAULT, WEIGHT, WEIGHT_ORDER, Notation
 
 BREAK_MARK = "ZZBREAKZZ"
@@ -69,6 +70,26 @@ def split_vector_product(expr: sp.Mul, kinds: dict) -> tuple[sp.Expr, list, list
     elementwise = [f for f in factors if f.is_commutative and f not in matrices]
     noncomm = [f for f in factors if not f.is_commutative]
     return coeff, matrices, elementwise, noncomm
+
+
+class _Arg:
+    """The argument of a function call printed by ``_call``: ``args[0]`` is the argument."""
+
+    def __init__(self, arg):
+        self.args = (arg,)
+
+
+def matrix_terms(expr) -> list:
+    """The terms of a matrix sum as printed: 𝟏 first, negative terms last, in conventional order
+    (W x + U h + p c + b) when every term has a weight, else in SymPy's order."""
+    terms = list(expr.args)
+    ranked = [t for t in terms if any(WEIGHT.match(s.name) for s in t.atoms(sp.MatrixSymbol))]
+    if len(ranked) == len(terms):
+        def rank(term):
+            return min((WEIGHT_ORDER.index(m["kind"]) for s in term.atoms(sp.MatrixSymbol)
+                        if (m := WEIGHT.match(s.name))), default=len(WEIGHT_ORDER))
+        terms = sorted(terms, key=rank)
+    return sorted(terms, key=lambda a: (not isinstance(a, sp.OneMatrix), negative_term(a)))
 
 
 def conventional_order(terms: list) -> list:
@@ -159,16 +180,18 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
         return r"\left(" + self._print(expr.args[0]) + r"\right)" + (f"^{{{exp}}}" if exp is not None else "")
 
     def _print_HadamardPower(self, expr):
+        if (f := applied(expr.base)) is not None and (entry := of(f[0])) is not None and entry.latex_call:
+            return self._call(entry.latex, _Arg(f[1]), self._print(expr.exp))
         base = self._print(expr.base)
         if not isinstance(expr.base, sp.MatrixSymbol):
             base = r"\left(" + base + r"\right)"
         return base + "^{%s}" % self._print(expr.exp)
 
     def _print_MatAdd(self, expr):
-        terms = sorted(expr.args, key=lambda a: (not isinstance(a, sp.OneMatrix), _negative_term(a)))
+        terms = matrix_terms(expr)
         out = ""
         for i, a in enumerate(terms):
-            negative = _negative_term(a)
+            negative = negative_term(a)
             tex = self._print(-a if negative else a)
             out += (" - " if negative else " + ") + tex if i else ("- " + tex if negative else tex)
         return out
@@ -187,7 +210,20 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
         f, x = expr.args
         return r"\frac{\partial %s}{\partial %s}" % (self._print(f), self._print(x))
 
-    _print_MatrixPartial = _print_Partial
+    def _print_MatrixPartial(self, expr):
+        y, x = expr.args
+        if isinstance(y, (sp.Symbol, sp.MatrixSymbol)) and y.name != BREAK_MARK or applied(y) is not None:
+            return r"\frac{\partial %s}{\partial %s}" % (self._print(y), self._print(x))
+        return r"\frac{\partial}{\partial %s} \left(%s\right)" % (self._print(x), self._print(y))
+
+    def _print_Identity(self, expr):
+        return self.notation.symbol("I")
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
+    def _print_BlockMatrix(self, expr):
+        return self._print(expr.blocks)
 
     def _print_OneMatrix(self, expr):
         rows, cols = expr.shape
@@ -296,8 +332,8 @@ def _is_condition(expr) -> bool:
 
 def in_print_order(expr: sp.Basic) -> sp.Basic:
     """``expr`` rebuilt unevaluated with sums and products in the order the printer shows them."""
-    if not expr.args or isinstance(expr, Literal):
-        return expr
+    if not expr.args or isinstance(expr, (Literal, sp.MatrixExpr)):
+        return expr  # a matrix expression prints its sums in one order of its own (``matrix_terms``)
     if isinstance(expr, sp.Add):
         args = conventional_order(expr.as_ordered_terms())
     elif isinstance(expr, sp.Mul):
@@ -320,6 +356,6 @@ def _is_unevaluated(expr) -> bool:
     return False
 
 
-def _negative_term(a) -> bool:
+def negative_term(a) -> bool:
     """A term of a matrix sum written with a minus sign: (-1) M."""
     return bool(isinstance(a, sp.MatMul) and a.args[0].is_number and a.args[0] < 0)

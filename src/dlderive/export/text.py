@@ -249,7 +249,7 @@ def _(d: Derivation, notation: Notation = DEFAULT, color: bool = False) -> str:
     total = uses_total_derivative(d)
 
     def ex(e):
-        return text_expr(e, notation, d.form, d.kinds, total)
+        return text_expr(e, notation, d.form, total=total)
 
     lines = [d.title] if d.title else []
     previous = None

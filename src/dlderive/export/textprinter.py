@@ -8,7 +8,8 @@ from sympy.printing.str import StrPrinter
 
 from ..functions import Jacobian, Prime, diag, of
 from ..notation import DEFAULT, Notation
-from .printer import ConventionalOrder, Literal, as_basic, format_number, keeps_order, split_vector_product
+from ..matrices import applied
+from .printer import ConventionalOrder, Literal, as_basic, format_number, keeps_order, matrix_terms, negative_term, split_vector_product
 
 RELATION_TEXT = {"=": "=", "iff": "⇔", "in": "∈"}
 
@@ -66,14 +67,16 @@ class TextPrinter(ConventionalOrder, StrPrinter):
         return f"({self._print(expr.args[0])})"
 
     def _print_HadamardPower(self, expr):
+        if applied(expr.base) is not None:
+            return self._print(expr.base) + "".join(_SUP.get(c, c) for c in str(expr.exp))
         base = self._print(expr.base)
         return (base if isinstance(expr.base, sp.MatrixSymbol) else f"({base})") + "".join(_SUP.get(c, c) for c in str(expr.exp))
 
     def _print_MatAdd(self, expr):
-        terms = sorted(expr.args, key=lambda a: (not isinstance(a, sp.OneMatrix), _negative_term(a)))
+        terms = matrix_terms(expr)
         out = ""
         for i, a in enumerate(terms):
-            negative = _negative_term(a)
+            negative = negative_term(a)
             text = self._print(-a if negative else a)
             out += (" - " if negative else " + ") + text if i else ("-" + text if negative else text)
         return out
@@ -92,7 +95,21 @@ class TextPrinter(ConventionalOrder, StrPrinter):
         f, x = (self._print(a) for a in expr.args)
         return f"∂{f}/∂{x}" if not isinstance(expr.args[0], sp.Add) else f"∂({f})/∂{x}"
 
-    _print_MatrixPartial = _print_Partial
+    def _print_MatrixPartial(self, expr):
+        y, x = expr.args
+        text = self._print(y)
+        if not (isinstance(y, (sp.Symbol, sp.MatrixSymbol)) or applied(y) is not None):
+            text = f"({text})"
+        return f"∂{text}/∂{self._print(x)}"
+
+    def _print_Identity(self, expr):
+        return unicode_name(self.notation.symbol("I"))
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
+    def _print_BlockMatrix(self, expr):
+        return self._print_MatrixBase(expr.blocks)
 
     def _print(self, expr, **kwargs):
         if isinstance(expr, sp.Indexed):  # SymPy's Indexed prints itself (p[i]) before any _print_ method
@@ -232,8 +249,3 @@ def text_expr(expr, notation: Notation = DEFAULT, form: str = "scalar", kinds: d
     """One expression as readable Unicode text."""
     expr = as_basic(expr)
     return TextPrinter(notation, form, kinds, total, keeps_order(expr)).doprint(expr)
-
-
-def _negative_term(a) -> bool:
-    """A term of a matrix sum written with a minus sign: (-1) M."""
-    return bool(isinstance(a, sp.MatMul) and a.args[0].is_number and a.args[0] < 0)

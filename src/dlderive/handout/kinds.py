@@ -239,8 +239,7 @@ def one_block(derivations) -> Derivation:
     first = derivations[0]
     return Derivation(name=first.name, form=first.form, title=first.title,
                       steps=tuple(step for d in derivations for step in d.steps),
-                      definitions={k: v for d in derivations for k, v in d.definitions.items()},
-                      kinds={k: v for d in derivations for k, v in d.kinds.items()})
+                      definitions={k: v for d in derivations for k, v in d.definitions.items()})
 
 
 @builds("conv_counts")

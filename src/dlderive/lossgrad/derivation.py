@@ -55,7 +55,7 @@ def derive_loss_grad(name: str, cell_name: str, weight: str, steps: int, loss: s
     proven = prove(p, F, steps_, result, weight, T)
     title = (f"∂L/∂{weight} of the {cell.name} cell over {T} step{'s' if T > 1 else ''}, "
              f"{'squared error' if loss == 'squared' else 'softmax cross-entropy'} on s = V h + b_y")
-    return Derivation(name, form, title, proven[:-1], definitions, {}, proven[-1])
+    return Derivation(name, form, title, proven[:-1], definitions, proven[-1])
 
 
 def _steps(p: Plan, F: Form, weight: str, T: int):
