@@ -12,9 +12,12 @@ from dlderive.bptt import prove_steps
 from dlderive.cells import get_cell
 from dlderive.derive import DERIVATIONS, derive
 from dlderive.errors import DlderiveError, ProofError
-from dlderive.functions import NUMPY_FUNCTIONS, Jacobian, diag, sigmoid
+from dlderive.functions import NUMPY_FUNCTIONS, sigmoid
+from dlderive.matrices import MatrixPartial, diag, dims, hadamard, vector
 from dlderive.steps import Step
 from oracle import lstm_scalar, sym
+
+N = dims("n")[0]
 
 BPTT = [n for n in DERIVATIONS if ".bptt" in n]
 
@@ -35,8 +38,8 @@ def test_every_step_is_proven(name, form):
 def test_a_wrong_through_time_step_is_refused():
     """The product of the partial derivatives of h alone misses the paths through c."""
     cell = get_cell("lstm")
-    h = [sym(n) for n in ("h_t", "h_prev", "h_prev2")]
-    naive = Step(Jacobian(h[0], h[2]), Jacobian(h[0], h[1]) * Jacobian(h[1], h[2]), "chain rule")
+    h = [vector(n, N) for n in ("h_t", "h_prev", "h_prev2")]
+    naive = Step(MatrixPartial(h[0], h[2]), sp.MatMul(MatrixPartial(h[0], h[1]), MatrixPartial(h[1], h[2])), "chain rule")
     with pytest.raises(ProofError):
         prove_steps(cell, [naive], 2, "vector")
     total = derive("lstm.bptt", "vector", steps=2)
@@ -45,10 +48,11 @@ def test_a_wrong_through_time_step_is_refused():
 
 def test_constant_error_carousel_and_partial_versus_total_are_stated():
     d = derive("lstm.bptt", "vector", steps=4)
-    c_t, c_prev = sym("c_t"), sym("c_prev")
-    carousel = [s for s in d.steps if s.lhs == Jacobian(c_t, c_prev)]
-    assert carousel and carousel[0].rhs == diag(sym("f_t")) and "carousel" in carousel[0].note
-    product = [s for s in d.steps if s.rhs == diag(sym("f_t") * sym("f_prev") * sym("f_prev2") * sym("f_prev3"))]
+    c_t, c_prev = vector("c_t", N), vector("c_prev", N)
+    carousel = [s for s in d.steps if s.lhs == MatrixPartial(c_t, c_prev)]
+    assert carousel and carousel[0].rhs == diag(vector("f_t", N)) and "carousel" in carousel[0].note
+    f = [vector(n, N) for n in ("f_t", "f_prev", "f_prev2", "f_prev3")]
+    product = [s for s in d.steps if s.rhs == diag(hadamard(*f))]  # the elementwise product of k gates
     assert product
     notes = " ".join(s.note for s in d.steps)
     assert "total derivative" in notes and "partial derivative" in notes
@@ -59,7 +63,7 @@ def test_result_is_kept_factored_and_grows_linearly():
     sizes = {}
     for k in (8, 16, 32, 64):
         d = derive("lstm.bptt", "vector", steps=k)
-        factors = [f for f in d.final.rhs.args if isinstance(f, Jacobian)]
+        factors = [f for f in d.final.rhs.args if isinstance(f, MatrixPartial)]
         assert len(factors) == k + 2  # selection, k block Jacobians, selection
         sizes[k] = sum(len(str(s.lhs)) + len(str(s.rhs)) for s in d.steps)
     assert sizes[64] < 2.2 * sizes[32] and sizes[32] < 2.2 * sizes[16]

@@ -17,6 +17,7 @@ from dlderive.cells.declared import cell_from_toml, load_cell, parse_equation
 from dlderive.cli import main
 from dlderive.derive import DERIVATIONS, derive, register, unregister
 from dlderive.functions import NUMPY_FUNCTIONS, sigmoid
+from dlderive.matrices import diag, dims, vector
 from oracle import fd_jacobian, sym
 
 MGU_FILE = Path(__file__).parents[1] / "docs" / "cells" / "mgu.toml"
@@ -144,13 +145,13 @@ def test_every_derivation_of_every_cell_is_proven_in_both_forms(cell):
 
 def test_peephole_cell_state_is_independent_of_h_prev():
     d = derive("peephole.cell_independence", "vector")
-    assert d.final.rhs == 0 and "computed from c_prev" in d.steps[-1].note
+    n = dims("n")[0]
+    assert d.final.rhs == sp.ZeroMatrix(n, n) and "computed from c_prev" in d.steps[-1].note
 
 
 def test_gru_hidden_jacobian_has_the_update_gate_shortcut():
     d = derive("gru.hidden", "vector")
-    from dlderive.functions import diag
-    assert diag(_s("z_t")) in d.final.rhs.args  # ∂h_t/∂h_{t-1} = diag(z_t) + ...: the weight-free path
+    assert diag(vector("z_t", dims("n")[0])) in d.final.rhs.args  # ∂h_t/∂h_{t-1} = diag(z_t) + ...: the weight-free path
 
 
 def test_mgu_through_time_matches_finite_differences():

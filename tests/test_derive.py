@@ -205,11 +205,40 @@ def test_cli_json_round_trips_and_is_exact(name, capsys):
     assert sp.expand(exact - sp.diff(ORACLE[TARGETS[name]], H)) == 0
 
 
-def test_cli_vector_json_round_trips(capsys):
-    assert main(["derive", "lstm.hidden", "--form", "vector", "--format", "json"]) == 0
+def _parse_matrix(text):
+    """The JSON text of a matrix expression, read with the LSTM's shapes (n x 1 columns, U n x n, W n x m)."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction  # noqa: F401
+    from dlderive import matrices as mx
+    n, m = dims("n", "m")
+    local = {"n": n, "m": m, "hadamard": sp.HadamardProduct, "hadamard_power": sp.HadamardPower,
+             "diag": mx.diag, "ones": sp.OneMatrix, "eye": sp.Identity, "zeros": sp.ZeroMatrix,
+             "Jacobian": MatrixPartial, "sigmoid": lambda v: mx.apply(sigmoid, v), "tanh": lambda v: mx.apply(sp.tanh, v)}
+    for name in ("h_prev", "c_prev", "f_t", "i_t", "o_t", "u_t", "c_t", "h_t"):
+        local[name] = vector(name, n)
+    local["x_t"] = vector("x_t", m)
+    for g in "fiou":
+        local[f"W_{g}"], local[f"U_{g}"], local[f"b_{g}"] = matrix(f"W_{g}", n, m), matrix(f"U_{g}", n, n), vector(f"b_{g}", n)
+    return parse_expr(text, local_dict=local)
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_cli_vector_json_round_trips_and_is_exact(name, capsys):
+    """The vector JSON: result.rhs reads back as the derived matrix expression, and with the
+    definitions substituted it is the Jacobian in the inputs (central differences of the NumPy LSTM)."""
+    from dlderive import matrices as mx
+    assert main(["derive", name, "--form", "vector", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["form"] == "vector"
-    assert _parse(data["result"]["rhs"], nc=True) == derive("lstm.hidden", "vector").final.rhs
+    rhs = _parse_matrix(data["result"]["rhs"])
+    assert isinstance(rhs, sp.MatrixExpr) and rhs.shape == derive(name, "vector").final.rhs.shape
+    definitions = {vector(k, dims("n")[0]): _parse_matrix(v) for k, v in data["definitions"].items()}
+    exact = rhs.xreplace(definitions)
+    assert not exact.atoms(sp.MatrixSymbol) & set(definitions)  # in the inputs only
+    rng = np.random.default_rng(len(name))
+    for n, m in ((1, 1), (3, 2), (4, 5)):
+        values = random_values(n, m, rng)
+        fd = fd_jacobian(lambda h: lstm_numpy(values, h)[TARGETS[name]], values["h_prev"])
+        np.testing.assert_allclose(mx.numeric(exact, values, {"n": n, "m": m}), fd, atol=1e-8)
 
 
 @pytest.mark.parametrize("argv,expected", [

@@ -343,7 +343,7 @@ def from_elementwise(e: sp.Basic, sym: Callable[[str], sp.MatrixExpr], shape: tu
         parts = [go(a) for a in e.args if not a.is_number]
         here = parts[0].shape
         return sp.MatAdd(*[go(a, here) if a.is_number else p for a, p in
-                           zip(e.args, _interleave(e.args, parts))])
+                           zip(e.args, _interleave(e.args, parts))], evaluate=True)  # SymPy's order of terms
     if isinstance(e, sp.Mul):
         coeff, rest = e.as_coeff_Mul()
         factors = sp.Mul.make_args(rest)

@@ -86,7 +86,7 @@ def _def_label(m: Model, s: sp.Symbol) -> str:
 def _independence(m: Model, state: sp.Symbol) -> tuple[list[Step], sp.Basic]:
     """∂s_{t-1}/∂h_{t-1} = 0, from the graph unrolled one step back."""
     back = m.cell.equations_at(1)  # as declared, for the note
-    wrt, declared = at(m.wrt.name), at(state.name)
+    wrt, declared = sp.Symbol(m.wrt.name, real=True), sp.Symbol(state.name, real=True)
     leaves = sorted(m.previous[state].atoms(sp.MatrixSymbol), key=str)
     if m.wrt in leaves:
         raise DlderiveError(f"{state} depends on {m.wrt}: no independence to prove")
