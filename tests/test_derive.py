@@ -11,7 +11,7 @@ from dlderive import proof
 from dlderive.cli import main
 from dlderive.derive import DERIVATIONS, derive
 from dlderive.errors import ProofError
-from dlderive.functions import IDENTITY, Jacobian, diag, prime, sigmoid
+from dlderive.functions import prime, sigmoid
 from dlderive.matrices import MatrixPartial, dims, hadamard, matrix, mm, to_scalar, vector
 from dlderive.matrices import diag as mdiag
 from dlderive.steps import Step
@@ -177,14 +177,14 @@ def test_each_step_names_a_rule_from_the_registry():
             assert base in RULES or base in {"algebra", "substitution of"} or step.rule.startswith("substitution of"), step.rule
 
 
-def _parse(text, nc=False):
-    local = {"sigmoid": sigmoid, "Derivative": sp.Derivative, "diag": diag, "Jacobian": Jacobian, "I": IDENTITY,
+def _parse(text):
+    local = {"sigmoid": sigmoid, "Derivative": sp.Derivative,
              "sigmoid_prime": prime(sigmoid), "tanh_prime": prime(sp.tanh)}
     for name in ("x_t", "h_prev", "c_prev", "f_t", "i_t", "o_t", "u_t", "c_t", "h_t", "z"):
         local[name] = sym(name)
     for g in "fiou":
         for k in "WUb":
-            local[f"{k}_{g}"] = sp.Symbol(f"{k}_{g}", commutative=False) if nc and k != "b" else sym(f"{k}_{g}")
+            local[f"{k}_{g}"] = sym(f"{k}_{g}")
     return parse_expr(text, local_dict=local)
 
 

@@ -13,7 +13,8 @@ from dlderive.export.document import Document, Item, Section
 from dlderive.export.latex import escape_latex, text_in_math
 from dlderive.export.markup import check_math, prose_html, prose_latex, prose_markdown
 from dlderive.export.mathml import mathml_problem, to_mathml
-from dlderive.functions import diag, sigmoid
+from dlderive import matrices as mx
+from dlderive.functions import sigmoid
 from dlderive.notation import PRESETS
 from dlderive.steps import Derivation, Step
 
@@ -21,7 +22,8 @@ MATHML = "{http://www.w3.org/1998/Math/MathML}"
 z = sp.Symbol("z", real=True)
 E = sp.exp(-z)
 f_t, h_prev, c_prev = (sp.Symbol(n, real=True) for n in ("f_t", "h_prev", "c_prev"))
-U_f = sp.Symbol("U_f", commutative=False)
+N = mx.dims("n")[0]
+F_T, H_PREV, U_F = mx.vector("f_t", N), mx.vector("h_prev", N), mx.matrix("U_f", N, N)
 
 SIGMOID = Derivation(
     "sigmoid", "scalar", "Derivative of the sigmoid",
@@ -31,9 +33,8 @@ SIGMOID = Derivation(
 )
 FORGET = Derivation(
     "lstm.forget_gate", "vector", "Forget gate",
-    (Step(sp.Derivative(f_t, h_prev), diag(f_t * (1 - f_t)) * U_f, "chain rule"),),
-    definitions={"f_t": sigmoid(sp.Symbol("U_f", real=True) * h_prev)},
-    kinds={"U_f": ("matrix", "n", "n"), "f_t": ("vector", "n")},
+    (Step(mx.MatrixPartial(F_T, H_PREV), mx.mm(mx.diag(mx.hadamard(F_T, sp.OneMatrix(N, 1) - F_T)), U_F), "chain rule"),),
+    definitions={"f_t": mx.apply(sigmoid, mx.mm(U_F, H_PREV))},
 )
 
 
@@ -50,7 +51,7 @@ def test_latex_align_block_exact():
 def test_latex_vector_form_and_notation():
     assert render(FORGET, "latex", PRESETS["pytorch"]) == (
         "\\begin{align*}\n\\frac{\\partial f_t}{\\partial h_{t-1}} &= \\operatorname{diag}\\left(f_t \\odot "
-        "\\left(1 - f_t\\right)\\right) W_{hf} && \\text{chain rule}\n\\end{align*}")
+        "\\left(\\mathbf{1} - f_t\\right)\\right) W_{hf} && \\text{chain rule}\n\\end{align*}")
 
 
 def test_text_continuation_lines():

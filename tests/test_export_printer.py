@@ -6,7 +6,8 @@ from dlderive.cells import LSTM
 from dlderive.export.linebreak import balance, break_expr, visual_width
 from dlderive.export.printer import Literal, in_print_order, latex_expr
 from dlderive.export.text import text_expr, unicode_name
-from dlderive.functions import Jacobian, diag, prime, sigmoid
+from dlderive import matrices as mx
+from dlderive.functions import Jacobian, prime, sigmoid
 from dlderive.notation import PRESETS
 
 S = LSTM.symbols
@@ -32,7 +33,6 @@ SCALAR = [
     (sp.Derivative(W_f * x_t + U_f * h_prev, h_prev),
      r"\frac{\partial}{\partial h_{t-1}} \left(W^{f} x_t + U^{f} h_{t-1}\right)"),
     (U_f * f_t * (1 - f_t), r"U^{f} f_t \left(1 - f_t\right)"),
-    (diag(f_t), r"\operatorname{diag}\left(f_t\right)"),
     (Jacobian(h_t := S["h_t"], h_prev), r"\frac{\partial h_t}{\partial h_{t-1}}"),
     (sp.floor(sp.Rational(77, 3)), "25"),
     (sp.Add(sp.UnevaluatedExpr(sp.Integer(3)), 1, evaluate=False), "3 + 1"),
@@ -50,11 +50,6 @@ VECTOR = [
     (f_t * c_prev + i_t * u_t, r"c_{t-1} \circ f_t + i_t \circ u_t"),
     (o_t * sp.tanh(c_t), r"o_t \circ \tanh\left(c_t\right)"),
     (W_f * x_t + U_f * h_prev + b_f, r"W^{f} x_t + U^{f} h_{t-1} + b^{f}"),
-    (diag(f_t * (1 - f_t)) * U_f_matrix, r"\operatorname{diag}\left(f_t \circ \left(1 - f_t\right)\right) U^{f}"),
-    (diag(o_t) * Jacobian(sp.tanh(c_t), h_prev),
-     r"\operatorname{diag}\left(o_t\right) \frac{\partial \tanh\left(c_t\right)}{\partial h_{t-1}}"),
-    (Jacobian(c_prev * f_t + i_t * u_t, h_prev),
-     r"\frac{\partial}{\partial h_{t-1}} \left(c_{t-1} \circ f_t + i_t \circ u_t\right)"),
     (-f_t * c_prev, r"- c_{t-1} \circ f_t"),
     (2 * f_t * c_prev, r"2 \left(c_{t-1} \circ f_t\right)"),
 ]
@@ -63,6 +58,31 @@ VECTOR = [
 @pytest.mark.parametrize("expr, expected", VECTOR, ids=[e for _, e in VECTOR])
 def test_vector_latex(expr, expected):
     assert latex_expr(expr, form="vector", kinds=KINDS) == expected
+
+
+N = mx.dims("n")[0]
+F, O, C, CP, I, U, H = (mx.vector(n, N) for n in ("f_t", "o_t", "c_t", "c_prev", "i_t", "u_t", "h_prev"))
+UF = mx.matrix("U_f", N, N)
+ONE = sp.OneMatrix(N, 1)
+MATRIX = [  # the vector form's matrix expressions: (expression, LaTeX, text)
+    (mx.diag(F), r"\operatorname{diag}\left(f_t\right)", "diag(fₜ)"),
+    (mx.mm(mx.diag(mx.hadamard(F, ONE - F)), UF), r"\operatorname{diag}\left(f_t \circ \left(\mathbf{1} - f_t\right)\right) U^{f}",
+     "diag(fₜ ∘ (𝟏 - fₜ))·Uᶠ"),
+    (mx.mm(mx.diag(O), mx.MatrixPartial(mx.apply(sp.tanh, C), H)),
+     r"\operatorname{diag}\left(o_t\right) \frac{\partial \tanh\left(c_t\right)}{\partial h_{t-1}}", "diag(oₜ)·∂tanh(cₜ)/∂hₜ₋₁"),
+    (mx.MatrixPartial(mx.hadamard(CP, F) + mx.hadamard(I, U), H),
+     r"\frac{\partial}{\partial h_{t-1}} \left(c_{t-1} \circ f_t + i_t \circ u_t\right)", "∂(cₜ₋₁ ∘ fₜ + iₜ ∘ uₜ)/∂hₜ₋₁"),
+    (ONE - sp.HadamardPower(mx.apply(sp.tanh, C), 2), r"\mathbf{1} - \tanh^{2}\left(c_t\right)", "𝟏 - tanh(cₜ)²"),
+    (mx.mm(UF, UF), r"U^{f} U^{f}", "Uᶠ·Uᶠ"),  # a product of matrices, never the elementwise square
+    (mx.mm(mx.matrix("W_f", N, mx.dims("m")[0]), mx.vector("x_t", mx.dims("m")[0])) + mx.mm(UF, H) + mx.vector("b_f", N),
+     r"W^{f} x_t + U^{f} h_{t-1} + b^{f}", "Wᶠ·xₜ + Uᶠ·hₜ₋₁ + bᶠ"),
+]
+
+
+@pytest.mark.parametrize("expr, latex, text", MATRIX, ids=[t for _, _, t in MATRIX])
+def test_matrix_expressions_print(expr, latex, text):
+    assert latex_expr(expr, form="vector") == latex
+    assert text_expr(expr, form="vector") == text
 
 
 def test_total_derivative_uses_d():

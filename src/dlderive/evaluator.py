@@ -16,7 +16,6 @@ import sympy as sp
 from . import matrices as mx
 from .errors import DlderiveError
 from .functions import NUMPY_FUNCTIONS
-from .jacobian import atomize, split_matvec
 from .memo import cached
 from .onestep import derive_one
 
@@ -73,6 +72,45 @@ def checked(values: dict, leaves: list[str], kinds: dict, form: str) -> tuple[di
 
 
 # ----------------------------------------------------------------------------- compiling
+# A cell's equations are declared commutatively (``W_f*x_t``): ``Cell.kind`` tells the matrices
+# apart; these read the matrix products out of them, to compute each as ``env[M] @ v``.
+def is_matrix(e: sp.Basic, kinds: dict) -> bool:
+    """True if ``e`` is a symbol of matrix kind (W_*, U_* in the cells)."""
+    return isinstance(e, sp.Symbol) and kinds.get(e.name, ("vector",))[0] == "matrix"
+
+
+def split_matvec(e: sp.Basic, kinds: dict):
+    """(coefficient, M, v) if the commutative product ``e`` is coefficient · M · v with one matrix M,
+    else None.  The matrix takes the product of the other factors: M a b = M (a ∘ b)."""
+    if not (isinstance(e, sp.Mul) and e.is_commutative):
+        return None
+    mats = [f for f in e.args if is_matrix(f, kinds)]
+    if len(mats) != 1:
+        return None
+    rest = [f for f in e.args if f is not mats[0]]
+    vec = [f for f in rest if not f.is_number]
+    if not vec:
+        raise DlderiveError(f"matrix product {e} has no vector to multiply")
+    return sp.Mul(*[f for f in rest if f.is_number]), mats[0], sp.Mul(*vec)
+
+
+def atomize(expr: sp.Expr, kinds: dict) -> tuple[sp.Expr, dict]:
+    """Replace each matrix-vector product M*v by a fresh symbol, so that elementwise algebra
+    (expand, factor) cannot move factors across it; returns the expression and the inverse map."""
+    found: dict[sp.Expr, sp.Symbol] = {}
+
+    def is_matvec(e):
+        return isinstance(e, sp.Mul) and e.is_commutative and any(is_matrix(f, kinds) for f in e.args)
+
+    def atom(e):
+        if e not in found:
+            found[e] = sp.Dummy(f"mv{len(found)}", real=True)
+        return found[e]
+
+    out = expr.replace(is_matvec, atom)
+    return out, {v: k for k, v in found.items()}
+
+
 def compile_vector(expr: sp.Expr, kinds: dict) -> tuple[Callable[[dict], object], list[str]]:
     """A function env -> value of the elementwise vector expression ``expr``; each matrix product
     M v (commutative in the declarations, told apart by ``kinds``) is computed as ``env[M] @ v``."""

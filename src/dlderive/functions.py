@@ -1,5 +1,5 @@
 """The mathematical functions of the deep-learning vocabulary, one registry entry each, and the
-matrix placeholders of the vector form (diag, Jacobian, f').
+placeholders of derivatives (Jacobian, f').
 
 ``REGISTRY`` maps a function's name to its ``MathFunction``: the SymPy class, the derivative,
 the LaTeX, text and MathML spellings, the spellings a reader accepts, and NumPy and ``math``
@@ -45,22 +45,9 @@ class sigmoid(sp.Function):
         return self.args[0].is_real or None
 
 
-class diag(sp.Function):
-    """diag(v): the square matrix with the vector v on its diagonal (a matrix, so non-commutative)."""
-
-    nargs = 1
-    is_commutative = False
-
-    @classmethod
-    def eval(cls, v):
-        if v == 1:
-            return IDENTITY
-        if v == 0:
-            return sp.S.Zero
-
-
 class Jacobian(sp.Function):
-    """Jacobian(y, x) = ∂y/∂x for vectors y and x, kept opaque (a matrix, so non-commutative)."""
+    """Jacobian(y, x) = ∂y/∂x kept opaque and non-commutative: the checker's reading of ∂a/∂b, and the
+    stacked states' Jacobians of the scalar form through time (the vector form uses MatrixPartial)."""
 
     nargs = 2
     is_commutative = False
@@ -88,10 +75,6 @@ def prime(base: type) -> type:
     if base not in _PRIMES:
         _PRIMES[base] = type(f"{base.__name__}_prime", (Prime,), {"base": base})
     return _PRIMES[base]
-
-
-IDENTITY = sp.Symbol("I", commutative=False)
-"""The identity matrix of the vector form."""
 
 
 class relu(sp.Function):

@@ -359,8 +359,9 @@ def from_elementwise(e: sp.Basic, sym: Callable[[str], sp.MatrixExpr], shape: tu
         return sp.HadamardPower(go(e.base), e.exp)
     if isinstance(e, Grouped):
         return go(e.args[0])
-    if isinstance(e, sp.Function) and len(e.args) == 1:
-        return apply(e.func, go(e.args[0]))
+    if isinstance(e, sp.Function) and e.args and all(a.is_number for a in e.args[1:]):
+        rest = e.args[1:]  # Heaviside(x, 1/2): the value at 0 goes with the function
+        return ElementwiseApplyFunction(sp.Lambda(ARGUMENT, e.func(ARGUMENT, *rest)), go(e.args[0]))
     raise DlderiveError(f"no matrix form for {e}")
 
 

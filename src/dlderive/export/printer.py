@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..functions import Jacobian, Prime, diag, of
+from ..functions import Jacobian, Prime, of
 from ..matrices import applied
 from ..notation import DEFAULT, WEIGHT, WEIGHT_ORDER, Notation
 
@@ -153,8 +153,6 @@ class NotationLatexPrinter(ConventionalOrder, LatexPrinter):
             return self._call((f.latex if f else r"\operatorname{%s}" % expr.base.__name__) + "'", expr, exp)
         if (f := of(expr)) is not None and f.latex_call:
             return self._call(f.latex, expr, exp)
-        if isinstance(expr, diag):
-            return r"\operatorname{diag}\left(" + self._print(expr.args[0]) + r"\right)"
         if isinstance(expr, Jacobian):
             y, x = expr.args
             if not _compound(y):

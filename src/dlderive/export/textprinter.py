@@ -6,7 +6,7 @@ import re
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..functions import Jacobian, Prime, diag, of
+from ..functions import Jacobian, Prime, of
 from ..notation import DEFAULT, Notation
 from ..matrices import applied
 from .printer import ConventionalOrder, Literal, as_basic, format_number, keeps_order, matrix_terms, negative_term, split_vector_product
@@ -187,8 +187,6 @@ class TextPrinter(ConventionalOrder, StrPrinter):
             y = self._print(expr.args[0])
             y = y if isinstance(expr.args[0], (sp.Symbol, sp.Function)) else f"({y})"
             return f"∂{y}/∂{self._print(expr.args[1])}"
-        if isinstance(expr, diag):
-            name = "diag"
         return f"{name}({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_floor(self, expr):

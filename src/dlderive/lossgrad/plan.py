@@ -16,7 +16,7 @@ import sympy as sp
 from ..cells import Cell, at, get_cell, param, timed
 from ..evaluator import compile_vector
 from ..functions import prime
-from ..jacobian import atomize, split_matvec
+from ..evaluator import atomize, split_matvec
 from ..memo import cached
 from ..notation import time_offset_name
 from .losses import get_loss
