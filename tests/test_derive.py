@@ -212,7 +212,7 @@ def _parse_matrix(text):
     n, m = dims("n", "m")
     local = {"n": n, "m": m, "hadamard": sp.HadamardProduct, "hadamard_power": sp.HadamardPower,
              "diag": mx.diag, "ones": sp.OneMatrix, "eye": sp.Identity, "zeros": sp.ZeroMatrix,
-             "Jacobian": MatrixPartial, "sigmoid": lambda v: mx.apply(sigmoid, v), "tanh": lambda v: mx.apply(sp.tanh, v)}
+             "MatrixPartial": MatrixPartial, "sigmoid": lambda v: mx.apply(sigmoid, v), "tanh": lambda v: mx.apply(sp.tanh, v)}
     for name in ("h_prev", "c_prev", "f_t", "i_t", "o_t", "u_t", "c_t", "h_t"):
         local[name] = vector(name, n)
     local["x_t"] = vector("x_t", m)

@@ -10,6 +10,7 @@ import pytest
 
 from dlderive.errors import DlderiveError
 from dlderive.export import render
+from dlderive.export.jsonout import expr_text
 from dlderive.export.latex import UNICODE_CHARACTERS, escape_latex
 from dlderive.export.mathml import mathml_problem, to_mathml
 from dlderive.notation import PRESETS
@@ -69,7 +70,7 @@ def test_derivation_json_matches_its_steps(derivations):
         data = json.loads(render(d, "json"))
         assert len(data["steps"]) == len(d.steps)
         assert [s["rule"] for s in data["steps"]] == [s.rule for s in d.steps]
-        assert data["result"]["rhs"] == str(d.final.rhs)
+        assert data["result"]["rhs"] == expr_text(d.final.rhs)  # str, matrix expressions by MatrixText
 
 
 @pytest.mark.tool

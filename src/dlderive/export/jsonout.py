@@ -18,7 +18,7 @@ from .results import Combined, ConvResult, Counts, FileReport, SolveResult, Tabl
 class MatrixText(StrPrinter):
     """A matrix expression as text that names every operation: A*B the matrix product (in order),
     hadamard(a, b), hadamard_power(a, k), diag(v), tanh(v) elementwise, ones(n, 1), eye(n),
-    zeros(r, c), Jacobian(y, x), block([[...], ...])."""
+    zeros(r, c), MatrixPartial(y, x) (∂y/∂x), block([[...], ...])."""
 
     def _print_HadamardProduct(self, e):
         return f"hadamard({', '.join(self._print(a) for a in e.args)})"
@@ -40,9 +40,6 @@ class MatrixText(StrPrinter):
 
     def _print_ZeroMatrix(self, e):
         return f"zeros({self._print(e.shape[0])}, {self._print(e.shape[1])})"
-
-    def _print_MatrixPartial(self, e):
-        return f"Jacobian({self._print(e.args[0])}, {self._print(e.args[1])})"
 
     def _print_BlockMatrix(self, e):
         return "block([" + ", ".join("[" + ", ".join(self._print(b) for b in row) + "]"
@@ -103,7 +100,7 @@ def _(d: Derivation, notation: Notation = DEFAULT):
     return {
         "name": d.name,
         "form": d.form,
-        "definitions": {str(k): expr_text(v) for k, v in d.definitions.items()},
+        "definitions": {str(k): expr_text(v) if isinstance(v, sp.Basic) else str(v) for k, v in d.definitions.items()},
         "steps": [step_data(s, d, notation) for s in d.steps],
         "result": {"lhs": expr_text(final.lhs), "rhs": expr_text(final.rhs), "latex": result_latex(d, notation)},
     }
