@@ -207,7 +207,6 @@ def test_cli_json_round_trips_and_is_exact(name, capsys):
 
 def _parse_matrix(text):
     """The JSON text of a matrix expression, read with the LSTM's shapes (n x 1 columns, U n x n, W n x m)."""
-    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction  # noqa: F401
     from dlderive import matrices as mx
     n, m = dims("n", "m")
     local = {"n": n, "m": m, "hadamard": sp.HadamardProduct, "hadamard_power": sp.HadamardPower,

@@ -434,14 +434,6 @@ def _has_matrix(e) -> bool:
     return any(isinstance(a, sp.MatrixExpr) and not is_vector(a) for a in e.args)
 
 
-def elementwise_map(e: sp.Basic, rewrite: Callable[[sp.Basic], sp.Basic], symbols: Callable[[str], sp.MatrixExpr]):
-    """``e`` read as a commutative expression, ``rewrite`` applied, read back as a matrix expression
-    of ``e``'s shape (vector symbols back through ``symbols``, opaque parts restored)."""
-    opaque: dict = {}
-    flat = rewrite(to_elementwise(e, opaque))
-    return from_elementwise(flat, lambda name: symbols(name), e.shape).xreplace(opaque)
-
-
 # ----------------------------------------------------------------------------- sums of products
 def flat_product(*factors) -> sp.Basic:
     """The product of ``factors`` with nested products flattened, identities dropped, numbers in front,

@@ -34,7 +34,7 @@ class Form:
         names a vector of the shape that its numbers take."""
         if not self.vector:
             return e.xreplace({s: sp.Symbol(s.name, real=True) for s in e.free_symbols})
-        return _to_matrix(e, self, self.shape(like))
+        return mx.from_elementwise(e, self.sym, self.shape(like))
 
     def term(self, t: Term, j: int, target_shape_of: str):
         """The contribution of term ``t`` at step t-j (its consumer's step)."""
@@ -61,33 +61,3 @@ class Form:
 def _vector_name(e: sp.Expr, form: Form) -> str:
     names = sorted(s.name for s in e.free_symbols)
     return names[0]
-
-
-def _to_matrix(e: sp.Expr, form: Form, shape: tuple):
-    if isinstance(e, sp.Symbol):
-        return form.sym(e.name)
-    if e.is_number:
-        return e * sp.OneMatrix(*shape)
-    if isinstance(e, sp.Add):
-        return sp.MatAdd(*[_to_matrix(a, form, shape) for a in e.args])
-    if isinstance(e, sp.Mul):
-        numbers = [a for a in e.args if a.is_number]
-        rest = [a for a in e.args if not a.is_number]
-        mats = [a for a in rest if isinstance(a, sp.Symbol) and kind(form.kinds, a.name)[0] == "matrix"]
-        coeff = sp.Mul(*numbers)
-        if mats:
-            (M,) = mats
-            vec = sp.Mul(*[a for a in rest if a is not M])
-            vshape = form.shape(sorted(s.name for s in vec.free_symbols)[0])
-            out = mx.mm(form.sym(M.name), _to_matrix(vec, form, vshape))
-        else:
-            parts = [_to_matrix(a, form, shape) for a in rest]
-            out = mx.hadamard(*parts) if len(parts) > 1 else parts[0]
-        return out if coeff == 1 else coeff * out
-    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0:
-        return sp.HadamardPower(_to_matrix(e.base, form, shape), e.exp)
-    if isinstance(e, mx.Grouped):
-        return _to_matrix(e.args[0], form, shape)
-    if isinstance(e, sp.Function) and len(e.args) == 1:
-        return mx.apply(e.func, _to_matrix(e.args[0], form, shape))
-    raise TypeError(f"no matrix form for {e}")
