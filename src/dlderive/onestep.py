@@ -31,8 +31,21 @@ def _note(rule: str, atoms, ctx: Context, fold) -> str:
         names = sorted({str(a.args[0]) for a in atoms})
         return f"{', '.join(names)} do{'es' if len(names) == 1 else ''} not depend on {ctx.wrt}"
     if rule.startswith("derivative of") and fold:
-        return RULES[rule].identity + "; " + ", ".join(f"{v} = {d}" for d, v in fold)
+        return RULES[rule].identity + "; " + ", ".join(f"{v} = {to_scalar(d)}" for d, v in fold)  # as declared
     return RULES[rule].identity
+
+
+def _fold(e: sp.Basic, names: dict) -> sp.Basic:
+    """``e`` with each defining expression in ``names`` replaced by its name, except the vector of a
+    matrix product (U (f ∘ h) stays as the cell's equation writes it)."""
+    if e in names:
+        return names[e]
+    if not e.args or isinstance(e, sp.MatrixSymbol):
+        return e
+    if isinstance(e, sp.MatMul) and any(isinstance(a, sp.MatrixExpr) and not mx.is_vector(a) for a in e.args):
+        return e.func(*[a.func(*[_fold(b, names) for b in a.args]) if mx.is_vector(a) and a.args and
+                        not isinstance(a, sp.MatrixSymbol) else _fold(a, names) for a in e.args])
+    return e.func(*[_fold(a, names) for a in e.args])
 
 
 def chain(start: sp.Basic, ctx: Context, folds: dict, sym) -> list[Step]:
@@ -42,8 +55,11 @@ def chain(start: sp.Basic, ctx: Context, folds: dict, sym) -> list[Step]:
         rule = min(pending.values(), key=PRIORITY.index)
         atoms = [a for a, r in pending.items() if r == rule]
         new = mx.tidy(expr.xreplace({a: RULES[rule].apply(a, ctx) for a in atoms}))
-        used = [(d, v) for d, v in folds.items() if new.has(d)] if rule.startswith("derivative of") else []
-        new = mx.canonical(new.xreplace(dict(used)), sym)
+        used = []
+        if rule.startswith("derivative of"):  # f'(a) in closed form, the cell's quantities named: 1 - u_t²
+            used = [(d, v) for d, v in folds.items() if new.has(d)]
+            new = _fold(new, dict(used))
+        new = mx.canonical(new, sym)
         label = rule
         if rule == "definition":
             nums = sorted({ctx.numbers[a.args[0]] for a in atoms if a.args[0] in ctx.numbers})
