@@ -80,7 +80,7 @@ def _derivative_of(m: Model, target: sp.Symbol) -> tuple[list[Step], sp.Basic]:
     ctx = m.context(known, {g: derivation_name(m.cell, g.name, m.state) for g in gates})
     steps = [Step(target, m.definitions[target], _def_label(m, target), "")]
     body = m.definitions[target]
-    inner = [s for s in body.atoms(sp.MatrixSymbol) if s in m.definitions and not m.is_gate(s)]
+    inner = sorted((s for s in body.atoms(sp.MatrixSymbol) if s in m.definitions and not m.is_gate(s)), key=str)
     for s in sorted(inner, key=str):
         steps.append(Step(s, m.definitions[s], _def_label(m, s), ""))
     if inner:
