@@ -19,6 +19,9 @@ from .scope import Unknown
 from .terms import _template_of, _gradient_name, _is_literal, show_expr, _names, _in_terms_of
 
 V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
+_WRITTEN_TUPLE = re.compile(r"\s*(\\left)?\s*([(\[])\s*[-+\d.,\s\\]*(\\right)?\s*[)\]]"
+                            r"(\s*\^\s*\{?\s*(\\top|T|\\intercal|\\mathsf\s*\{\s*T\s*\})\s*\}?)?\s*[.,]?\s*")
+"""A tuple written with numbers only: (2, 1, 0), [1, 2, 3]^T."""
 
 
 def is_update(step) -> bool:
@@ -56,7 +59,7 @@ class Definitions:
             scope.tuples[name] = value
             scope.defs.pop(name, None)
             scope.stated.setdefault(name, step.line)
-            if not re.fullmatch(r"\s*(\\left)?\s*\(\s*[-+\d.,\s\\]*(\\right)?\s*\)\s*[.,]?\s*", step.b.source):
+            if not _WRITTEN_TUPLE.fullmatch(step.b.source):
                 return Judgement(U, f"the value of {shown} is computed here from numbers, but no formula for it is in "
                                  f"force to compare it with")
             return Judgement(V, f"given: {shown} = {value}")
@@ -173,6 +176,10 @@ class Definitions:
         if _is_literal(value) and re.fullmatch(r"\s*[-+]?\s*\d+(\.\d+)?\s*[.,]?\s*", step.b.source):
             scope.unchecked.pop(name, None)
             return Judgement(V, f"given: {shown} = {step.b.source.strip()}")
+        rule = self.steps.step_for(name, value, scope, self.context.rates)
+        if rule:  # w_new = 1 - 0.1·(-4): the update rule stated in words, with the gradient the document found
+            scope.unchecked.pop(name, None)
+            return Judgement(V, rule)
         scope.unchecked[name] = step.line
         return Judgement(U, f"the value of {shown} is computed here from numbers, but no formula for {shown} is "
                          f"in force to compare it with; taken as stated below")

@@ -327,8 +327,8 @@ _WORDS = frozenset("""an the is are was be so then thus hence and or with which 
 by from as gives give get becomes if when where since because note here above below same other using""".split())
 
 
-_MATHLIKE = re.compile(r"[\d.()*/+\-^]+|[A-Za-z](_\{?\w+\}?)?|[A-Za-z]+_\{?\w+\}?|[A-Za-z]+\(.*\)?|\(?[A-Za-z]\)?"
-                       r"|[-+*/^()]+[A-Za-z0-9_.]*[-+*/^()]*|[A-Za-z0-9]+\^[A-Za-z0-9{}]+")  # the last: n^2
+_MATHLIKE = re.compile(r"[\d.()*/+\-^]+|\d*\.?\d+[A-Za-z](_\{?\w+\}?)?|[A-Za-z](_\{?\w+\}?)?|[A-Za-z]+_\{?\w+\}?|[A-Za-z]+\(.*\)?"
+                       r"|\(?[A-Za-z]\)?|[-+*/^()]+[A-Za-z0-9_.]*[-+*/^()]*|[A-Za-z0-9]+\^[A-Za-z0-9{}]+")  # 2x; the last: n^2
 
 
 def _text_chunks(piece: str, offset: int, line: int) -> list[Chunk]:

@@ -14,7 +14,7 @@ from ..functions import Jacobian
 from ..reader import Context, Decimal, exact
 from ..notation import is_weight, preset, timed
 from . import precision
-from . import linalg
+from . import linalg, named_loss
 from .decide import INEQUALITIES, _compare, _integer_condition, decide_equal, decide_implies
 from .errors import Undefined, Unverifiable
 from .evaluate import _points, compile_expr, evaluate, show
@@ -22,6 +22,7 @@ from .cases import claimed_for_every_index
 from .indices import SIZE, family_sum, holds_case, instances, needs_indices, rescued
 from .report import Judgement, Verdict
 from .scope import KINKS, Scope, Unknown, substitute, unknowns_in
+from .steps import GradientSteps
 from .definitions import Definitions, is_update
 from .limits import MAX_NODES
 from .terms import (_matrix_marked, _matrix_product, _matrix_sensitive, _names, _number, _opaque, _shown_point,
@@ -29,6 +30,7 @@ from .terms import (_matrix_marked, _matrix_product, _matrix_sensitive, _names, 
 
 V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
 NOTATION = preset("sample")
+_TUPLE_REFUSED = re.compile(r"stands for the tuple|a tuple is compared with")  # the scalar reading's refusals
 _SIMPLE_SIDE = (sp.Symbol, sp.Number)
 
 
@@ -60,6 +62,7 @@ class Judge(Definitions):
         self.chain_head = None  # the first side of the chain being judged
         self.family_conditions = True  # the document may state a condition on a family (one-hot, Σ_k y_k = 1)
         self.whole_names: frozenset = frozenset()  # names the document also writes whole (J, x), not only entries
+        self.steps = GradientSteps()  # gradients found with numbers, for a gradient step computed from them
         self.linalg = linalg.Document()  # shapes and definitions of vectors and matrices
         for names, space in context.shapes:
             self.linalg.declare(names, space)
@@ -76,6 +79,7 @@ class Judge(Definitions):
         if step.chain_start:
             self.chain_head = step.a.expr  # ∂E/∂s_d = … = …: its indices d are those of a variable throughout
         judgement = self.scope.with_pieces(self._matrix_reading, step)
+        self.steps.observe(step, judgement.verdict, self.scope)
         cx = judgement.counterexample
         if cx and cx.get("values"):
             shown = {self._written(k): v for k, v in cx["values"].items()}
@@ -89,8 +93,10 @@ class Judge(Definitions):
         if step.rel == "in" and not step.assumption:
             self.linalg.declare(step.a.source, step.b.source)
             return self._judge(step)
-        if step.rel not in ("=", "def") or step.assumption or step.after_condition is not None or not self.vector:
+        if step.rel not in ("=", "def") or step.assumption or step.after_condition is not None:
             return self._judge(step)
+        if not self.vector:
+            return self._tuples_reading(step)
         gradient = self.linalg.active and linalg.is_gradient(self.linalg, step.a.source)
         if gradient:  # dW = Xᵀ dY is a claim about the gradient, not the definition of a name dW
             return self._matrix_claim(step)
@@ -122,6 +128,8 @@ class Judge(Definitions):
         if defined and judgement.verdict == X:
             del self.linalg.defs[defined]
             return judgement
+        if judgement.verdict == U and _TUPLE_REFUSED.search(judgement.reason):
+            return self._tuple_claim(step, judgement)
         if judgement.reason.startswith(("definition", "given", "assumption")) or " stands for " in judgement.reason \
                 or not self.linalg.active:
             return judgement
@@ -134,6 +142,11 @@ class Judge(Definitions):
         seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
         try:
             verdict, reason, counterexample = linalg.judge(self.linalg, step.a.source, step.b.source, seed)
+            general = re.match(r"false for a general (\S+) ", reason) if verdict == "unverifiable" else None
+            if general and self.context.named_loss:  # "with the squared-error loss": L read as that loss
+                verdict, reason, counterexample = named_loss.judge(
+                    self.linalg, self.context.named_loss, general.group(1), step.a.source, step.b.source, seed) or (
+                    verdict, reason, None)
         except linalg.Unread as exc:
             if scalar is not None:
                 return scalar
@@ -145,6 +158,36 @@ class Judge(Definitions):
                 return Judgement(U, f"not read as vectors and matrices ({exc}), and the scalar reading alone does "
                                  f"not make it valid")
             return scalar
+        return Judgement(Verdict(verdict), reason, counterexample)
+
+    def _tuples_reading(self, step) -> Judgement:
+        """A document written without vector notation, which may give vectors as tuples (z = (2, 1, 0)): their
+        definitions are recorded for the matrix reading, which is asked only where the scalar one refuses a tuple."""
+        if not (self.scope.tuples or isinstance(step.b.expr, sp.Tuple)):
+            return self._judge(step)
+        if step.chain_start:
+            self.linalg.define(step.a.source, step.b.source, replace=bool(self.linalg.defined_as(step.a.source)))
+        try:
+            judgement = self._judge(step)
+        except Unverifiable as exc:
+            judgement = Judgement(U, str(exc))
+        if judgement.verdict == U and _TUPLE_REFUSED.search(judgement.reason):
+            return self._tuple_claim(step, judgement)
+        return judgement
+
+    def _tuple_claim(self, step, scalar: Judgement) -> Judgement:
+        """A relation the scalar reading refuses for a vector given as numbers (p = (0.25, 0.75)): judged as
+        vectors and matrices, the tuple a column; if that reading does not apply either, both reasons."""
+        seed = zlib.crc32(f"{step.a.source}={step.b.source}".encode())
+        try:
+            verdict, reason, counterexample = linalg.judge(self.linalg, step.a.source, step.b.source, seed)
+        except linalg.Unread as exc:
+            return Judgement(U, f"{scalar.reason}; as vectors and matrices: {exc}")
+        unit = linalg.rounded_unit(self.linalg, step.a.source, step.b.source) if verdict == "invalid" else 0
+        if unit and counterexample:  # numbers given rounded: refuted only by a difference far beyond the rounding
+            left, right = (abs(sp.Float(counterexample[k])) for k in ("lhs", "rhs"))
+            if abs(sp.Float(counterexample["lhs"]) - sp.Float(counterexample["rhs"])) <= (left + right) / 100 + 100 * unit:
+                return Judgement(U, f"{reason}, but by less than the rounding of the numbers given may explain")
         return Judgement(Verdict(verdict), reason, counterexample)
 
     def _written(self, identifier: str) -> str:

@@ -133,8 +133,8 @@ class Document:
         if value.op == "matrix" and declared and not all(d.isdigit() for d in declared):
             return None  # X ∈ ℝ^{N×D} given as numbers: an instance of the sizes, not read as one (N, D left free)
         base, sub = split(name.name)
-        if base != name.name and base in self.defs and is_time(sub) is None and not re.fullmatch(r"\d", sub):
-            return None  # J_{12}, x_i: an entry of a defined quantity is a claim about it, not a name of its own
+        if base != name.name and base in self.defs and is_time(sub) is None and not re.fullmatch(r"\d|[A-Za-z]{3,}", sub):
+            return None  # J_{12}, x_i: an entry of a defined quantity is a claim about it (v_next: a name of its own)
         if name.op == "name" and (replace or name.name not in self.defs) and name.name not in _names(value):
             if name.name in self.defs and not _names(value):
                 self.at_point.add(name.name)
@@ -763,6 +763,9 @@ def _layout_kind(doc: Document, side: Node):
 def judge(doc: Document, a_source: str, b_source: str, seed: int):
     """(verdict, reason, counterexample) of ``a = b`` as a statement about vectors and matrices."""
     verdict = _judge(doc, a_source, b_source, seed)
+    if verdict[0] == "invalid" and "shape" in verdict[1] and any(
+            n.op == "matrix" and n.name == "tuple" for side in (a_source, b_source) for n in _walk(parse(side))):
+        raise Unread("a tuple in a relation whose shapes do not agree: whether it is a row or a column is not said")
     if verdict[0] == "invalid":
         twice = sorted(doc.redefined & _reached(doc, Node("add", (parse(_function_name(a_source)),
                                                                    parse(_function_name(b_source))))))
@@ -774,8 +777,6 @@ def judge(doc: Document, a_source: str, b_source: str, seed: int):
 
 def _judge(doc: Document, a_source: str, b_source: str, seed: int):
     a, b = parse(_function_name(a_source)), parse(_function_name(b_source))
-    if any(n.op == "matrix" and n.name == "tuple" for side in (a, b) for n in _walk(side)):
-        raise Unread("a tuple in a relation: whether it is a row or a column is not said")
     loss_name = _the_loss(doc, Node("add", (a, b)))
     a, b = _losses(doc, a, loss_name), _losses(doc, b, loss_name)
     both = Node("add", (a, b))
@@ -806,6 +807,10 @@ def _judge(doc: Document, a_source: str, b_source: str, seed: int):
     at_point = sorted(doc.at_point & _reached(doc, both))
     if derivs and at_point:
         raise Unread(f"{at_point[0]} is given as numbers here, in place of its formula: its derivative is not read")
+    apart = _not_reaching(doc, derivs)
+    if apart:
+        raise Unread(f"{apart[0]} is not defined in terms of {apart[1]} (given as numbers?): its derivative by it is "
+                     f"not read")
     timed = _has_time(doc, both)
     _refuse_unresolved_constants(doc, both)
     if loss and single:  # its one gradient is any matrix G of its shape: valid only if it holds for every G
@@ -843,6 +848,45 @@ def _judge(doc: Document, a_source: str, b_source: str, seed: int):
                             f"document defines {defined[0]} by another formula", None)
                 return "valid", f"{again[1]}, for {shown} a one-hot or probability vector (its entries sum to 1)", None
     return verdict
+
+
+def rounded_unit(doc: Document, a_source: str, b_source: str) -> sp.Rational:
+    """Half a unit of the last digit of the coarsest rounded number (four or more significant digits, as
+    :mod:`.precision` reads them) in the definitions a relation reaches: 0 if every number is exact."""
+    both = Node("add", (parse(_function_name(a_source)), parse(_function_name(b_source))))
+    unit = sp.S.Zero
+    for node in [both] + [doc.defs[n] for n in _reached(doc, both) if n in doc.defs]:
+        for n in _walk(node):
+            digits = n.name.replace(".", "").lstrip("0") if n.op == "num" and "." in n.name else ""
+            if len(digits) >= 4:
+                unit = max(unit, sp.Rational(1, 2 * 10 ** len(n.name.partition(".")[2])))
+    return unit
+
+
+def _not_reaching(doc: Document, derivs: list):
+    """(q, v) for a derivative ∂q/∂v of a defined quantity whose definitions never reach v (q given as numbers,
+    or computed from quantities given as numbers): how q depends on v is not said, so it is not 0."""
+    for d in derivs:
+        top, by = d.args if d.op == "d" else (None, None)
+        if top is None or top.op != "name" or by.op != "name" or top.name not in doc.defs:
+            continue
+        if _base(by.name) not in _bases_reached(doc, doc.defs[top.name]):
+            return top.name, by.name
+    return None
+
+
+def _bases_reached(doc: Document, node: Node) -> set:
+    """The bases of the names a node uses, through the definitions of their entries (ŷ_i: ŷ) and steps too."""
+    seen, todo = set(), list(_names(node))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for used in (name, _base(name), doc.template(_base(name))):
+            if used in doc.defs:
+                todo.extend(_names(doc.defs[used]))
+    return {_base(n) for n in seen}
 
 
 def _walk(node: Node):
@@ -1043,7 +1087,8 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
                         None)
             elif found is not None:
                 i, j, left, right = found
-                why = f"the two sides differ at entry ({i + 1}, {j + 1}) of a random instance ({shown})"
+                why = (f"the two sides differ at entry ({i + 1}, {j + 1}) " + (
+                    f"of a random instance ({shown})" if ev.drawn else "with the numbers the document gives"))
                 if loss:
                     why += f", with {loss} a general function of {', '.join(sinks)}"
                 return "invalid", why, {"values": {}, "lhs": str(sp.N(left, 6)), "rhs": str(sp.N(right, 6))}

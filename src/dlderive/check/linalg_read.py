@@ -181,8 +181,8 @@ class Parser:
         tok = self.take()
         if tok in ("(", "["):
             node = self.expr()
-            if tok == "(" and self.peek() == ",":
-                return self.tuple(node)
+            if self.peek() == ",":
+                return self.tuple(node, ")" if tok == "(" else "]")
             self.take(")" if tok == "(" else "]")
             return node
         if tok == "\\matrixopen":
@@ -242,13 +242,17 @@ class Parser:
             return Node("pow", (node,), power) if power else node
         return self.name(tok)
 
-    def tuple(self, first):
-        """(0.25, 0.75): a column vector, read only when every entry is a number."""
+    def tuple(self, first, close=")"):
+        """(0.25, 0.75), [1, 2, 3]^T: a column vector, read only when every entry is a number."""
         entries = [first]
         while self.peek() == ",":
             self.take()
             entries.append(self.expr())
-        self.take(")")
+        self.take(close)
+        if self.peek() == "^" and self.peek(1) in _TRANSPOSE | {"{"}:  # [1, 2, 3]^T: the row written, transposed
+            group, after = _group(self.t, self.i + 1)
+            if "".join(group) in _TRANSPOSE or " ".join(group) in _TRANSPOSE:
+                self.i = after
         if not all(is_number(e) for e in entries):
             raise Unread("a tuple of anything but numbers")
         return Node("matrix", tuple(Node("row", (e,)) for e in entries), "tuple")

@@ -49,7 +49,7 @@ class Build(Transformer):
             return GREEK_CONSTANTS[base]
         if base == "nabla":
             raise DlderiveError("the gradient ∇ is not read; write the partial derivatives")
-        return self.context.record(symbol(identifier(written, self.model)), "\\" + written)
+        return self.context.greek_name(symbol(identifier(written, self.model)), "\\" + written)
 
     def text_name(self, children):
         written = str(children[0])
@@ -418,6 +418,8 @@ class Build(Transformer):
             return safe_pow(base, self.context.name("T", self.model))
         if exponent is _TRANSPOSE:
             self.context.flags.add("vector")
+            if isinstance(base, sp.Tuple):  # [1, 2, 3]^T: the numbers of a column, a tuple in the scalar reading
+                return base
             return transpose(base)
         if isinstance(exponent, _Mark):  # w^{+}, x^{*}: a name of its own (the updated w, the optimum x)
             if not isinstance(base, sp.Symbol):

@@ -36,6 +36,15 @@ _MACRO = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\\([A-Za-z]+)\}?\s*\{((?:[^{}]
 _ONE_NAME = r"(?:\\[A-Za-z]+\s*\{[^{}]{1,40}\}|\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}]{1,20}\}|_[A-Za-z0-9])?"
 _DECLARATION = re.compile(rf"({_ONE_NAME}(?:\s*,\s*{_ONE_NAME}){{0,10}})\s*\\in\s*"
                           r"(\\mathbb\s*\{?R\}?(?:\s*\^\s*(?:\{[^{}]{1,40}\}|[A-Za-z0-9]))?)")
+_SQUARE_DEFINED = re.compile(r"(?:^|(?<=[$\n&,;:(\[{\\]))\s*(\\[A-Za-z]+)(\s*_\s*(?:\{[A-Za-z0-9]{1,10}\}|[A-Za-z0-9]))?"
+                             r"\s*\^\s*(?:\{\s*2\s*\}|2)\s*&?\s*(?::=|=(?!=))")
+"""``\\sigma^2 = …``, ``\\sigma_B^2 :=`` at the start of a relation: the variance defined as one quantity."""
+_RATE = re.compile(r"(?i)\b(?:learning[ -]rate|step[ -]size|step of|lr)\b[^.\d\n]{0,30}?(\d*\.\d+|\d+)(?![\d.])")
+"""A learning rate stated in words: "a learning rate of 0.1", "step size 0.05", "lr = 0.01"."""
+_SQUARED_LOSS = re.compile(r"(?i)\b(mean[- ]squared[- ]error|mse|squared[- ]error|l2 loss)s?\b")
+"""The words that name the squared-error loss."""
+_OTHER_LOSS = re.compile(r"(?i)cross[- ]?entropy|log[- ]?loss|likelihood|hinge|huber|absolute[- ]error|\bmae\b|"
+                         r"\bl1\b|regulari[sz]|weight decay|penalty")
 _WRITTEN_NAME = re.compile(r"^([A-Za-z]+)(\d*)(?:_(?:\{(.*)\}|(.)))?$", re.S)
 
 
@@ -131,6 +140,9 @@ class Context:
     parameters: dict = field(default_factory=dict)  # f -> x for a function defined as f(x) = …
     macros: dict = field(default_factory=dict)  # \\newcommand{\\out}{\\mathrm{out}} without arguments
     shapes: list = field(default_factory=list)  # (names, set) of each "x, y \\in \\mathbb{R}^n" written
+    variances: dict = field(default_factory=dict)  # sigma -> sigma^2: a Greek name whose square is defined whole
+    rates: set = field(default_factory=set)  # learning rates stated in words ("a learning rate of 0.1")
+    named_loss: str | None = None  # "squared error" or "mean squared error", where the text names it in words
 
     # ----------------------------------------------------------------- the document's usage
     @classmethod
@@ -155,6 +167,12 @@ class Context:
                      r"\\in\s*\\mathbb\{R\}\s*\^|\\(operatorname|mathrm|text)\{diag\}|\\nabla", text):
             ctx.flags.add("vector")
             ctx.shapes = [m.groups() for m in _DECLARATION.finditer(text[:200_000])][:200]
+        ctx.variances = _variances(text[:200_000])
+        ctx.rates = {sp.Rational(r) for r in _RATE.findall(text[:200_000])[:20]}
+        named = {m.group(1).lower().replace("-", " ") for m in _SQUARED_LOSS.finditer(text[:200_000])}
+        kinds = {"mean squared error" if n in ("mse", "mean squared error") else "squared error" for n in named}
+        if len(kinds) == 1 and not _OTHER_LOSS.search(text[:200_000]):  # two losses named: which one is L?
+            ctx.named_loss = kinds.pop()
         for layout in re.findall(r"\b(numerator|denominator)[- ]layout", text[:200_000], re.I)[:1]:
             ctx.flags.add(f"layout:{layout.lower()}")
         return ctx
@@ -169,6 +187,16 @@ class Context:
     def record(self, sym: sp.Symbol, written: str) -> sp.Symbol:
         self.written.setdefault(sym.name, written)
         return sym
+
+    def greek_name(self, sym: sp.Symbol, written: str):
+        """A Greek name as read: σ where the document defines σ² as a whole (the variance, one quantity) is
+        √(σ²), the standard deviation (σ ≥ 0), so that σ^2 reads as that quantity and σ as its root."""
+        square = self.variances.get(sym.name)
+        if square is None:
+            return self.record(sym, written)
+        base, _, sub = written.partition("_")
+        self.readings.setdefault(f"{base}^2", f"one quantity, defined as a whole; {base} is its square root")
+        return sp.sqrt(self.record(symbol(square), f"{base}{'_' + sub if sub else ''}^2"))
 
     # ----------------------------------------------------------------- names
     def name(self, written: str, model: str | None = None, whole: bool = False):
@@ -340,6 +368,23 @@ class Context:
         if self.reader is None:
             raise DlderiveError("a sum's limits cannot be read here")
         return self.reader(text, model, self)
+
+
+def _variances(text: str) -> dict:
+    """The Greek names whose square the document defines as a whole (σ² = 1/N Σ (x_i - μ)², σ_B^2 := …), used
+    unsquared nowhere before and never applied as a function: identifier -> the identifier of the square."""
+    out = {}
+    for m in _SQUARE_DEFINED.finditer(text):
+        written, sub = m.group(1), re.sub(r"[\s{}_]", "", m.group(2) or "")
+        if written[1:] in ("frac", "left", "right", "sum", "prod", "sqrt", "mathrm", "text", "operatorname"):
+            continue
+        name = re.escape(written) + r"(?![A-Za-z])" + (r"\s*_\s*\{?\s*" + re.escape(sub) + r"\s*\}?" if sub else r"(?!\s*_)")
+        unsquared = re.compile(name + r"(?!\s*\^\s*\{?\s*2(?!\d))")
+        if unsquared.search(text, 0, m.start()) or re.search(name + r"\s*(\\left\s*)?\(", text):
+            continue
+        ident = identifier(f"{written[1:]}_{{{sub}}}" if sub else written[1:])
+        out[ident] = f"{written[1:]}^2" + (f"_{sub}" if sub else "")
+    return out
 
 
 def _clean(text: str) -> str:
