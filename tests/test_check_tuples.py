@@ -173,19 +173,22 @@ def _squared_error_gradients():
     return out
 
 
-def test_a_loss_named_in_words_is_read_in_the_one_form_the_derivation_agrees_with():
+@pytest.mark.parametrize("words", ["With half the squared error", "With the squared-error loss"])
+def test_a_loss_named_in_words_is_read_in_the_forms_the_words_allow(words):
+    """"half the squared error" fixes ½‖y - t‖²; "the squared-error loss" alone may be ½‖y - t‖² or ‖y - t‖²: a claim
+    is then valid in neither reading for sure, and invalid only if it fails in both."""
     grads = _squared_error_gradients()
     delta = np.array([5.0, -1.0]) - np.array([4.0, 1.0])  # y = Wx = (5, -1)
     x, W = np.array([3.0, 1.0]), np.array([[1.0, 2.0], [0.0, -1.0]])
-    assert np.allclose(np.outer(delta, x), grads["half"][0]) and not np.allclose(np.outer(delta, x), grads["full"][0])
-    assert np.allclose(W.T @ delta, grads["half"][1]) and not np.allclose(W @ delta, grads["half"][1])
+    assert np.allclose(np.outer(delta, x), grads["half"][0]) and np.allclose(2 * np.outer(delta, x), grads["full"][0])
+    assert not any(np.allclose(W @ delta, g[1]) for g in grads.values())
     got = _linear_layer(["\\frac{\\partial L}{\\partial W} = \\boldsymbol{\\delta}\\mathbf{x}^\\top",
                          "\\frac{\\partial L}{\\partial \\mathbf{x}} = W\\boldsymbol{\\delta}",
-                         "\\frac{\\partial L}{\\partial \\mathbf{x}} = 2W^\\top\\boldsymbol{\\delta}"])
-    assert got["\\frac{\\partial L}{\\partial W} = \\boldsymbol{\\delta}\\mathbf{x}^\\top"] == "valid"  # ½‖y - t‖²
-    assert got["\\frac{\\partial L}{\\partial \\mathbf{x}} = W\\boldsymbol{\\delta}"] == "invalid"  # in both forms
-    # holds for ‖y - t‖² only, but the first step read the loss with ½: one of the two is wrong, not said which
-    assert got["\\frac{\\partial L}{\\partial \\mathbf{x}} = 2W^\\top\\boldsymbol{\\delta}"] == "unverifiable"
+                         "\\frac{\\partial L}{\\partial W} = 2\\boldsymbol{\\delta}\\mathbf{x}^\\top"], words)
+    half = words.startswith("With half")
+    assert got["\\frac{\\partial L}{\\partial W} = \\boldsymbol{\\delta}\\mathbf{x}^\\top"] == ("valid" if half else "unverifiable")
+    assert got["\\frac{\\partial L}{\\partial \\mathbf{x}} = W\\boldsymbol{\\delta}"] == "invalid"  # in every form
+    assert got["\\frac{\\partial L}{\\partial W} = 2\\boldsymbol{\\delta}\\mathbf{x}^\\top"] == ("invalid" if half else "unverifiable")
 
 
 @pytest.mark.parametrize("words", ["With the squared-error loss, and unlike cross-entropy", "With some loss"])

@@ -1,9 +1,10 @@
 """A loss named in words ("with the squared-error loss", "MSE") and not defined: read as that loss.
 
-The usual forms of the loss the words name differ by a factor (½ or not; a sum for "squared error", a mean
-over the entries for "mean squared error"); a relation between the loss's gradients is valid if it holds in
-exactly one of them (the reading is stated in the reason), invalid if it fails in every one, and otherwise
-unverifiable. A text that names another loss too (cross-entropy, a penalty) is not read this way. The prediction is the quantity
+The forms of the loss differ by a factor: "mean squared error" (MSE) is the mean over the entries, "half
+the squared error" ½‖ŷ - y‖², and "squared error" alone may be either ½‖ŷ - y‖² or ‖ŷ - y‖². A relation
+between the loss's gradients is valid only where the words fix the form and it holds in it (a claim doubled
+or halved would hold in another form, so agreeing with one of several is not enough), invalid if it fails
+in every form the words allow, and otherwise left to the general loss (unverifiable). A text that names another loss too (cross-entropy, a penalty) is not read this way. The prediction is the quantity
 the document defines by a formula, the target a vector of the same shape it gives (t, y, or y for ŷ)."""
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ _TARGETS = ("t", "y", "target")
 
 
 def _conventions(kind: str, n: int) -> list:
-    """(label, denominator) of the usual forms c‖ŷ - y‖² of the loss the words name, for a vector of n entries:
-    a sum (½ or not) for "squared error", a mean (½ or not) for "mean squared error" and "MSE"."""
-    out = {}
-    forms = (("(1/n)‖ŷ - y‖²", n), ("(1/2n)‖ŷ - y‖²", 2 * n)) if kind == "mean squared error" else (
-        ("½‖ŷ - y‖²", 2), ("‖ŷ - y‖²", 1))
-    for label, den in forms:
-        out[den] = f"{out[den]}, also {label} at n = {n}" if den in out else label
-    return [(label, den) for den, label in out.items()]
+    """(label, denominator) of the forms c‖ŷ - y‖² the words allow, for a vector of n entries: "mean squared
+    error" and "MSE" are the mean (PyTorch's reduction), "half the squared error" ½‖ŷ - y‖², and "squared
+    error" alone either ½‖ŷ - y‖² or ‖ŷ - y‖² (which one is not said)."""
+    if kind == "mean squared error":
+        return [("(1/n)‖ŷ - y‖², the mean", n)]
+    if kind == "half squared error":
+        return [("½‖ŷ - y‖²", 2)]
+    return [("½‖ŷ - y‖²", 2), ("‖ŷ - y‖²", 1)]
 
 
 def _pairs(doc: Document):
@@ -65,13 +66,11 @@ def judge(doc: Document, kind: str, loss: str, a_source: str, b_source: str, see
         except Unread:
             return None
         (held if verdict == "valid" else failed if verdict == "invalid" else []).append((label, reason))
-    shown = f"{loss} read as the {kind} the text names, with {pred} the prediction and {target} the target"
-    if len(held) == 1 and len(failed) == len(conventions) - 1:
-        form = held[0][0]
-        if doc.__dict__.setdefault("loss_form", form) != form:  # one document, one form of its loss
-            return ("unverifiable", f"it holds for {shown} as {form}, but an earlier step holds only as "
-                    f"{doc.loss_form}: one of the two is wrong", None)
-        return "valid", f"{held[0][1]}, {shown}: {form} (the one usual form it agrees with)", None
+    shown = f"{loss} read as {'half the squared error' if kind == 'half squared error' else 'the ' + kind} the text names, with {pred} the prediction and {target} the target"
+    if len(conventions) == 1 and held:  # the words fix the form: a claim that holds in another is not valid
+        return "valid", f"{held[0][1]}, {shown}: {held[0][0]}", None
     if not held and len(failed) == len(conventions):
-        return "invalid", f"false for {shown}, in each usual form ({'; '.join(label for label, _ in conventions)})", None
+        forms = "; ".join(label for label, _ in conventions)
+        return "invalid", f"false for {shown}, in {'each form' if len(conventions) > 1 else 'the form'} the words " \
+                          f"allow ({forms})", None
     return None

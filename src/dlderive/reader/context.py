@@ -43,6 +43,7 @@ _RATE = re.compile(r"(?i)\b(?:learning[ -]rate|step[ -]size|step of|lr)\b[^.\d\n
 """A learning rate stated in words: "a learning rate of 0.1", "step size 0.05", "lr = 0.01"."""
 _SQUARED_LOSS = re.compile(r"(?i)\b(mean[- ]squared[- ]error|mse|squared[- ]error|l2 loss)s?\b")
 """The words that name the squared-error loss."""
+_HALF = re.compile(r"(?i)\b(?:half|one half)\s+(?:of\s+)?the\s+(?:sum of\s+)?squared|½\s*(?:the\s+)?(?:sum of\s+)?squared")
 _OTHER_LOSS = re.compile(r"(?i)cross[- ]?entropy|log[- ]?loss|likelihood|hinge|huber|absolute[- ]error|\bmae\b|"
                          r"\bl1\b|regulari[sz]|weight decay|penalty")
 _WRITTEN_NAME = re.compile(r"^([A-Za-z]+)(\d*)(?:_(?:\{(.*)\}|(.)))?$", re.S)
@@ -173,6 +174,8 @@ class Context:
         kinds = {"mean squared error" if n in ("mse", "mean squared error") else "squared error" for n in named}
         if len(kinds) == 1 and not _OTHER_LOSS.search(text[:200_000]):  # two losses named: which one is L?
             ctx.named_loss = kinds.pop()
+            if ctx.named_loss == "squared error" and _HALF.search(text[:200_000]):
+                ctx.named_loss = "half squared error"
         for layout in re.findall(r"\b(numerator|denominator)[- ]layout", text[:200_000], re.I)[:1]:
             ctx.flags.add(f"layout:{layout.lower()}")
         return ctx
