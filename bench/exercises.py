@@ -106,8 +106,6 @@ GAPS = {
     "checker: a sum over k = 1..K of the family u_{w_k} with an upper limit K that is no size of the document is not "
     "read as vectors; dJ/du_{w_k} of a sampled word is unknown": {
         "valid": ("y28_negative_sampling_ok",), "caught": ("y28_negative_sampling_bad", "y28_negative_sampling_bad2")},
-    "checker: a matrix of numbers given as a pmatrix (X = [[1, 3, ...]]) is taken for a computed value, not a given": {
-        "valid": ("y26_pooling_numbers_ok",)},
 }
 
 

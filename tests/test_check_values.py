@@ -122,3 +122,17 @@ def test_plain_text_keeps_a_power_in_the_left_side_and_refuses_code_with_at():
     code = check_text("Backward:\n\n1. dW2 = H.T @ dS\n2. dH = dS @ W2.T\n", timeout=None).relations
     assert [(r.line, r.verdict.value) for r in code] == [(3, "unverifiable"), (4, "unverifiable")]
     assert all("@" in r.latex for r in code)
+
+
+def test_a_matrix_written_with_numbers_is_a_given():
+    # max pooling 2x2, stride 2, by torch: the windows' maxima 4, 2, 2, 7
+    x = [[1, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 6], [2, 2, 7, 3]]
+    pooled = torch.nn.functional.max_pool2d(torch.tensor(x, dtype=torch.float64)[None, None], 2, 2).flatten().tolist()
+    matrix = " \\\\ ".join(" & ".join(str(v) for v in row) for row in x)
+    text = (f"On $$X = \\begin{{pmatrix}} {matrix} \\end{{pmatrix}}$$ max pooling gives "
+            f"$\\max(5, 6, 7, 3) = {pooled[3]:g}$ and $\\max(1, 3, 4, 2) = 5$.")
+    got = verdicts(text)
+    assert got[f"X = \\begin{{pmatrix}} {matrix} \\end{{pmatrix}}"] == "valid"
+    assert got["\\max(5, 6, 7, 3) = 7"] == "valid" and got["\\max(1, 3, 4, 2) = 5"] == "invalid"
+    assert verdicts("$X = \\begin{pmatrix} 1 & a \\\\ 4 & 2 \\end{pmatrix}$ and $a = 2$.")[
+        "X = \\begin{pmatrix} 1 & a \\\\ 4 & 2 \\end{pmatrix}"] != "invalid"

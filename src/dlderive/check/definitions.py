@@ -39,6 +39,15 @@ def is_update(step) -> bool:
     return change != 0 and (step.rel == "def" or bool(_names(change) - {a}))  # w := w + 1, w ← w + 1 assign
 
 
+_MATRIX_OF_NUMBERS = re.compile(r"\s*\\begin\{([pbvBV]?matrix)\}[-+\d.\s&\\]*\\end\{\1\}\s*[.,]?\s*")
+
+
+def _is_number_matrix(value, source: str) -> bool:
+    """A matrix written with numbers only, \\begin{pmatrix} 1 & 3 \\\\ 4 & 2 \\end{pmatrix}: a given, like a number."""
+    return isinstance(value, sp.MatrixBase) and all(_is_literal(e) for e in value) and \
+        _MATRIX_OF_NUMBERS.fullmatch(source) is not None
+
+
 class Definitions:
     """The part of a Judge that records definitions, givens and functions (``self.scope``, ``self.context``)."""
 
@@ -173,7 +182,8 @@ class Definitions:
         """A number for a name: a literal is a given; a computation can be checked only against a formula."""
         scope = self.scope
         scope.values[name] = value
-        if _is_literal(value) and re.fullmatch(r"\s*[-+]?\s*\d+(\.\d+)?\s*[.,]?\s*", step.b.source):
+        if _is_literal(value) and re.fullmatch(r"\s*[-+]?\s*\d+(\.\d+)?\s*[.,]?\s*", step.b.source) or \
+                _is_number_matrix(value, step.b.source):
             scope.unchecked.pop(name, None)
             return Judgement(V, f"given: {shown} = {step.b.source.strip()}")
         rule = self.steps.step_for(name, value, scope, self.context.rates)
