@@ -1,5 +1,6 @@
-"""Update rules (w = w - η g, m ← β m + (1 - β) g), formulas in sentences, a name set otherwise for a moment,
-and the step after a side that cannot be read. Every expected verdict is worked out by hand."""
+"""Update rules (w = w - η g, m ← β m + (1 - β) g), formulas in sentences, a name set otherwise for a moment or
+for one item only ("for K = 3"), and the step after a side that cannot be read. Every expected verdict is worked
+out by hand."""
 from __future__ import annotations
 
 import pytest
@@ -121,3 +122,13 @@ def test_a_claim_true_only_on_one_side_of_a_kink_is_never_valid():
                  "$$\\frac{d}{dx}\\max(0, x) = 1$$\n", "$$|x| = x$$\n"):
         got = verdicts(text)
         assert got[-1][2] != "valid", got
+
+
+def test_a_value_assumed_for_one_item_does_not_refute_the_next_item():
+    text = ("3. With dilation $d = 2$ the effective kernel is $d(K-1) + 1 = 5$ for $K = 3$.\n"
+            "4. To keep 28x28 with a 5x5 kernel we need $P = \\frac{K - 1}{2} = 2$.\n")
+    got = by_text(text)
+    assert got["\\frac{K - 1}{2} = 2"][0] == "unverifiable", got  # K = 5 here, stated in words only
+    # on the line of the assumption it is in force: a wrong step there is caught
+    got = by_text("For $K = 3$ and $P = 1$: $(32 - K + 2P) + 1 = 33$.\n")
+    assert got["(32 - K + 2P) + 1 = 33"][0] == "invalid", got  # 32 - 3 + 2 + 1 = 32

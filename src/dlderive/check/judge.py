@@ -26,7 +26,7 @@ from .steps import GradientSteps
 from .definitions import Definitions, is_update
 from .limits import MAX_NODES
 from .terms import (_matrix_marked, _matrix_product, _matrix_sensitive, _names, _number, _opaque, _shown_point,
-                    _unknown_reason, _with_unchecked, _written_precision, outcome_is_identity)
+                    _unknown_reason, _with_unchecked, _written_precision, outcome_is_identity, show_expr)
 
 V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
 NOTATION = preset("sample")
@@ -311,7 +311,17 @@ class Judge(Definitions):
 
     def _equality_in(self, scope: Scope, step, a, b, approx: bool, componentwise: bool = False) -> Judgement:
         judgement = self._equality_at(scope, step, a, b, approx, componentwise)
-        if judgement.verdict != X or not scope.earlier:
+        if judgement.verdict != X:
+            return judgement
+        needed = _names(a, b) | scope.reachable_names(a, b)
+        assumed = sorted((s for s in needed if scope.assumed_values.get(s, step.line) < step.line
+                          and scope.stated.get(s) == scope.assumed_values[s]), key=lambda s: s.name)
+        if assumed:
+            s = assumed[0]
+            raise Unverifiable(f"false with {scope.shown(s)} = {show_expr(scope.values[s])}, the value assumed on line "
+                               f"{scope.assumed_values[s]} (\"for {scope.shown(s)} = …\"); if {scope.shown(s)} has "
+                               f"another value here, state it")
+        if not scope.earlier:
             return judgement
         redefined = [s for s in scope.earlier if s in _names(a, b) | scope.reachable_names(a, b)]
         if not redefined:

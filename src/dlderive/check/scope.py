@@ -156,6 +156,7 @@ class Scope:
     earlier: dict = field(default_factory=dict)  # name -> (formula, value, line) it had before another formula
     index_letters: frozenset = frozenset()  # letters the document uses as indices besides i to n (Σ_w, w ≠ o)
     family_sums: dict = field(default_factory=dict)  # family -> (total, one-hot?): Σ_k y_k = 1 stated, "one-hot y"
+    assumed_values: dict = field(default_factory=dict)  # name -> line of "for K = 3", which gave it its value
 
     @classmethod
     def for_model(cls, model: str | None) -> "Scope":
@@ -460,6 +461,7 @@ class Scope:
                 and not (len(name.name) == 1 and name.name in "ijklmn") and isinstance(value, (sp.Number, Decimal))):
             self.values[name], self.stated[name] = value, line
             self.unchecked.pop(name, None)
+            self.assumed_values[name] = line
 
     def entries_in_force(self) -> None:
         """The entries of a tuple of numbers given for a name, given in turn: x = (1, 2) gives x_1 = 1, x_2 = 2."""
