@@ -316,7 +316,14 @@ class Judge(Definitions):
         needed = _names(a, b) | scope.reachable_names(a, b)
         assumed = sorted((s for s in needed if scope.assumed_values.get(s, step.line) < step.line
                           and scope.stated.get(s) == scope.assumed_values[s]), key=lambda s: s.name)
-        if assumed:
+        if assumed:  # judged again with those names free: false in general is false here too
+            free = dataclasses.replace(scope, values={k: v for k, v in scope.values.items() if k not in assumed})
+            try:
+                again = self._equality_at(free, step, a, b, approx, componentwise)
+            except Unverifiable:
+                again = None
+            if again is not None and again.verdict == X:
+                return again
             s = assumed[0]
             raise Unverifiable(f"false with {scope.shown(s)} = {show_expr(scope.values[s])}, the value assumed on line "
                                f"{scope.assumed_values[s]} (\"for {scope.shown(s)} = …\"); if {scope.shown(s)} has "
