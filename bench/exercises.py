@@ -51,8 +51,6 @@ GAPS = {
         "valid": ("e27_vanishing_products_ok",), "caught": ("e27_vanishing_products_bad",)},
     "reader context: sigma^2 defined as a whole is read as the square of an undefined sigma": {
         "valid": ("y14_batchnorm_forward_numbers_ok",)},
-    "reader grammar: a row slice (dL/dY)_{n,:} stops the relation from being read, so the matrix reading (which "
-    "reads it) is not asked": {"valid": ("e08_linear_batched_ok",)},
     "checker: a name given a value from numbers with no formula in force (S = e^2 + e^1 + e^0, L = -log(0.6652)) is "
     "taken as stated, not checked (its formula is the one the text has in mind); dL/dz = p - y needs L read as the "
     "cross-entropy of softmax(z) that the title names in words": {

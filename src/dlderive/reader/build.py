@@ -26,6 +26,16 @@ _LABEL = re.compile(r"\^\s*(?:\{\s*([A-Za-z]+)\s*\}|([A-Za-z]))\s*$")
 _INDEX = r"\\?[A-Za-z][A-Za-z0-9]*(?:\s*[-+]\s*\d{1,2})?|\d{1,3}"
 _INDEX_SUP = re.compile(rf"^\^\s*\{{\s*(\(|\[)\s*({_INDEX})\s*[)\]]\s*\}}\s*$|^\^\s*\(\s*({_INDEX})\s*\)$")
 
+_SLICE = re.compile(r"_\{\s*(?:[^{},:]+\s*,\s*:|:\s*,\s*[^{},:]+)\s*\}$")
+
+
+def _refuse_slice(written: str, shown: str | None = None) -> None:
+    """X_{n,:} (row n), W_{:,j} (column j): a part of a matrix, which the scalar reading does not read; the
+    reading as vectors and matrices decides."""
+    if _SLICE.search(written):
+        raise DlderiveError(f"the row or column {shown or written} of a matrix is read only as vectors and matrices")
+
+
 class Build(Transformer):
     """One term's parse tree -> a SymPy expression, with names read as ``context`` says."""
 
@@ -37,6 +47,7 @@ class Build(Transformer):
     # ------------------------------------------------------------------ names
     def name(self, children):
         (tok,) = children
+        _refuse_slice(str(tok))
         return self.context.name(str(tok), self.model)
 
     def greek(self, children):
@@ -55,6 +66,7 @@ class Build(Transformer):
         written = str(children[0])
         inner = written[written.index("{") + 1: written.index("}")]
         sub = written[written.index("}") + 1:]
+        _refuse_slice(sub, written)
         command = written[1:written.index("{")]
         if inner.strip() == "e" and not sub and command in ("mathrm", "text", "textrm"):
             return sp.E
@@ -77,6 +89,7 @@ class Build(Transformer):
         tok = children[0]
         inner = children[1]
         sub = str(children[2]) if len(children) > 2 else ""
+        _refuse_slice(sub, f"{tok}{{…}}{sub}")
         command = str(tok)[1:]
         base = inner if isinstance(inner, sp.Basic) else self._accent_arg(inner)
         return self.context.decorated(command, base, sub, self.model)
@@ -126,6 +139,12 @@ class Build(Transformer):
     def group(self, children):
         (x,) = _exprs(children)
         return x
+
+    def group_subscript(self, children):
+        """(∂L/∂Y)_{n,:}: a row (or column) of a matrix, read only as vectors and matrices."""
+        sub = str(children[-1])
+        _refuse_slice(sub, f"(…){sub}")
+        raise DlderiveError(f"a subscript {sub} on a bracketed expression is not read")
 
     def tuple(self, children):
         items = _exprs(children)
