@@ -31,15 +31,9 @@ GAPS = {
     "matrix checker: 'the squared-error loss' named in words does not say its form (1/2 ||y - t||^2 or ||y - t||^2), "
     "so a gradient that holds in one form is not valid (a doubled one would hold in the other)": {
         "valid": ("e09_linear_numbers_ok",)},
-    "matrix checker: a wrong identity between upstream gradients (delta_{t-1} = W_hh(... o delta_t)) is false for a "
-    "general loss, but a specific one the text has in mind might satisfy it: unverifiable": {
-        "caught": ("e20_rnn_vector_backward_bad",)},
     "checker: a loss that is named, not defined (dL/dy_i, dL/dgamma of an L the document never writes), is not read "
     "as a general function": {
         "valid": ("e17_batchnorm_backward_ok",), "caught": ("e17_batchnorm_backward_bad2",)},
-    "matrix checker: a wrong step off by a multiple of the loss's gradient (+ alpha grad J for - alpha grad J) holds "
-    "for a loss whose gradient is 0, so for a general loss it is unverifiable": {
-        "caught": ("x04_weight_decay_matrix_bad",)},
     "checker: u_o and the family u_w of a sum over w are not read as one family with o an index; J restated after "
     "its definition is read as a new definition": {
         "valid": ("e32_word2vec_center_ok",), "caught": ("e32_word2vec_center_bad",)},

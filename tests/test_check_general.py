@@ -39,3 +39,41 @@ BATCH = (r"Let $X \in \mathbb{R}^{N \times D}$, $W \in \mathbb{R}^{D \times M}$,
 def test_the_gradient_of_a_bias_added_to_every_row(rhs, truth):
     text = BATCH.replace("{rhs}", rhs)
     assert verdict_of(text, r"\frac{\partial L}{\partial b} = " + rhs) == truth
+
+
+# ------------------------------------------------------------------ a loss only named: a general function
+SQUARE = (r"Let $W \in \mathbb{R}^{n \times n}$, $\mathbf{h} \in \mathbb{R}^{n}$, $\mathbf{y} = W\mathbf{h}$ and "
+          r"$\boldsymbol{\delta} = \partial L / \partial \mathbf{y}$ {words}. Then "
+          r"$\left(\frac{\partial \mathbf{y}}{\partial \mathbf{h}}\right)^{\top} \boldsymbol{\delta} = {rhs}$.")
+
+
+@pytest.mark.parametrize("rhs, words, truth", [
+    # (∂y/∂h)ᵀ δ = Wᵀ δ for every δ: valid
+    (r"W^\top \boldsymbol{\delta}", "for a loss L", "valid"),
+    # W δ ≠ Wᵀ δ for a general δ (δ = e_1 gives row 1 of Wᵀ against row 1 of W): invalid as the general statement
+    (r"W \boldsymbol{\delta}", "for a loss L", "invalid"),
+    # the same with a specific loss named in words: it might hold for that loss (δ = 0 when y is the target)
+    (r"W \boldsymbol{\delta}", "for the cross-entropy loss L", "unverifiable"),
+])
+def test_an_identity_between_upstream_gradients_is_read_for_a_general_loss(rhs, words, truth):
+    text = SQUARE.replace("{rhs}", rhs).replace("{words}", words)
+    relation = r"\left(\frac{\partial \mathbf{y}}{\partial \mathbf{h}}\right)^{\top} \boldsymbol{\delta} = " + rhs
+    assert verdict_of(text, relation) == truth
+
+
+def test_the_counterexample_names_the_gradient_of_the_general_loss():
+    text = SQUARE.replace("{rhs}", r"W \boldsymbol{\delta}").replace("{words}", "for a loss L")
+    (bad,) = [r for r in check_text(text).relations if r.verdict.value == "invalid"]
+    assert "for a general L" in bad.reason and "e.g. ∂L/∂y = (" in bad.reason
+
+
+DECAY = (r"L2 regularisation: $\hat J(W) = J(W) + \frac{\mu}{2}\|W\|_F^2$, so "
+         r"$\nabla_W \hat J = \nabla_W J + \mu W$ and $W - \alpha\nabla_W \hat J = {rhs}$.")
+
+
+@pytest.mark.parametrize("rhs, truth", [
+    (r"(1 - \alpha\mu)W - \alpha\nabla_W J", "valid"),  # W - α(∇J + μW)
+    (r"(1 - \alpha\mu)W + \alpha\nabla_W J", "invalid"),  # off by 2α∇J, not 0 for a general J
+])
+def test_a_step_off_by_the_gradient_of_a_general_loss(rhs, truth):
+    assert verdict_of(DECAY.replace("{rhs}", rhs), r"W - \alpha\nabla_W \hat J = " + rhs) == truth

@@ -16,8 +16,10 @@ from .decide import Outcome, decide_implies
 from .cases import document_index_letters, governing_cases, nearby_text, states_family_condition, whole_names
 from .document import Chunk, clip, declared_model, read_document, split_document
 from .errors import CheckError, RelationTimeout, Undefined, Unverifiable
+from . import linalg
 from .judge import Judge
 from .limits import DEFAULT_TIMEOUT
+from .losses import meant
 from .report import FileReport, Judgement, Relation, Verdict
 from .scope import Scope
 from .timing import time_limit, validated
@@ -67,6 +69,18 @@ class _Unreadable:
     reason: str
 
 
+def _defined_names(items) -> set:
+    """The names that some statement of the document defines (``L = …``, ``J(\\theta) := …``), as the reading
+    as vectors and matrices names them."""
+    out = set()
+    for st, _ in items:
+        if isinstance(st, Statement) and st.lead is None and st.rels and st.rels[0] in ("=", "def"):
+            name = linalg.defined_name(st.terms[0].source)
+            if name:
+                out.add(name)
+    return out
+
+
 class Checker:
     """Decide every relation of one document, in order, keeping the definitions in force."""
 
@@ -95,6 +109,7 @@ class Checker:
         items = []
         for chunk in split_document(text, name):
             items.extend(_read_chunk(chunk, model, context, self.timeout))
+        judge.linalg.meant = meant(text, _defined_names(items))
         relations: list[Relation] = []
         self._ordinal, self._relations = 0, relations
         chain = _Chain(0)

@@ -67,6 +67,15 @@ def _function_name(source: str) -> str:
     return source
 
 
+def defined_name(source: str) -> str | None:
+    """The name a left side written as ``L``, ``J(\\theta)`` or ``\\hat J(W)`` stands for (None for anything else)."""
+    try:
+        node = parse(_function_name(source))
+    except Unread:
+        return None
+    return node.name if node.op == "name" else None
+
+
 def _base(name: str) -> str:
     return split(name)[0]
 
@@ -84,6 +93,7 @@ class Document:
     redefined: set = field(default_factory=set)  # defined as a derivative, then by a formula (e_t = y - ŷ)
     model: set = field(default_factory=set)  # the names the model's equations define (--model)
     unread: dict = field(default_factory=dict)  # name -> why its definition is not read (h = \max(0, z))
+    meant: dict = field(default_factory=dict)  # loss name or "*" -> why an undefined loss is a specific one (.losses)
     _inferred: tuple = (None, {})
 
     @property
@@ -574,9 +584,11 @@ class _Eval:
                     values = [self.step(_base(s), k) for k in range(1, self.steps + 1)]
                 else:
                     values = [self.leaf(s)]
-                for value in values:
+                for k, value in enumerate(values, 1):
                     g = sp.Matrix(*value.shape, lambda i, j: self.rational("G", s, i, j, self.other_loss))
                     total += sum(gi * vi for gi, vi in zip(g, value))
+                    if not hasattr(self, "gradient_drawn"):  # the first, shown in a counterexample
+                        self.gradient_drawn = (f"{_base(s)}_{k}" if len(values) > 1 else s, g)
             self._loss = sp.Matrix([[total]])
         return self._loss
 
@@ -618,6 +630,13 @@ def _broadcast(v, shape):
     if v.shape == (1, cols) and rows > 1:
         return sp.Matrix(rows, cols, lambda i, j: v[0, j])
     return v
+
+
+def _written_matrix(m) -> str:
+    """(1/2, -3/4) for a column, [[…], […]] for a matrix."""
+    if m.cols == 1:
+        return "(" + ", ".join(str(e) for e in m) + ")"
+    return "[" + ", ".join("[" + ", ".join(str(e) for e in m.row(i)) + "]" for i in range(m.rows)) + "]"
 
 
 def _shown(m) -> str:
@@ -819,8 +838,15 @@ def _judge(doc: Document, a_source: str, b_source: str, seed: int):
             return verdict
         if verdict[0] == "invalid" and _whatever_the_loss(doc, a, b, seed, loss, sinks, timed):
             return "invalid", f"{verdict[1]}; the sides differ by the same amount for every {loss}", verdict[2]
+        specific = doc.meant.get(loss) or doc.meant.get("*")
+        if not (_names(a) and _names(b)):
+            specific = specific or "a side is numbers: a claim about one instance"
+        specific = specific or _stand_in(doc, both, loss, set(sinks) | set(by_loss))
+        if verdict[0] == "invalid" and verdict[2] is not None and not specific:  # meant for a general loss
+            return "invalid", f"{verdict[1]}: false for a general {loss}", verdict[2]
         return ("unverifiable", f"false for a general {loss} (its gradient read as any matrix of its shape), so "
-                f"it depends on what {loss} is, which the document does not define", None)
+                f"it depends on what {loss} is, which the document does not define"
+                + (f" ({specific})" if specific else ""), None)
     kinds = {side: _layout_kind(doc, node) for side, node in (("a", a), ("b", b))}
     verdict = _instances(doc, a, b, seed, loss, sinks, timed, kinds)
     if verdict[0] == "invalid" and not derivs and not (_names(a) and _names(b)) and not _numbers_only(doc, a, b):
@@ -887,6 +913,19 @@ def _bases_reached(doc: Document, node: Node) -> set:
             if used in doc.defs:
                 todo.extend(_names(doc.defs[used]))
     return {_base(n) for n in seen}
+
+
+def _stand_in(doc: Document, node: Node, loss: str, variables: set) -> str | None:
+    """Why the relation may be about one loss: it uses an undefined quantity that has the shape of a gradient of
+    the loss and that the loss is not computed from (g, "the upstream gradient", given in words or as numbers)."""
+    used = {n for q in doc.defs for n in _forward_names(doc.defs[q])}
+    shapes = {doc.shape(v) or doc.step_shape(_base(v)) for v in variables} - {None}
+    for name in sorted(_reached(doc, node)):
+        if name in doc.defs or name == loss or name in used or doc.template(_base(name)) or name in variables:
+            continue
+        if (doc.shape(name) or doc.step_shape(_base(name))) in shapes:
+            return f"{name} is not defined and may be a gradient of {loss} named in words"
+    return None
 
 
 def _walk(node: Node):
@@ -1091,6 +1130,9 @@ def _instances(doc, a, b, seed, loss, sinks, timed, kinds, simplex=frozenset(), 
                     f"of a random instance ({shown})" if ev.drawn else "with the numbers the document gives"))
                 if loss:
                     why += f", with {loss} a general function of {', '.join(sinks)}"
+                    if getattr(ev, "gradient_drawn", None):
+                        name, g = ev.gradient_drawn
+                        why += f" (e.g. ∂{loss}/∂{name} = {_written_matrix(g)})"
                 return "invalid", why, {"values": {}, "lhs": str(sp.N(left, 6)), "rhs": str(sp.N(right, 6))}
             checked.append(shown)
     if not nonzero and not (is_number(a) or is_number(b)):
