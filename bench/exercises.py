@@ -39,8 +39,6 @@ GAPS = {
         "valid": ("e32_word2vec_center_ok",), "caught": ("e32_word2vec_center_bad",)},
     "checker: J defined through y-hat_o, one entry of the family y-hat_w, has no derivative with respect to u_o": {
         "valid": ("e33_word2vec_outside_ok",), "caught": ("e33_word2vec_outside_bad",)},
-    "checker: a statement about a general step t (dh_t/da_t, dh_t/dh_{t-2}) is not instantiated": {
-        "valid": ("e19_rnn_scalar_jacobian_ok",), "caught": ("e19_rnn_scalar_jacobian_bad2",)},
     "checker: a product over t of the Jacobians of a recurrence is not expanded": {
         "valid": ("e27_vanishing_products_ok",), "caught": ("e27_vanishing_products_bad",)},
     "reader context: sigma^2 defined as a whole is read as the square of an undefined sigma": {

@@ -77,3 +77,36 @@ DECAY = (r"L2 regularisation: $\hat J(W) = J(W) + \frac{\mu}{2}\|W\|_F^2$, so "
 ])
 def test_a_step_off_by_the_gradient_of_a_general_loss(rhs, truth):
     assert verdict_of(DECAY.replace("{rhs}", rhs), r"W - \alpha\nabla_W \hat J = " + rhs) == truth
+
+
+# ------------------------------------------------------------------ a recurrence at a general step t
+RNN = (r"Scalar RNN: $h_t = \tanh(w\,h_{t-1} + u\,x_t + b)$. Write $a_t = w\,h_{t-1} + u\,x_t + b$, so "
+       r"$h_t = \tanh(a_t)$. Then ${claim}$.")
+
+
+@pytest.mark.parametrize("claim, truth", [
+    (r"\frac{\partial h_t}{\partial a_t} = 1 - h_t^2", "valid"),  # tanh' = 1 - tanh²
+    (r"\frac{\partial h_t}{\partial a_t} = 1 - h_{t-1}^2", "invalid"),
+    # two steps back: ∂h_t/∂h_{t-1} · ∂h_{t-1}/∂h_{t-2} = w(1 - h_t²) · w(1 - h_{t-1}²)
+    (r"\frac{\partial h_t}{\partial h_{t-2}} = (1 - h_t^2)(1 - h_{t-1}^2)\,w^2", "valid"),
+    (r"\frac{\partial h_t}{\partial h_{t-2}} = (1 - h_t^2)(1 - h_{t-1}^2)\,w", "invalid"),
+    # x_{t-1} enters through h_{t-1}: w(1 - h_t²) · u(1 - h_{t-1}²)
+    (r"\frac{\partial h_t}{\partial x_{t-1}} = w\,u\,(1 - h_t^2)(1 - h_{t-1}^2)", "valid"),
+    (r"\frac{\partial h_t}{\partial x_{t-1}} = u\,(1 - h_{t-1}^2)", "invalid"),
+])
+def test_a_recurrence_at_a_general_step_defines_every_step(claim, truth):
+    assert verdict_of(RNN.replace("{claim}", claim), claim) == truth
+
+
+@pytest.mark.parametrize("unrolled, truth", [
+    (r"\lambda^2 h_{t-2} + \lambda(1 - \lambda) x_{t-1} + (1 - \lambda) x_t", "valid"),  # h_{t-1} put in
+])
+def test_a_recurrence_unrolled_by_hand_agrees_with_it(unrolled, truth):
+    text = (r"An average: $h_t = \lambda h_{t-1} + (1 - \lambda) x_t$. Unrolled: $h_t = " + unrolled + "$.")
+    assert verdict_of(text, "h_t = " + unrolled) == truth
+
+
+def test_a_wrong_unrolling_is_never_taken_as_agreeing():
+    text = (r"An average: $h_t = \lambda h_{t-1} + (1 - \lambda) x_t$. Unrolled: "
+            r"$h_t = \lambda^2 h_{t-2} + (1 - \lambda) x_{t-1} + (1 - \lambda) x_t$.")
+    assert verdict_of(text, r"h_t = \lambda^2 h_{t-2} + (1 - \lambda) x_{t-1} + (1 - \lambda) x_t") != "valid"

@@ -4,18 +4,22 @@ A literal number is a given; a number computed for a name is checked against the
 every input has a value; a second, different formula for a name starts a new exercise."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from ..cells.base import shift
+from ..notation import timed
 from ..reader import Decimal, exact
 from . import precision
 from .decide import decide_equal
 from .errors import Unverifiable
 from .indices import _rename
+from .limits import MAX_NODES, MODEL_STEPS
 from .report import Judgement, Verdict
-from .scope import Unknown
+from .scope import Unknown, substitute
 from .terms import _template_of, _gradient_name, _is_literal, show_expr, _names, _in_terms_of
 
 V, X, U = Verdict.VALID, Verdict.INVALID, Verdict.UNVERIFIABLE
@@ -89,7 +93,7 @@ class Definitions:
             return Judgement(U, f"{shown} stands for the gradient of the loss by {gradient}; the loss is not defined "
                              f"here as a formula, so this step is not checked")
         if not numeric:
-            scope.defs[name] = value
+            self._define(name, value)
             scope.values.pop(name, None)
             template = _template_of(name, scope)
             if template is not None:
@@ -155,6 +159,28 @@ class Definitions:
         value = self.scope.values.get(s)
         return s in self.scope.tuples or isinstance(value, sp.Basic) and bool(value.atoms(sp.Tuple))
 
+    def _define(self, name, value) -> None:
+        """``name = value`` in force; for a name at a general step t (h_t = tanh(w h_{t-1} + u x_t)), the same
+        definition at the steps before it too (h_{t-1} = tanh(w h_{t-2} + u x_{t-1}), …): a recurrence written
+        at t defines the quantity at every step. A step the document states itself keeps its own formula."""
+        scope = self.scope
+        scope.defs[name] = value
+        t = timed(name.name)
+        if t is None or t[1] != 0 or name in scope.model_defs or not any(timed(v.name) for v in _names(value)):
+            return
+        for k in range(1, MODEL_STEPS):
+            earlier = shift(name, k)
+            if earlier not in scope.model_defs and earlier not in scope.stated:
+                scope.defs[earlier] = shift(value, k)
+
+    def _unrolled(self, expr, *within):
+        """``expr`` with the steps t-1, … of its recurrences written out, down to the deepest step that
+        ``within`` mentions (None if it grows too large)."""
+        steps = [t[1] for e in within for v in _names(e) if (t := timed(v.name))]
+        deepest = max(steps, default=0)
+        inner = {n: d for n, d in self.scope.defs.items() if (t := timed(n.name)) and 0 < t[1] < deepest}
+        return substitute(expr, inner, MAX_NODES)
+
     def _redefinition(self, name, value, step, shown) -> Judgement | None:
         """A formula for a name that had another one: a claim if they agree, else a new definition (not checked)."""
         scope = self.scope
@@ -162,18 +188,33 @@ class Definitions:
         if old is not None or name in scope.values:
             scope.earlier[name] = (old, scope.values.get(name), scope.stated.get(name))
         if old is None or name in scope.values:
-            scope.defs[name] = value
+            self._define(name, value)
             scope.values.pop(name, None)
             scope.stated[name] = step.line
             return Judgement(V, f"definition: {shown} = {step.b.source.strip()}")
-        try:
-            judgement = self._equality_in(scope, step, old, value, False)
+        try:  # compared as a claim, even where an implication follows (its premise would hold by itself)
+            claim = dataclasses.replace(step, after_condition=None, premise_next=False)
+            judgement = self._equality_in(scope, claim, old, value, False)
+            if judgement.verdict != V:  # h_t through h_{t-2}: the steps between written out by the recurrence
+                unrolled = [self._unrolled(e, old, value) for e in (old, value)]
+                if None not in unrolled and unrolled != [old, value]:
+                    judgement = self._equality_in(scope, claim, *unrolled, False)
         except Unverifiable:
             judgement = None
-        if judgement is not None and judgement.verdict == V:
+        if judgement is not None and judgement.verdict == V and not judgement.is_condition:
+            if any(n in scope.defs for n in _names(value) - _names(old)):  # h_t = tanh(a_t) after a_t = …: the same
+                self._define(name, value)  # quantity, now written through a_t (so that ∂h_t/∂a_t has a meaning)
             return Judgement(V, f"agrees with the definition of {shown} on line {scope.stated[name]}: {judgement.reason}")
+        if step.premise_next or step.after_condition is not None:  # "we want O = W, i.e. …": a condition, as before
+            try:
+                premise = self._equality_in(scope, step, old, value, False)
+            except Unverifiable:
+                premise = None
+            if premise is not None and premise.verdict == V:
+                return Judgement(V, f"agrees with the definition of {shown} on line {scope.stated[name]}: "
+                                 f"{premise.reason}")
         since = scope.stated[name]
-        scope.defs[name] = value
+        self._define(name, value)
         scope.stated[name] = step.line
         return Judgement(U, f"{shown} was defined on line {since} by another formula; read as a new definition "
                          f"from here on (a new exercise?), not checked against the old one")
