@@ -97,7 +97,7 @@ def test_a_value_set_otherwise_for_a_moment_does_not_refute_what_holds_with_the_
 
 
 def test_the_step_after_a_side_that_cannot_be_read_has_its_line():
-    text = "$$\\begin{align*}\na &= b \\\\\n  &= (dY W^\\top)_{kl} \\\\\n  &= c\n\\end{align*}$$\n"
+    text = "$$\\begin{align*}\na &= b \\\\\n  &= \\langle dY, W \\rangle \\\\\n  &= c\n\\end{align*}$$\n"
     got = verdicts(text)
     assert [(line, v) for line, _, v, _ in got] == [(2, "valid"), (3, "unverifiable"), (4, "unverifiable")], got
     assert "cannot be read" in got[2][3]
