@@ -110,6 +110,8 @@ class Checker:
         for chunk in split_document(text, name):
             items.extend(_read_chunk(chunk, model, context, self.timeout))
         judge.linalg.meant = meant(text, _defined_names(items))
+        if context.named_loss:  # read as that loss where a general one fails (judge, named_loss)
+            judge.linalg.meant["*"] = f"the text names the {context.named_loss} loss"
         relations: list[Relation] = []
         self._ordinal, self._relations = 0, relations
         chain = _Chain(0)

@@ -14,7 +14,7 @@ import re
 _NAMED = re.compile(r"(?i)(?<![A-Za-z])(squared[- ]?error|mean[- ]squared|sum[- ]of[- ]squares|quadratic loss|MSE|SSE|"
                     r"cross[- ]?entropy|log[- ]?loss|log[- ]?likelihood|NLL|hinge|huber|logistic loss|softmax loss|"
                     r"L[12] loss|absolute error|MAE|KL|Kullback|contrastive|triplet|focal|perceptron loss|"
-                    r"exponential loss|0[- ]1 loss)(?![A-Za-z])")
+                    r"exponential loss|0[- ]1 loss)(?:e?s)?(?![A-Za-z])")
 
 
 def named_in_words(text: str) -> str | None:
