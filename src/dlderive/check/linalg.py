@@ -841,7 +841,7 @@ def _judge(doc: Document, a_source: str, b_source: str, seed: int):
         specific = doc.meant.get(loss) or doc.meant.get("*")
         if not (_names(a) and _names(b)):
             specific = specific or "a side is numbers: a claim about one instance"
-        specific = specific or _stand_in(doc, both, loss, set(sinks) | set(by_loss))
+        specific = specific or _stand_in(doc, both, loss, set(sinks) | set(by_loss), set(by_loss))
         if verdict[0] == "invalid" and verdict[2] is not None and not specific:  # meant for a general loss
             return "invalid", f"{verdict[1]}: false for a general {loss}", verdict[2]
         return ("unverifiable", f"false for a general {loss} (its gradient read as any matrix of its shape), so "
@@ -915,7 +915,7 @@ def _bases_reached(doc: Document, node: Node) -> set:
     return {_base(n) for n in seen}
 
 
-def _stand_in(doc: Document, node: Node, loss: str, variables: set) -> str | None:
+def _stand_in(doc: Document, node: Node, loss: str, variables: set, by: set) -> str | None:
     """Why the relation may be about one loss: it uses an undefined quantity that has the shape of a gradient of
     the loss and that the loss is not computed from (g, "the upstream gradient", given in words or as numbers)."""
     used = {n for q in doc.defs for n in _forward_names(doc.defs[q])}
@@ -925,6 +925,10 @@ def _stand_in(doc: Document, node: Node, loss: str, variables: set) -> str | Non
             continue
         if (doc.shape(name) or doc.step_shape(_base(name))) in shapes:
             return f"{name} is not defined and may be a gradient of {loss} named in words"
+    for name in sorted(_forward_names(node)):  # δ = y - t written in the relation: the gradient of the loss in mind?
+        if name in doc.defs and not _derivatives(doc.defs[name]) and name not in used and name not in by and \
+                (doc.shape(name) or doc.step_shape(_base(name))) in shapes:
+            return f"{name} is defined by a formula, not as a gradient, and may be that of the {loss} in mind"
     return None
 
 
