@@ -186,6 +186,15 @@ FOUND = {  # found by the hostile-input run; the verdicts worked out by hand
 }
 
 
+def test_a_definition_not_read_inside_a_sum_over_time_is_no_internal_error():
+    # found by the hostile-input run: the sum's bindings were left behind, and the reading failed with KeyError
+    text = ("$$Y = \\hat y - \\begin{pmatrix}y & x \\\\ y & x\\end{pmatrix} (X)^{\\top} (X)^{\\top}$$\n\n"
+            "$$\\sum_{t=1}^{T} \\frac{Y \\cdot \\delta_t}{\\operatorname{diag}(\\hat y)} = h_t \\odot \\hat y$$\n")
+    report = check_text(text)
+    assert [str(r.verdict) for r in report.relations][-1] == "unverifiable", verdicts(report)
+    assert not any(FOREIGN.search(r.reason) for r in report.relations), verdicts(report)
+
+
 def test_inputs_found_by_the_hostile_run_end_in_the_right_verdicts():
     reports = check_files([(f"found-{i}", t) for i, t in enumerate(FOUND)], jobs=2)
     for (text, verdict), report in zip(FOUND.items(), reports):

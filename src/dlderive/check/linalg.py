@@ -356,8 +356,10 @@ class _Eval:
             raise Unread(f"{name} is defined by a formula not read as vectors and matrices ({self.doc.unread[name]})")
         if name in self.doc.defs and name not in self.simplex:
             saved, self.env = self.env, {}
-            value = self.defined(name)
-            self.env = saved
+            try:
+                value = self.defined(name)
+            finally:  # also when an instance is drawn again (AtKink) or not read: the bindings of the sums around
+                self.env = saved
         else:
             shape = self.doc.shape(name)
             if shape is None:
@@ -396,8 +398,10 @@ class _Eval:
         template = self.doc.template(base)
         if template and k >= 1:
             saved, self.env = self.env, {"t": ("time", k)}
-            value = self.defined(template)
-            self.env = saved
+            try:
+                value = self.defined(template)
+            finally:
+                self.env = saved
         else:
             shape = self.doc.step_shape(base)
             if shape is None:
