@@ -41,10 +41,20 @@ def _free_indices(exprs, bound: set, letters=INDEX_LETTERS) -> list:
     return sorted(found - {b.name for b in bound})
 
 
+def _named(scope) -> set:
+    """The names the document defines or gives a value: never index letters."""
+    return {s.name for s in scope.defs} | {s.name for s in scope.values}
+
+
+def _families(scope, letters) -> set:
+    """The bases of the templates the document defines: p of p_j = …"""
+    return {d.name.partition("_")[0] for d in scope.defs if _template_key(d, letters)}
+
+
 def index_letters(scope, case=None) -> frozenset:
     """The index letters of a relation: i to n, the letters the document uses as indices (Σ_w, w ≠ o), and those
     of the case stated for it (c = y); none that names a quantity the document defines or gives a value."""
-    named = {s.name for s in scope.defs} | {s.name for s in scope.values}
+    named = _named(scope)
     extra = set(getattr(scope, "index_letters", ())) | set(case[:2] if case else ())
     return INDEX_LETTERS | {c for c in extra if c not in named}
 
@@ -56,7 +66,7 @@ def needs_indices(a, b, scope) -> bool:
         return True
     names = {s.name for e in (a, b) for s in e.free_symbols}
     letters, _ = _relation_letters(a, b, scope)
-    families = {d.name.partition("_")[0] for d in scope.defs if _template_key(d, letters)}  # p of p_j = …
+    families = _families(scope, letters)
     return any(re.fullmatch(r"delta_[ijklmn]{2}", n) for n in names) or any(
         _template_key(s, letters) and s.name.partition("_")[0] in families for e in (a, b) for s in e.free_symbols)
 
@@ -74,8 +84,7 @@ def _relation_letters(a, b, scope, case=None) -> tuple[frozenset, list]:
 def _entry_letters(exprs, scope, letters) -> set:
     """Letters written as the index of an entry of a family defined by a template (p_y for p_c = …, the true class
     y), or compared with an index in an indicator (𝟙[j = y]), that name no defined quantity."""
-    named = {s.name for s in scope.defs} | {s.name for s in scope.values}
-    families = {d.name.partition("_")[0] for d in scope.defs if _template_key(d, letters)}
+    named, families = _named(scope), _families(scope, letters)
     found = set()
     for e in exprs:
         if not isinstance(e, sp.Basic):

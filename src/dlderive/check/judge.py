@@ -310,42 +310,43 @@ class Judge(Definitions):
         return Judgement(V, f"{first}, {last.split(';')[0]}" if last else first)
 
     def _equality_in(self, scope: Scope, step, a, b, approx: bool, componentwise: bool = False) -> Judgement:
+        """The equality judged in ``scope``; a refutation that rests on a value assumed on an earlier line, or on a
+        name's new formula where the earlier one makes it hold, is not final (see the README, "How it decides")."""
         judgement = self._equality_at(scope, step, a, b, approx, componentwise)
         if judgement.verdict != X:
             return judgement
         needed = _names(a, b) | scope.reachable_names(a, b)
+
+        def again(values, defs=None):
+            changed = dataclasses.replace(scope, earlier={}, values=values, defs=scope.defs if defs is None else defs)
+            try:
+                return self._equality_at(changed, step, a, b, approx, componentwise)
+            except Unverifiable:
+                return None
+
         assumed = sorted((s for s in needed if scope.assumed_values.get(s, step.line) < step.line
                           and scope.stated.get(s) == scope.assumed_values[s]), key=lambda s: s.name)
         if assumed:  # judged again with those names free: false in general is false here too
-            free = dataclasses.replace(scope, values={k: v for k, v in scope.values.items() if k not in assumed})
-            try:
-                again = self._equality_at(free, step, a, b, approx, componentwise)
-            except Unverifiable:
-                again = None
-            if again is not None and again.verdict == X:
-                return again
+            general = again({k: v for k, v in scope.values.items() if k not in assumed})
+            if general is not None and general.verdict == X:
+                return general
             s = assumed[0]
             raise Unverifiable(f"false with {scope.shown(s)} = {show_expr(scope.values[s])}, the value assumed on line "
                                f"{scope.assumed_values[s]} (\"for {scope.shown(s)} = …\"); if {scope.shown(s)} has "
                                f"another value here, state it")
-        if not scope.earlier:
-            return judgement
-        redefined = [s for s in scope.earlier if s in _names(a, b) | scope.reachable_names(a, b)]
+        redefined = [s for s in scope.earlier if s in needed]
         if not redefined:
             return judgement
-        old = dataclasses.replace(scope, earlier={}, defs=dict(scope.defs), values=dict(scope.values))
+        defs, values = dict(scope.defs), dict(scope.values)
         for s in redefined:
             formula, value, _ = scope.earlier[s]
-            old.defs.pop(s, None)
+            defs.pop(s, None)
             if formula is not None:
-                old.defs[s] = formula
+                defs[s] = formula
             if value is not None:
-                old.values[s] = value
-        try:
-            again = self._equality_at(old, step, a, b, approx, componentwise)
-        except Unverifiable:
-            return judgement
-        if again.verdict != V:
+                values[s] = value
+        earlier = again(values, defs)
+        if earlier is None or earlier.verdict != V:
             return judgement
         s = redefined[0]
         raise Unverifiable(f"false with {scope.shown(s)} as written on line {scope.stated.get(s, '?')}, but it holds "
